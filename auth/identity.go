@@ -1,0 +1,22 @@
+// Package auth owns who a request comes from and what they may do: the
+// development and OIDC logins, signed session cookies, hashed API tokens, and
+// the one access policy that the API and the proxy both ask.
+package auth
+
+import "errors"
+
+// ErrUnauthenticated means the request carries no valid session or token.
+var ErrUnauthenticated = errors.New("unauthenticated")
+
+// Identity is the authenticated caller of a request.
+type Identity struct {
+	UserID    string   // stable id: the email, or the dev login name
+	Name      string   // display name
+	Email     string   //
+	Groups    []string //
+	Namespace string   // the namespace the user owns
+	Admin     bool     //
+	SessionID string   // the session's id (jti); empty for API tokens
+	TokenID   string   // the API token's id; empty for sessions
+	Scopes    []string // an API token's scopes; nil for sessions (all)
+}

@@ -1,0 +1,170 @@
+package store
+
+import (
+	"strings"
+	"time"
+)
+
+// Key names a server: its namespace and its name.
+type Key struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+}
+
+// String returns "namespace/name".
+func (k Key) String() string { return k.Namespace + "/" + k.Name }
+
+// ParseKey is the inverse of Key.String.
+func ParseKey(s string) (Key, bool) {
+	ns, name, ok := strings.Cut(s, "/")
+	if !ok || ns == "" || name == "" {
+		return Key{}, false
+	}
+	return Key{Namespace: ns, Name: name}, true
+}
+
+// Phase is where a server is in its lifecycle.
+type Phase string
+
+// The lifecycle: Stopped → Queued → Starting → Running → Stopping → Stopped,
+// plus Failed with a reason in Server.Message.
+const (
+	PhaseStopped  Phase = "stopped"
+	PhaseQueued   Phase = "queued"
+	PhaseStarting Phase = "starting"
+	PhaseRunning  Phase = "running"
+	PhaseStopping Phase = "stopping"
+	PhaseFailed   Phase = "failed"
+)
+
+// Server is the record of one workspace server.
+type Server struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Phase     Phase  `json:"phase"`
+	Message   string `json:"message,omitempty"`
+	Spec      Spec   `json:"spec"`
+	// Instance identifies what runs the server in its backend (a process
+	// id and start time, a pod UID); empty when nothing runs.
+	Instance string `json:"instance,omitempty"`
+	// Owner is the replica working on a transition (Queued, Starting,
+	// Stopping), so that the others can tell a stalled one.
+	Owner     string    `json:"owner,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	StoppedAt time.Time `json:"stoppedAt,omitzero"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Version   int64     `json:"version"`
+}
+
+// Key returns the server's key.
+func (s Server) Key() Key { return Key{Namespace: s.Namespace, Name: s.Name} }
+
+// Spec is what the user asked for, after defaults and policy were applied.
+type Spec struct {
+	Image          string       `json:"image"` // image id from the catalogue; empty for a custom image
+	CustomImage    string       `json:"customImage,omitempty"`
+	ContainerImage string       `json:"containerImage"` // resolved container reference
+	Kind           string       `json:"kind"`           // jupyter, rstudio, desktop, sas, demo
+	CPU            string       `json:"cpu,omitempty"`
+	CPULimit       string       `json:"cpuLimit,omitempty"`
+	Memory         string       `json:"memory,omitempty"`
+	MemoryLimit    string       `json:"memoryLimit,omitempty"`
+	GPUs           int          `json:"gpus"`
+	Workspace      *Volume      `json:"workspace,omitempty"`
+	DataVolumes    []DataVolume `json:"dataVolumes,omitempty"`
+	Configurations []string     `json:"configurations,omitempty"`
+	SharedMemory   bool         `json:"sharedMemory"`
+	Language       string       `json:"language,omitempty"`
+	StripPrefix    bool         `json:"stripPrefix,omitempty"` // the proxy strips /notebook/<ns>/<server>
+	Env            []EnvVar     `json:"env,omitempty"`         // from configurations
+}
+
+// Volume is a persistent volume, new or existing.
+type Volume struct {
+	Name string `json:"name"`
+	Size string `json:"size,omitempty"`
+	New  bool   `json:"new,omitempty"`
+}
+
+// DataVolume is a volume mounted at a path.
+type DataVolume struct {
+	Volume
+	MountPath string `json:"mountPath"`
+}
+
+// EnvVar is one environment variable given to a server.
+type EnvVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Route is where a running server listens, and how to talk to it.
+type Route struct {
+	// Target is the base URL of the server, e.g. http://127.0.0.1:41234.
+	Target string `json:"target"`
+	// Token authenticates the proxy to the server; the proxy injects it.
+	Token       string `json:"token,omitempty"`
+	StripPrefix bool   `json:"stripPrefix,omitempty"`
+	// Namespace is the server's namespace, for the proxy's access check.
+	Namespace string `json:"namespace"`
+}
+
+// Activity is one entry of the activity set.
+type Activity struct {
+	Key  Key
+	Last time.Time
+}
+
+// Event is something that happened to a server, shown to its user.
+type Event struct {
+	Time    time.Time `json:"time"`
+	Type    string    `json:"type"` // Normal or Warning
+	Reason  string    `json:"reason"`
+	Message string    `json:"message"`
+}
+
+// Event types.
+const (
+	EventNormal  = "Normal"
+	EventWarning = "Warning"
+)
+
+// User is a person who has logged in at least once.
+type User struct {
+	ID        string    `json:"id"` // stable: the email, or the dev login name
+	Name      string    `json:"name"`
+	Email     string    `json:"email,omitempty"`
+	Groups    []string  `json:"groups,omitempty"`
+	Namespace string    `json:"namespace"` // the namespace they own
+	Language  string    `json:"language,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	LastLogin time.Time `json:"lastLogin"`
+}
+
+// Namespace is a space for servers and volumes, owned by one user and shared
+// with contributors.
+type Namespace struct {
+	Name         string        `json:"name"`
+	Owner        string        `json:"owner"` // a User.ID
+	Contributors []Contributor `json:"contributors,omitempty"`
+	CreatedAt    time.Time     `json:"createdAt"`
+	Version      int64         `json:"version"`
+}
+
+// Contributor is a user a namespace is shared with.
+type Contributor struct {
+	User string `json:"user"` // a User.ID (email)
+	Role string `json:"role"` // edit or view
+}
+
+// Token is an API token. The secret itself is never stored.
+type Token struct {
+	ID        string    `json:"id"`
+	Hash      string    `json:"hash"` // hex SHA-256 of the secret
+	User      string    `json:"user"`
+	Name      string    `json:"name,omitempty"`
+	Scopes    []string  `json:"scopes"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
