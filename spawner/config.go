@@ -1,0 +1,237 @@
+package spawner
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"text/template"
+	"time"
+)
+
+// Image kinds.
+const (
+	KindJupyter = "jupyter"
+	KindRStudio = "rstudio"
+	KindDesktop = "desktop"
+	KindSAS     = "sas"
+	KindDemo    = "demo"
+)
+
+var kinds = []string{KindJupyter, KindRStudio, KindDesktop, KindSAS, KindDemo}
+
+// Image is one entry of the catalogue a user picks from.
+type Image struct {
+	ID           string            `yaml:"id" json:"id"`
+	Kind         string            `yaml:"kind" json:"kind"`
+	Names        map[string]string `yaml:"names" json:"names"`               // by language: "en", "fr"
+	Descriptions map[string]string `yaml:"descriptions" json:"descriptions"` // by language
+	// Container is the container image reference (kube backend).
+	Container  string `yaml:"container" json:"container,omitempty"`
+	PullPolicy string `yaml:"pullPolicy" json:"pullPolicy,omitempty"`
+	// Command is how the local backend runs the image. Each argument is a
+	// text/template over TemplateData ({{.Port}} {{.BaseURL}} {{.Token}}
+	// {{.Home}} {{.Host}} {{.Executable}}).
+	Command []string `yaml:"command" json:"command,omitempty"`
+	// ReadyPath is polled under the base URL until the server answers;
+	// empty polls the base URL itself.
+	ReadyPath string `yaml:"readyPath" json:"readyPath,omitempty"`
+	// StripPrefix runs the server at "/" and has the proxy strip
+	// /notebook/<ns>/<server>.
+	StripPrefix bool `yaml:"stripPrefix" json:"stripPrefix,omitempty"`
+	// Groups and EmailDomains say who may use the image: a member of any
+	// group or anyone with an email in any domain. Both empty: everyone.
+	Groups       []string `yaml:"groups" json:"groups,omitempty"`
+	EmailDomains []string `yaml:"emailDomains" json:"emailDomains,omitempty"`
+	Default      bool     `yaml:"default" json:"default,omitempty"`
+}
+
+// TemplateData is what an Image.Command argument may refer to.
+type TemplateData struct {
+	Port       int
+	BaseURL    string
+	Token      string
+	Home       string
+	Host       string
+	Executable string // the spawnhub binary
+}
+
+// Name returns the image's name in lang, falling back to English, then the ID.
+func (im Image) Name(lang string) string {
+	if n := im.Names[lang]; n != "" {
+		return n
+	}
+	if n := im.Names["en"]; n != "" {
+		return n
+	}
+	return im.ID
+}
+
+// Range bounds a resource quantity. Min and Max may be empty (unbounded);
+// Default is used when the form leaves the quantity out.
+type Range struct {
+	Min     string `yaml:"min" json:"min,omitempty"`
+	Max     string `yaml:"max" json:"max,omitempty"`
+	Default string `yaml:"default" json:"default,omitempty"`
+}
+
+// Limits is the resource policy of the spawn form.
+type Limits struct {
+	CPU           Range `yaml:"cpu" json:"cpu"`                     // cores: "1", "0.5", "500m"
+	Memory        Range `yaml:"memory" json:"memory"`               // bytes: "4Gi", "512Mi"
+	WorkspaceSize Range `yaml:"workspaceSize" json:"workspaceSize"` // bytes
+	VolumeSize    Range `yaml:"volumeSize" json:"volumeSize"`       // bytes, data volumes
+	MaxGPUs       int   `yaml:"maxGPUs" json:"maxGPUs"`
+}
+
+// Configuration is an optional bundle of environment variables a user may
+// add to a server (e.g. proxy settings, a database connection).
+type Configuration struct {
+	ID    string            `yaml:"id" json:"id"`
+	Names map[string]string `yaml:"names" json:"names"`
+	Env   map[string]string `yaml:"env" json:"-"`
+}
+
+// Config is the spawner's configuration.
+type Config struct {
+	Images              []Image         `yaml:"images" json:"images"`
+	Configurations      []Configuration `yaml:"configurations" json:"configurations,omitempty"`
+	Limits              Limits          `yaml:"limits" json:"limits"`
+	AllowCustomImages   bool            `yaml:"allowCustomImages" json:"allowCustomImages"`
+	DefaultLanguage     string          `yaml:"defaultLanguage" json:"defaultLanguage"`         // "en" when empty
+	MaxConcurrentStarts int             `yaml:"maxConcurrentStarts" json:"maxConcurrentStarts"` // per replica; 4 when 0
+	StartTimeout        time.Duration   `yaml:"startTimeout" json:"startTimeout"`               // 5m when 0
+	StopTimeout         time.Duration   `yaml:"stopTimeout" json:"stopTimeout"`                 // 1m when 0
+}
+
+// Defaults used for zero Config fields.
+const (
+	DefaultMaxConcurrentStarts = 4
+	DefaultStartTimeout        = 5 * time.Minute
+	DefaultStopTimeout         = time.Minute
+)
+
+// WithDefaults returns c with its zero fields set to the defaults.
+func (c Config) WithDefaults() Config {
+	if c.DefaultLanguage == "" {
+		c.DefaultLanguage = "en"
+	}
+	if c.MaxConcurrentStarts == 0 {
+		c.MaxConcurrentStarts = DefaultMaxConcurrentStarts
+	}
+	if c.StartTimeout == 0 {
+		c.StartTimeout = DefaultStartTimeout
+	}
+	if c.StopTimeout == 0 {
+		c.StopTimeout = DefaultStopTimeout
+	}
+	return c
+}
+
+// Image returns the catalogue entry with that id.
+func (c Config) Image(id string) (Image, bool) {
+	i := slices.IndexFunc(c.Images, func(im Image) bool { return im.ID == id })
+	if i < 0 {
+		return Image{}, false
+	}
+	return c.Images[i], true
+}
+
+// Validate reports every problem of c at once. It has no side effects.
+func (c Config) Validate() error {
+	var errs []error
+	if len(c.Images) == 0 {
+		errs = append(errs, errors.New("images: at least one image is required"))
+	}
+	seen := map[string]bool{}
+	for i, im := range c.Images {
+		if seen[im.ID] {
+			errs = append(errs, fmt.Errorf("images[%d].id: duplicate %q", i, im.ID))
+		}
+		seen[im.ID] = true
+		errs = append(errs, im.validate(fmt.Sprintf("images[%d]", i)))
+	}
+	for i, cf := range c.Configurations {
+		if !validName(cf.ID) {
+			errs = append(errs, fmt.Errorf("configurations[%d].id: %q is not a lowercase name", i, cf.ID))
+		}
+	}
+	errs = append(errs, c.Limits.validate())
+	if c.DefaultLanguage != "" && !slices.Contains(Languages, c.DefaultLanguage) {
+		errs = append(errs, fmt.Errorf("defaultLanguage: %q is not one of %v", c.DefaultLanguage, Languages))
+	}
+	if c.MaxConcurrentStarts < 0 {
+		errs = append(errs, fmt.Errorf("maxConcurrentStarts: %d is negative", c.MaxConcurrentStarts))
+	}
+	if c.StartTimeout < 0 || c.StopTimeout < 0 {
+		errs = append(errs, errors.New("startTimeout, stopTimeout: must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// maxImageIDLen leaves room for the "-xxxxx" suffix of generated names.
+const maxImageIDLen = maxNameLen - 1 - generatedSuffixLen
+
+func (im Image) validate(path string) error {
+	var errs []error
+	if !validName(im.ID) || len(im.ID) > maxImageIDLen {
+		errs = append(errs, fmt.Errorf("%s.id: %q must be lowercase letters, digits and dashes, at most %d characters", path, im.ID, maxImageIDLen))
+	}
+	if !slices.Contains(kinds, im.Kind) {
+		errs = append(errs, fmt.Errorf("%s.kind: %q is not one of %v", path, im.Kind, kinds))
+	}
+	if len(im.Command) == 0 && im.Container == "" {
+		errs = append(errs, fmt.Errorf("%s: needs a command (local backend) or a container (kube backend)", path))
+	}
+	for j, arg := range im.Command {
+		if _, err := template.New("arg").Option("missingkey=error").Parse(arg); err != nil {
+			errs = append(errs, fmt.Errorf("%s.command[%d]: %w", path, j, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (l Limits) validate() error {
+	return errors.Join(
+		l.CPU.validate("limits.cpu", ParseCPU),
+		l.Memory.validate("limits.memory", ParseBytes),
+		l.WorkspaceSize.validate("limits.workspaceSize", ParseBytes),
+		l.VolumeSize.validate("limits.volumeSize", ParseBytes),
+		nonNegative("limits.maxGPUs", l.MaxGPUs),
+	)
+}
+
+func nonNegative(path string, n int) error {
+	if n < 0 {
+		return fmt.Errorf("%s: %d is negative", path, n)
+	}
+	return nil
+}
+
+func (r Range) validate(path string, parse func(string) (int64, error)) error {
+	var errs []error
+	val := map[string]int64{}
+	for name, s := range map[string]string{"min": r.Min, "max": r.Max, "default": r.Default} {
+		if s == "" {
+			continue
+		}
+		v, err := parse(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s.%s: %w", path, name, err))
+			continue
+		}
+		val[name] = v
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	min, hasMin := val["min"]
+	max, hasMax := val["max"]
+	def, hasDef := val["default"]
+	if hasMin && hasMax && min > max {
+		errs = append(errs, fmt.Errorf("%s: min %s is above max %s", path, r.Min, r.Max))
+	}
+	if hasDef && ((hasMin && def < min) || (hasMax && def > max)) {
+		errs = append(errs, fmt.Errorf("%s: default %s is outside [%s, %s]", path, r.Default, r.Min, r.Max))
+	}
+	return errors.Join(errs...)
+}

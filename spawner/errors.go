@@ -1,0 +1,89 @@
+package spawner
+
+import (
+	"errors"
+	"strings"
+	"text/template"
+)
+
+// ErrInvalidSpec means the spawn form breaks a rule; the error is a
+// *FieldError naming the field.
+var ErrInvalidSpec = errors.New("invalid server spec")
+
+// FieldError is a rule broken by one field of the spawn form.
+type FieldError struct {
+	Field  string         // JSON path, e.g. "dataVolumes[1].mountPath"
+	Code   string         // stable message id, a key of FieldErrorCodes
+	Params map[string]any // values for the message template
+	// Err is the sentinel the error wraps: ErrInvalidSpec when nil, and
+	// store.ErrConflict for "name.taken" (a 409, not a 400).
+	Err error
+}
+
+// Error returns the English message.
+func (e *FieldError) Error() string {
+	return e.Field + ": " + e.Message()
+}
+
+// Message renders the English template of the code with the params.
+func (e *FieldError) Message() string {
+	tmpl, ok := FieldErrorCodes[e.Code]
+	if !ok {
+		return e.Code
+	}
+	t, err := template.New(e.Code).Parse(tmpl)
+	if err != nil {
+		return tmpl
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, e.Params); err != nil {
+		return tmpl
+	}
+	return b.String()
+}
+
+// Unwrap returns Err, or ErrInvalidSpec.
+func (e *FieldError) Unwrap() error {
+	if e.Err != nil {
+		return e.Err
+	}
+	return ErrInvalidSpec
+}
+
+func fieldErr(field, code string, params map[string]any) *FieldError {
+	return &FieldError{Field: field, Code: code, Params: params}
+}
+
+// FieldErrorCodes maps every FieldError code to its English message, a
+// text/template over FieldError.Params. The web layer builds its English and
+// French catalogs from it.
+var FieldErrorCodes = map[string]string{
+	"name.required":           "A name is required.",
+	"name.invalid":            "Use lowercase letters, digits and dashes, starting with a letter and not ending with a dash, at most {{.max}} characters.",
+	"name.taken":              "A server named {{.name}} already exists in this namespace.",
+	"image.required":          "Choose an image.",
+	"image.unknown":           "There is no image {{.image}}.",
+	"image.forbidden":         "You may not use the image {{.image}}.",
+	"image.conflict":          "Choose either an image or a custom image, not both.",
+	"customImage.forbidden":   "Custom images are not allowed.",
+	"customImage.invalid":     "{{.image}} is not a valid container image reference.",
+	"cpu.invalid":             "{{.value}} is not a number of CPU cores (e.g. 1, 0.5, 500m).",
+	"cpu.range":               "CPU must be between {{.min}} and {{.max}}.",
+	"cpuLimit.invalid":        "{{.value}} is not a number of CPU cores (e.g. 1, 0.5, 500m).",
+	"cpuLimit.range":          "The CPU limit must be at least the CPU request ({{.min}}) and at most {{.max}}.",
+	"memory.invalid":          "{{.value}} is not an amount of memory (e.g. 4Gi, 512Mi).",
+	"memory.range":            "Memory must be between {{.min}} and {{.max}}.",
+	"memoryLimit.invalid":     "{{.value}} is not an amount of memory (e.g. 4Gi, 512Mi).",
+	"memoryLimit.range":       "The memory limit must be at least the memory request ({{.min}}) and at most {{.max}}.",
+	"gpus.range":              "The number of GPUs must be between 0 and {{.max}}.",
+	"workspace.conflict":      "Choose either a new or an existing workspace volume, not both.",
+	"volume.name.invalid":     "{{.value}} is not a valid volume name.",
+	"volume.size.invalid":     "{{.value}} is not a size (e.g. 16Gi).",
+	"volume.size.range":       "The size must be between {{.min}} and {{.max}}.",
+	"dataVolume.required":     "Choose a new or an existing volume.",
+	"mountPath.invalid":       "The mount path must be an absolute path without '..'.",
+	"mountPath.duplicate":     "Another volume is already mounted at {{.path}}.",
+	"configuration.unknown":   "There is no configuration {{.id}}.",
+	"configuration.duplicate": "The configuration {{.id}} is listed twice.",
+	"language.invalid":        "The language must be one of {{.languages}}.",
+}

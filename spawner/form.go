@@ -1,0 +1,242 @@
+package spawner
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// Languages a server can be started in.
+var Languages = []string{"en", "fr"}
+
+// Form is the JSON body that creates a server (POST …/servers). Omitted
+// fields take the configured defaults.
+type Form struct {
+	Name           string           `json:"name"`
+	Image          string           `json:"image,omitempty"`
+	CustomImage    string           `json:"customImage,omitempty"`
+	CPU            string           `json:"cpu,omitempty"`
+	CPULimit       string           `json:"cpuLimit,omitempty"`
+	Memory         string           `json:"memory,omitempty"`
+	MemoryLimit    string           `json:"memoryLimit,omitempty"`
+	GPUs           int              `json:"gpus,omitempty"`
+	Workspace      *WorkspaceForm   `json:"workspace,omitempty"`
+	DataVolumes    []DataVolumeForm `json:"dataVolumes,omitempty"`
+	Configurations []string         `json:"configurations,omitempty"`
+	SharedMemory   *bool            `json:"sharedMemory,omitempty"`
+	Language       string           `json:"language,omitempty"`
+}
+
+// WorkspaceForm asks for a new workspace volume or names an existing one.
+type WorkspaceForm struct {
+	New      *NewVolumeForm `json:"new,omitempty"`
+	Existing string         `json:"existing,omitempty"`
+}
+
+// NewVolumeForm describes a volume to create.
+type NewVolumeForm struct {
+	Name string `json:"name,omitempty"`
+	Size string `json:"size,omitempty"`
+}
+
+// DataVolumeForm is a new or existing volume mounted at MountPath.
+type DataVolumeForm struct {
+	New       *NewVolumeForm `json:"new,omitempty"`
+	Existing  string         `json:"existing,omitempty"`
+	MountPath string         `json:"mountPath,omitempty"`
+}
+
+// Requester is who asks for a server, for the image policy and defaults.
+type Requester struct {
+	UserID   string
+	Email    string
+	Groups   []string
+	Language string
+}
+
+// formState is what the rules read and fill in.
+type formState struct {
+	cfg  Config
+	who  Requester
+	f    Form
+	spec store.Spec
+}
+
+// A formRule checks one part of the form and fills the spec; rules run in
+// order, so a rule may rely on the fields of the rules before it.
+type formRule func(*formState) *FieldError
+
+var formRules = []formRule{
+	ruleName, ruleImage, ruleCPU, ruleCPULimit, ruleMemory, ruleMemoryLimit,
+	ruleGPUs, ruleWorkspace, ruleDataVolumes, ruleConfigurations,
+	ruleSharedMemory, ruleLanguage,
+}
+
+// BuildSpec checks the form against the configuration and the requester's
+// rights, and returns the spec with every default applied. The error is the
+// first broken rule, a *FieldError wrapping ErrInvalidSpec. Whether the name
+// is free is checked when the server is created.
+func BuildSpec(cfg Config, who Requester, f Form) (store.Spec, error) {
+	st := &formState{cfg: cfg.WithDefaults(), who: who, f: f}
+	for _, rule := range formRules {
+		if fe := rule(st); fe != nil {
+			return store.Spec{}, fe
+		}
+	}
+	return st.spec, nil
+}
+
+func ruleName(st *formState) *FieldError {
+	if err := ValidateName(st.f.Name); err != nil {
+		return err.(*FieldError)
+	}
+	return nil
+}
+
+func ruleImage(st *formState) *FieldError {
+	f := st.f
+	switch {
+	case f.Image != "" && f.CustomImage != "":
+		return fieldErr("image", "image.conflict", nil)
+	case f.CustomImage != "":
+		return customImage(st)
+	case f.Image == "":
+		im, ok := st.cfg.DefaultImage(st.who)
+		if !ok {
+			return fieldErr("image", "image.required", nil)
+		}
+		st.useImage(im)
+		return nil
+	}
+	im, ok := st.cfg.Image(f.Image)
+	if !ok {
+		return fieldErr("image", "image.unknown", map[string]any{"image": f.Image})
+	}
+	if !im.AllowedFor(st.who) {
+		return fieldErr("image", "image.forbidden", map[string]any{"image": f.Image})
+	}
+	st.useImage(im)
+	return nil
+}
+
+func (st *formState) useImage(im Image) {
+	st.spec.Image = im.ID
+	st.spec.Kind = im.Kind
+	st.spec.ContainerImage = im.Container
+	st.spec.StripPrefix = im.StripPrefix
+}
+
+var imageRefRE = regexp.MustCompile(`^[a-z0-9]([a-zA-Z0-9._/:@-]{0,254})$`)
+
+func customImage(st *formState) *FieldError {
+	ref := st.f.CustomImage
+	if !st.cfg.AllowCustomImages {
+		return fieldErr("customImage", "customImage.forbidden", nil)
+	}
+	if !imageRefRE.MatchString(ref) {
+		return fieldErr("customImage", "customImage.invalid", map[string]any{"image": ref})
+	}
+	st.spec.CustomImage = ref
+	st.spec.ContainerImage = ref
+	st.spec.Kind = KindJupyter
+	return nil
+}
+
+// DefaultImage returns the image a one-click launch uses for who: the first
+// allowed image marked Default, else the first allowed image.
+func (c Config) DefaultImage(who Requester) (Image, bool) {
+	var first *Image
+	for i, im := range c.Images {
+		if !im.AllowedFor(who) {
+			continue
+		}
+		if im.Default {
+			return im, true
+		}
+		if first == nil {
+			first = &c.Images[i]
+		}
+	}
+	if first == nil {
+		return Image{}, false
+	}
+	return *first, true
+}
+
+// AllowedFor reports whether who may use the image: everyone when the image
+// names no groups and no email domains, else a member of one of its groups or
+// someone whose email is in one of its domains.
+func (im Image) AllowedFor(who Requester) bool {
+	if len(im.Groups) == 0 && len(im.EmailDomains) == 0 {
+		return true
+	}
+	for _, g := range who.Groups {
+		if slices.Contains(im.Groups, g) {
+			return true
+		}
+	}
+	_, domain, ok := strings.Cut(who.Email, "@")
+	if !ok || domain == "" {
+		return false
+	}
+	return slices.ContainsFunc(im.EmailDomains, func(d string) bool {
+		return strings.EqualFold(strings.TrimPrefix(d, "@"), domain)
+	})
+}
+
+func ruleSharedMemory(st *formState) *FieldError {
+	st.spec.SharedMemory = st.f.SharedMemory == nil || *st.f.SharedMemory
+	return nil
+}
+
+func ruleLanguage(st *formState) *FieldError {
+	lang := st.f.Language
+	if lang != "" && !slices.Contains(Languages, lang) {
+		return fieldErr("language", "language.invalid", map[string]any{"languages": strings.Join(Languages, ", ")})
+	}
+	if lang == "" && slices.Contains(Languages, st.who.Language) {
+		lang = st.who.Language
+	}
+	if lang == "" {
+		lang = st.cfg.DefaultLanguage
+	}
+	st.spec.Language = lang
+	return nil
+}
+
+func ruleGPUs(st *formState) *FieldError {
+	if st.f.GPUs < 0 || st.f.GPUs > st.cfg.Limits.MaxGPUs {
+		return fieldErr("gpus", "gpus.range", map[string]any{"max": st.cfg.Limits.MaxGPUs})
+	}
+	st.spec.GPUs = st.f.GPUs
+	return nil
+}
+
+func ruleConfigurations(st *formState) *FieldError {
+	seen := map[string]bool{}
+	for i, id := range st.f.Configurations {
+		field := "configurations[" + itoa(i) + "]"
+		if seen[id] {
+			return fieldErr(field, "configuration.duplicate", map[string]any{"id": id})
+		}
+		seen[id] = true
+		j := slices.IndexFunc(st.cfg.Configurations, func(c Configuration) bool { return c.ID == id })
+		if j < 0 {
+			return fieldErr(field, "configuration.unknown", map[string]any{"id": id})
+		}
+		st.spec.Configurations = append(st.spec.Configurations, id)
+		st.spec.Env = append(st.spec.Env, sortedEnv(st.cfg.Configurations[j].Env)...)
+	}
+	return nil
+}
+
+func sortedEnv(env map[string]string) []store.EnvVar {
+	out := make([]store.EnvVar, 0, len(env))
+	for k, v := range env {
+		out = append(out, store.EnvVar{Name: k, Value: v})
+	}
+	slices.SortFunc(out, func(a, b store.EnvVar) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
