@@ -1,0 +1,82 @@
+package spawner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// launchAttempts bounds the retries of a generated name that is taken.
+const launchAttempts = 8
+
+// Create validates the form, stores the server Stopped and starts it. A form
+// error is a *FieldError (ErrInvalidSpec, or store.ErrConflict with code
+// "name.taken").
+func (m *Manager) Create(ctx context.Context, ns string, who Requester, f Form) (store.Server, error) {
+	spec, err := BuildSpec(m.cfg, who, f)
+	if err != nil {
+		return store.Server{}, err
+	}
+	srv, err := m.create(ctx, ns, f.Name, spec)
+	if err != nil {
+		return store.Server{}, err
+	}
+	return m.Start(ctx, ns, srv.Name)
+}
+
+// Launch is the one-click start: a server of the image (the requester's
+// default image when imageID is empty) with every default and a generated
+// name "<image>-<5 letters or digits>".
+func (m *Manager) Launch(ctx context.Context, ns string, who Requester, imageID string) (store.Server, error) {
+	if imageID == "" {
+		im, ok := m.cfg.DefaultImage(who)
+		if !ok {
+			return store.Server{}, fieldErr("image", "image.required", nil)
+		}
+		imageID = im.ID
+	}
+	if _, ok := m.cfg.Image(imageID); !ok {
+		return store.Server{}, fieldErr("image", "image.unknown", map[string]any{"image": imageID})
+	}
+	for range launchAttempts {
+		f := Form{Name: GenerateName(imageID), Image: imageID}
+		spec, err := BuildSpec(m.cfg, who, f)
+		if err != nil {
+			return store.Server{}, err
+		}
+		srv, err := m.create(ctx, ns, f.Name, spec)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return store.Server{}, err
+		}
+		return m.Start(ctx, ns, srv.Name)
+	}
+	return store.Server{}, fmt.Errorf("launch %s in %s: no free name after %d tries: %w", imageID, ns, launchAttempts, store.ErrConflict)
+}
+
+func (m *Manager) create(ctx context.Context, ns, name string, spec store.Spec) (store.Server, error) {
+	now := m.now()
+	srv, err := m.st.CreateServer(ctx, store.Server{
+		Namespace: ns, Name: name, Phase: store.PhaseStopped, Spec: spec,
+		CreatedAt: now, UpdatedAt: now,
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return store.Server{}, &FieldError{Field: "name", Code: "name.taken", Params: map[string]any{"name": name}, Err: store.ErrConflict}
+	}
+	if err != nil {
+		return store.Server{}, fmt.Errorf("create server %s/%s: %w", ns, name, err)
+	}
+	m.event(ctx, srv.Key(), store.EventNormal, "Created", "server created with image "+imageLabel(spec))
+	return srv, nil
+}
+
+func imageLabel(spec store.Spec) string {
+	if spec.CustomImage != "" {
+		return spec.CustomImage
+	}
+	return spec.Image
+}

@@ -1,0 +1,168 @@
+package spawner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// Store is the part of store.Store the manager uses.
+type Store interface {
+	store.ServerStore
+	store.RouteStore
+	store.ActivityStore
+	store.EventStore
+}
+
+// Manager runs the lifecycle of servers: it validates spawn forms, queues
+// and starts servers through a Backend with at most MaxConcurrentStarts
+// starts at a time on this replica, stops and deletes them, and repairs
+// drift in Reconcile. Every transition is a compare-and-set on the record,
+// so replicas sharing a store never act on one server twice. Callers have
+// already checked that the user may act in the namespace.
+type Manager struct {
+	st         Store
+	b          Backend
+	cfg        Config
+	log        *slog.Logger
+	now        func() time.Time
+	owner      string
+	ticks      <-chan time.Time
+	interval   time.Duration
+	staleAfter time.Duration
+
+	base   context.Context // parent of every start; cancelled when Run ends
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // running start jobs
+
+	mu       sync.Mutex
+	closed   bool               // Run has ended: start nothing more
+	jobs     map[store.Key]*job // queued or starting on this replica
+	waiting  []*job             // queued jobs, first in first out
+	running  int                // jobs holding a start slot
+	stopping map[store.Key]bool // stops in progress on this replica
+}
+
+// An Option configures a Manager.
+type Option func(*Manager)
+
+// WithLogger sets the logger (default: slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(m *Manager) { m.log = l } }
+
+// WithClock sets the clock (default: time.Now).
+func WithClock(now func() time.Time) Option { return func(m *Manager) { m.now = now } }
+
+// WithOwner names this replica in the records it works on. Give a name that
+// survives a restart (the pod or host name), so that a restarted replica
+// resumes its own queued starts at once; the default is random, and then
+// they resume only after StaleAfter.
+func WithOwner(id string) Option { return func(m *Manager) { m.owner = id } }
+
+// WithTicks makes Run reconcile on each tick instead of every interval.
+func WithTicks(ticks <-chan time.Time) Option { return func(m *Manager) { m.ticks = ticks } }
+
+// WithInterval sets how often Run reconciles (default 30s).
+func WithInterval(d time.Duration) Option { return func(m *Manager) { m.interval = d } }
+
+// WithStaleAfter sets after how long without an update a Queued, Starting
+// or Stopping record of another replica is taken over (default:
+// StartTimeout + StopTimeout + 1m).
+func WithStaleAfter(d time.Duration) Option { return func(m *Manager) { m.staleAfter = d } }
+
+// NewManager returns a manager of the servers in st, run by b. If b is an
+// ExitNotifier, the manager installs its exit handler. cfg must be valid.
+func NewManager(st Store, b Backend, cfg Config, opts ...Option) *Manager {
+	cfg = cfg.WithDefaults()
+	m := &Manager{
+		st: st, b: b, cfg: cfg,
+		log: slog.Default(), now: time.Now, owner: "replica-" + randomSuffix(),
+		interval:   30 * time.Second,
+		staleAfter: cfg.StartTimeout + cfg.StopTimeout + time.Minute,
+		jobs:       map[store.Key]*job{},
+		stopping:   map[store.Key]bool{},
+	}
+	for _, o := range opts {
+		o(m)
+	}
+	m.log = m.log.With("component", "spawner", "replica", m.owner)
+	m.base, m.cancel = context.WithCancel(context.Background())
+	if n, ok := b.(ExitNotifier); ok {
+		n.SetExitHandler(m.handleExit)
+	}
+	return m
+}
+
+// Config returns the configuration with defaults applied.
+func (m *Manager) Config() Config { return m.cfg }
+
+// Get returns a server; store.ErrNotFound if there is none.
+func (m *Manager) Get(ctx context.Context, ns, name string) (store.Server, error) {
+	srv, err := m.st.GetServer(ctx, ns, name)
+	if err != nil {
+		return store.Server{}, fmt.Errorf("get server %s/%s: %w", ns, name, err)
+	}
+	return srv, nil
+}
+
+// List returns the servers of a namespace, sorted by name; ns == "" lists
+// every namespace (admin).
+func (m *Manager) List(ctx context.Context, ns string) ([]store.Server, error) {
+	srvs, err := m.st.ListServers(ctx, ns)
+	if err != nil {
+		return nil, fmt.Errorf("list servers of %q: %w", ns, err)
+	}
+	return srvs, nil
+}
+
+// Events returns a server's events, oldest first.
+func (m *Manager) Events(ctx context.Context, ns, name string) ([]store.Event, error) {
+	if _, err := m.Get(ctx, ns, name); err != nil {
+		return nil, err
+	}
+	evs, err := m.st.ListEvents(ctx, store.Key{Namespace: ns, Name: name})
+	if err != nil {
+		return nil, fmt.Errorf("list events of %s/%s: %w", ns, name, err)
+	}
+	return evs, nil
+}
+
+// ImagesFor returns the catalogue as offered to who.
+func (m *Manager) ImagesFor(who Requester) []ImageOption {
+	out := make([]ImageOption, 0, len(m.cfg.Images))
+	for _, im := range m.cfg.Images {
+		opt := ImageOption{Image: im, Allowed: im.AllowedFor(who)}
+		if !opt.Allowed {
+			opt.Reason = "image.forbidden"
+		}
+		out = append(out, opt)
+	}
+	return out
+}
+
+// update writes srv with a compare-and-set on its version.
+func (m *Manager) update(ctx context.Context, srv store.Server) (store.Server, error) {
+	srv.UpdatedAt = m.now()
+	out, err := m.st.UpdateServer(ctx, srv)
+	if err != nil {
+		return store.Server{}, fmt.Errorf("update server %s to %s: %w", srv.Key(), srv.Phase, err)
+	}
+	return out, nil
+}
+
+// event appends an event to the server's history; a failure is only logged.
+func (m *Manager) event(ctx context.Context, key store.Key, typ, reason, msg string) {
+	e := store.Event{Time: m.now(), Type: typ, Reason: reason, Message: msg}
+	if err := m.st.AppendEvent(ctx, key, e); err != nil {
+		m.log.WarnContext(ctx, "event not recorded", "server", key.String(), "reason", reason, "err", err)
+	}
+}
+
+// writeCtx is for writes that must happen even when the request or the
+// start that caused them is cancelled.
+func (m *Manager) writeCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 30*time.Second)
+}

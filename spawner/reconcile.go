@@ -1,0 +1,158 @@
+package spawner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// Run reconciles once, then on every tick, until ctx is done. Then it
+// cancels the starts in progress on this replica and waits for them: each
+// one stops what it launched and puts its record back in the queue, so that
+// this replica resumes it after a restart (or another one after
+// StaleAfter). Running servers are not touched. Run returns nil once
+// everything has ended; a Manager runs at most once.
+func (m *Manager) Run(ctx context.Context) error {
+	ticks := m.ticks
+	if ticks == nil {
+		t := time.NewTicker(m.interval)
+		defer t.Stop()
+		ticks = t.C
+	}
+	m.reconcileLogged(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			m.shutdown()
+			return nil
+		case <-ticks:
+			m.reconcileLogged(ctx)
+		}
+	}
+}
+
+func (m *Manager) shutdown() {
+	m.mu.Lock()
+	m.closed = true
+	m.mu.Unlock()
+	m.cancel()
+	m.wg.Wait()
+}
+
+func (m *Manager) reconcileLogged(ctx context.Context) {
+	if err := m.Reconcile(ctx); err != nil && ctx.Err() == nil {
+		m.log.Warn("reconcile", "err", err)
+	}
+}
+
+// Reconcile repairs drift between the records and the backend:
+//   - Running, Starting or Stopping whose instance is gone → Failed
+//     ("server process is gone"), route deleted;
+//   - Queued or Starting of this replica with no start in progress here (a
+//     restart), or of another replica untouched for StaleAfter → queued
+//     again here (a half-started instance is stopped first);
+//   - Stopping of this replica with no stop in progress, or stale → the stop
+//     is finished.
+func (m *Manager) Reconcile(ctx context.Context) error {
+	srvs, err := m.st.ListServers(ctx, "")
+	if err != nil {
+		return fmt.Errorf("reconcile: list servers: %w", err)
+	}
+	var errs []error
+	for _, srv := range srvs {
+		if err := m.reconcileOne(ctx, srv); err != nil {
+			errs = append(errs, fmt.Errorf("reconcile %s: %w", srv.Key(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Manager) reconcileOne(ctx context.Context, srv store.Server) error {
+	switch srv.Phase {
+	case store.PhaseRunning:
+		return m.checkAlive(ctx, srv)
+	case store.PhaseQueued, store.PhaseStarting:
+		if m.orphaned(srv) && !m.inFlight(srv.Key()) {
+			return m.requeue(ctx, srv)
+		}
+	case store.PhaseStopping:
+		if m.orphaned(srv) && !m.isStopping(srv.Key()) {
+			_, err := m.finishStop(srv)
+			return err
+		}
+	}
+	return nil
+}
+
+// orphaned reports whether nobody is working on a transitional record: it
+// is this replica's (the caller checks that nothing runs here) or another
+// replica's that has not touched it for StaleAfter.
+func (m *Manager) orphaned(srv store.Server) bool {
+	return srv.Owner == m.owner || m.now().Sub(srv.UpdatedAt) > m.staleAfter
+}
+
+// checkAlive fails a Running server whose instance has ended.
+func (m *Manager) checkAlive(ctx context.Context, srv store.Server) error {
+	alive, err := m.b.Alive(ctx, srv)
+	if err != nil || alive {
+		return err
+	}
+	m.gone(srv, "server process is gone")
+	return nil
+}
+
+// gone records that a Running server ended by itself. The route goes only
+// if the record was still the one read (not restarted meanwhile).
+func (m *Manager) gone(srv store.Server, reason string) {
+	if !m.fail(srv, reason) {
+		return
+	}
+	ctx, cancel := m.writeCtx()
+	defer cancel()
+	if err := m.st.DeleteRoute(ctx, srv.Key()); err != nil {
+		m.log.Warn("route not deleted", "server", srv.Key().String(), "err", err)
+	}
+	if err := m.st.ClearActivity(ctx, srv.Key()); err != nil {
+		m.log.Warn("activity not cleared", "server", srv.Key().String(), "err", err)
+	}
+}
+
+// requeue takes over an interrupted start and queues it here. The
+// compare-and-set comes first, so a stale read cannot stop a server that
+// has started since.
+func (m *Manager) requeue(ctx context.Context, srv store.Server) error {
+	half := srv.Phase == store.PhaseStarting
+	srv.Phase, srv.Owner, srv.Message = store.PhaseQueued, m.owner, "queued again after an interrupted start"
+	srv, err := m.update(ctx, srv)
+	if errors.Is(err, store.ErrConflict) {
+		return nil // someone else acted on it
+	}
+	if err != nil {
+		return err
+	}
+	if half {
+		if err := m.b.Stop(ctx, srv); err != nil {
+			return fmt.Errorf("stop half-started instance: %w", err)
+		}
+	}
+	srv.Instance = ""
+	m.event(ctx, srv.Key(), store.EventNormal, "Queued", srv.Message)
+	m.enqueue(srv.Key())
+	return nil
+}
+
+// handleExit is the backend's report that a Running instance ended by
+// itself.
+func (m *Manager) handleExit(key store.Key, instance, reason string) {
+	ctx, cancel := m.writeCtx()
+	defer cancel()
+	srv, err := m.st.GetServer(ctx, key.Namespace, key.Name)
+	if err != nil || srv.Phase != store.PhaseRunning || srv.Instance != instance {
+		return // stopped, restarted or deleted meanwhile
+	}
+	m.log.Info("server exited", "server", key.String(), "instance", instance)
+	m.gone(srv, reason)
+}
