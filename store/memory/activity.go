@@ -1,0 +1,65 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// MarkActivity records activity times to the millisecond; a time older than
+// the stored one is ignored.
+func (s *Store) MarkActivity(_ context.Context, marks map[store.Key]time.Time) error {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	for key, t := range marks {
+		ms := t.UnixMilli()
+		if cur, ok := s.st.activity[key]; !ok || ms > cur {
+			s.st.activity[key] = ms
+		}
+	}
+	return nil
+}
+
+// LastActivity returns the last activity time of key.
+func (s *Store) LastActivity(_ context.Context, key store.Key) (time.Time, error) {
+	s.st.mu.Lock()
+	ms, ok := s.st.activity[key]
+	s.st.mu.Unlock()
+	if !ok {
+		return time.Time{}, fmt.Errorf("last activity of %s: %w", key, store.ErrNotFound)
+	}
+	return time.UnixMilli(ms), nil
+}
+
+// IdleSince returns the servers whose last activity is before t, to the
+// millisecond, oldest first.
+func (s *Store) IdleSince(_ context.Context, t time.Time) ([]store.Activity, error) {
+	before := t.UnixMilli()
+	var idle []store.Activity
+	s.st.mu.Lock()
+	for key, ms := range s.st.activity {
+		if ms < before {
+			idle = append(idle, store.Activity{Key: key, Last: time.UnixMilli(ms)})
+		}
+	}
+	s.st.mu.Unlock()
+	slices.SortFunc(idle, func(a, b store.Activity) int {
+		if c := a.Last.Compare(b.Last); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Key.String(), b.Key.String())
+	})
+	return idle, nil
+}
+
+// ClearActivity forgets the activity of key.
+func (s *Store) ClearActivity(_ context.Context, key store.Key) error {
+	s.st.mu.Lock()
+	delete(s.st.activity, key)
+	s.st.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,27 @@
+package memory
+
+import (
+	"context"
+	"slices"
+
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// AppendEvent adds e to the events of key, keeping the last store.MaxEvents.
+func (s *Store) AppendEvent(_ context.Context, key store.Key, e store.Event) error {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	events := append(s.st.events[key], e)
+	if extra := len(events) - store.MaxEvents; extra > 0 {
+		events = slices.Delete(events, 0, extra)
+	}
+	s.st.events[key] = events
+	return nil
+}
+
+// ListEvents returns a copy of the events of key, oldest first.
+func (s *Store) ListEvents(_ context.Context, key store.Key) ([]store.Event, error) {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	return slices.Clone(s.st.events[key]), nil
+}
