@@ -3,20 +3,24 @@
 // the one access policy that the API and the proxy both ask.
 package auth
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // ErrUnauthenticated means the request carries no valid session or token.
 var ErrUnauthenticated = errors.New("unauthenticated")
 
 // Identity is the authenticated caller of a request.
 type Identity struct {
-	UserID    string   // stable id: the email, or the dev login name
-	Name      string   // display name
-	Email     string   //
-	Groups    []string //
-	Namespace string   // the namespace the user owns
-	Admin     bool     //
-	SessionID string   // the session's id (jti); empty for API tokens
-	TokenID   string   // the API token's id; empty for sessions
-	Scopes    []string // an API token's scopes; nil for sessions (all)
+	UserID    string    // stable id: the email, or the dev login name
+	Name      string    // display name
+	Email     string    //
+	Groups    []string  //
+	Namespace string    // the namespace the user owns
+	Admin     bool      //
+	SessionID string    // the session's id (jti); empty for API tokens
+	TokenID   string    // the API token's id; empty for sessions
+	Scopes    []string  // an API token's scopes; nil for sessions (all)
+	Expires   time.Time // when the session or token expires
 }

@@ -1,0 +1,200 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// CredentialStore is what the authenticator needs from the shared store.
+type CredentialStore interface {
+	TokenByHash(ctx context.Context, hash string) (store.Token, error)
+	GetUser(ctx context.Context, id string) (store.User, error)
+	IsSessionRevoked(ctx context.Context, id string) (bool, error)
+	Subscribe(ctx context.Context, topic string) (<-chan string, error)
+}
+
+// recheckAfter bounds how long a verified credential is trusted from the
+// cache; revocations normally arrive sooner through pub/sub.
+const recheckAfter = time.Minute
+
+// maxCached bounds the cache; past it the cache is emptied and refills.
+const maxCached = 100_000
+
+type cachedIdentity struct {
+	id      Identity
+	expires time.Time // credential expiry
+	recheck time.Time // when to ask the store again
+}
+
+// Authenticator finds who sent a request, from the session cookie or an
+// API token. Verified credentials are cached, so that the store is asked
+// about a credential about once a minute, not once a request; revocations
+// published by any replica drop cache entries at once.
+type Authenticator struct {
+	signer *Signer
+	store  CredentialStore
+	policy *Policy
+	now    func() time.Time
+	log    *slog.Logger
+
+	mu    sync.RWMutex
+	cache map[string]cachedIdentity // by raw credential
+}
+
+// NewAuthenticator returns an authenticator; call Run to receive
+// revocations.
+func NewAuthenticator(s *Signer, st CredentialStore, p *Policy, log *slog.Logger) *Authenticator {
+	return &Authenticator{
+		signer: s, store: st, policy: p, now: s.now, log: log.With("component", "auth"),
+		cache: make(map[string]cachedIdentity),
+	}
+}
+
+// Authenticate returns the caller of r, or ErrUnauthenticated.
+func (a *Authenticator) Authenticate(r *http.Request) (Identity, error) {
+	if raw := bearerToken(r); raw != "" {
+		return a.lookup(r.Context(), raw, a.verifyBearer)
+	}
+	if raw := sessionCookie(r); raw != "" {
+		return a.lookup(r.Context(), raw, a.verifySession)
+	}
+	return Identity{}, ErrUnauthenticated
+}
+
+func (a *Authenticator) lookup(ctx context.Context, raw string, verify func(context.Context, string) (cachedIdentity, error)) (Identity, error) {
+	now := a.now()
+	a.mu.RLock()
+	c, ok := a.cache[raw]
+	a.mu.RUnlock()
+	if ok && now.Before(c.recheck) && now.Before(c.expires) {
+		return c.id, nil
+	}
+	c, err := verify(ctx, raw)
+	if err != nil {
+		a.forget(raw)
+		return Identity{}, err
+	}
+	c.recheck = now.Add(recheckAfter)
+	a.remember(raw, c)
+	return c.id, nil
+}
+
+func (a *Authenticator) verifySession(ctx context.Context, raw string) (cachedIdentity, error) {
+	id, exp, err := a.signer.Verify(raw)
+	if err != nil {
+		return cachedIdentity{}, err
+	}
+	revoked, err := a.store.IsSessionRevoked(ctx, id.SessionID)
+	if err != nil {
+		return cachedIdentity{}, fmt.Errorf("check session: %w", err)
+	}
+	if revoked {
+		return cachedIdentity{}, ErrUnauthenticated
+	}
+	id.Admin = a.policy.IsAdmin(id)
+	id.Expires = exp
+	return cachedIdentity{id: id, expires: exp}, nil
+}
+
+func (a *Authenticator) verifyBearer(ctx context.Context, raw string) (cachedIdentity, error) {
+	if !looksLikeToken(raw) {
+		return cachedIdentity{}, ErrUnauthenticated
+	}
+	t, err := a.store.TokenByHash(ctx, HashToken(raw))
+	if errors.Is(err, store.ErrNotFound) {
+		return cachedIdentity{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return cachedIdentity{}, fmt.Errorf("check token: %w", err)
+	}
+	u, err := a.store.GetUser(ctx, t.User)
+	if err != nil {
+		return cachedIdentity{}, fmt.Errorf("token owner %s: %w", t.User, err)
+	}
+	id := Identity{
+		UserID: u.ID, Name: u.Name, Email: u.Email, Groups: u.Groups,
+		Namespace: u.Namespace, TokenID: t.ID, Scopes: t.Scopes,
+	}
+	id.Admin = a.policy.IsAdmin(id) && id.HasScope(ScopeAdmin)
+	id.Expires = t.ExpiresAt
+	return cachedIdentity{id: id, expires: t.ExpiresAt}, nil
+}
+
+func (a *Authenticator) remember(raw string, c cachedIdentity) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.cache) >= maxCached {
+		clear(a.cache)
+	}
+	a.cache[raw] = c
+}
+
+func (a *Authenticator) forget(raw string) {
+	a.mu.Lock()
+	delete(a.cache, raw)
+	a.mu.Unlock()
+}
+
+// dropWhere removes the cached credentials matching; everything when match
+// is nil.
+func (a *Authenticator) dropWhere(match func(raw string, c cachedIdentity) bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for raw, c := range a.cache {
+		if match == nil || match(raw, c) {
+			delete(a.cache, raw)
+		}
+	}
+}
+
+// Run drops cached credentials that any replica revokes, until ctx is done.
+func (a *Authenticator) Run(ctx context.Context) error {
+	sessions, err := a.store.Subscribe(ctx, store.TopicSessions)
+	if err != nil {
+		return fmt.Errorf("subscribe to session revocations: %w", err)
+	}
+	tokens, err := a.store.Subscribe(ctx, store.TopicTokens)
+	if err != nil {
+		return fmt.Errorf("subscribe to token revocations: %w", err)
+	}
+	for sessions != nil || tokens != nil {
+		select {
+		case sid, ok := <-sessions:
+			if !ok {
+				sessions = nil
+				continue
+			}
+			a.dropSession(sid)
+		case hash, ok := <-tokens:
+			if !ok {
+				tokens = nil
+				continue
+			}
+			a.dropRevokedToken(hash)
+		}
+	}
+	return nil
+}
+
+func (a *Authenticator) dropSession(sessionID string) {
+	if sessionID == "" { // resubscribed: anything may have been revoked meanwhile
+		a.dropWhere(nil)
+		return
+	}
+	a.dropWhere(func(_ string, c cachedIdentity) bool { return c.id.SessionID == sessionID })
+}
+
+func (a *Authenticator) dropRevokedToken(hash string) {
+	if hash == "" {
+		a.dropWhere(nil)
+		return
+	}
+	a.dropWhere(func(raw string, c cachedIdentity) bool { return c.id.TokenID != "" && HashToken(raw) == hash })
+}
