@@ -1,0 +1,131 @@
+// Package local runs each server as a process on this machine, listening on
+// a free 127.0.0.1 port, for the embedded default. Each server has a home
+// folder <DataDir>/homes/<ns>/<server> (its workspace, kept across stops),
+// a log <DataDir>/logs/<ns>/<server>.log (stdout and stderr of the current
+// run) and its own process group. Processes survive a restart of spawnhub:
+// the instance id "<pid>:<start time>" in the record lets a new Backend on
+// the same DataDir find them in /proc, tell a recycled pid, and stop them.
+// Only processes started by this Backend are watched for unexpected exits;
+// after a restart the reconciler notices them through Alive.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// Options configure a Backend.
+type Options struct {
+	// DataDir holds the homes, logs and instance files.
+	DataDir string
+	// Images resolves a spec's image id (e.g. spawner.Config.Image).
+	Images func(id string) (spawner.Image, bool)
+	// Executable is the spawnhub binary, for {{.Executable}} (the demo
+	// server).
+	Executable string
+	// Env is the base environment of every server (main passes what it
+	// wants servers to inherit, such as PATH); nil gives a standard PATH.
+	Env    []string
+	Host   string        // address servers listen on; 127.0.0.1 when empty
+	Grace  time.Duration // between SIGTERM and SIGKILL; 10s when 0
+	Logger *slog.Logger
+}
+
+// Backend is the local-process backend; it implements spawner.Backend,
+// spawner.ExitNotifier and spawner.VolumeDeleter.
+type Backend struct {
+	o   Options
+	log *slog.Logger
+
+	mu      sync.Mutex
+	onExit  spawner.ExitHandler
+	running map[string]*proc // children of this process, by instance
+}
+
+// New returns a backend that keeps its files under o.DataDir.
+func New(o Options) (*Backend, error) {
+	if o.DataDir == "" || o.Images == nil {
+		return nil, errors.New("local backend: DataDir and Images are required")
+	}
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	if o.Grace == 0 {
+		o.Grace = 10 * time.Second
+	}
+	if o.Env == nil {
+		o.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Backend{o: o, log: o.Logger.With("component", "local-backend"), running: map[string]*proc{}}, nil
+}
+
+// SetExitHandler implements spawner.ExitNotifier.
+func (b *Backend) SetExitHandler(h spawner.ExitHandler) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.onExit = h
+}
+
+// HomeDir is the server's workspace folder.
+func (b *Backend) HomeDir(key store.Key) string {
+	return filepath.Join(b.o.DataDir, "homes", key.Namespace, key.Name)
+}
+
+// LogPath is the server's log file.
+func (b *Backend) LogPath(key store.Key) string {
+	return filepath.Join(b.o.DataDir, "logs", key.Namespace, key.Name+".log")
+}
+
+func (b *Backend) instancePath(key store.Key) string {
+	return filepath.Join(b.o.DataDir, "run", key.Namespace, key.Name+".instance")
+}
+
+// checkKey refuses names that are not one plain path element.
+func checkKey(key store.Key) error {
+	for _, s := range []string{key.Namespace, key.Name} {
+		if s == "" || s != filepath.Base(s) || !filepath.IsLocal(s) {
+			return fmt.Errorf("local backend: %q is not a usable name", s)
+		}
+	}
+	return nil
+}
+
+// Alive implements spawner.Backend: srv.Instance is a live process.
+func (b *Backend) Alive(ctx context.Context, srv store.Server) (bool, error) {
+	if srv.Instance == "" {
+		return false, nil
+	}
+	pid, start, err := parseInstance(srv.Instance)
+	if err != nil {
+		return false, err
+	}
+	return processAlive(pid, start), nil
+}
+
+// DeleteVolumes implements spawner.VolumeDeleter: it removes the home
+// folder and the log.
+func (b *Backend) DeleteVolumes(ctx context.Context, srv store.Server) error {
+	key := srv.Key()
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(b.HomeDir(key)); err != nil {
+		return fmt.Errorf("delete home of %s: %w", key, err)
+	}
+	if err := os.Remove(b.LogPath(key)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("delete log of %s: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,197 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/template"
+
+	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// proc is a server process started by this Backend.
+type proc struct {
+	key      store.Key
+	instance string
+	pid      int
+	log      string
+	exited   chan struct{} // closed once the process has been reaped
+	waitErr  error         // set before exited is closed
+	ready    bool          // guarded by Backend.mu: Start has returned it
+	stopping bool          // guarded by Backend.mu: Stop was asked for
+}
+
+// Start implements spawner.Backend: it runs the image's command on a free
+// port and waits until the server answers. On error nothing is left
+// running, and the error ends with the last lines of the server's log.
+func (b *Backend) Start(ctx context.Context, srv store.Server, token string, progress func(store.Event)) (store.Route, string, error) {
+	key := srv.Key()
+	im, err := b.image(srv)
+	if err != nil {
+		return store.Route{}, "", err
+	}
+	port, err := freePort(b.o.Host)
+	if err != nil {
+		return store.Route{}, "", err
+	}
+	runBase := spawner.BaseURL(key.Namespace, key.Name)
+	if im.StripPrefix {
+		runBase = "/"
+	}
+	p, err := b.launch(srv, im, port, runBase, token)
+	if err != nil {
+		return store.Route{}, "", err
+	}
+	progress(store.Event{Type: store.EventNormal, Reason: "Launched", Message: fmt.Sprintf("process %d started; waiting for it to answer", p.pid)})
+	target := "http://" + net.JoinHostPort(b.o.Host, strconv.Itoa(port))
+	if err := b.waitReady(ctx, p, target+runBase+im.ReadyPath, token, im.ReadyPath != ""); err != nil {
+		b.kill(p)
+		return store.Route{}, "", fmt.Errorf("%w; last lines of its log:\n%s", err, tail(p.log, tailLines))
+	}
+	b.mu.Lock()
+	p.ready = true
+	b.mu.Unlock()
+	progress(store.Event{Type: store.EventNormal, Reason: "Ready", Message: "the server answers"})
+	return store.Route{Target: target, Token: token, StripPrefix: im.StripPrefix, Namespace: key.Namespace}, p.instance, nil
+}
+
+func (b *Backend) image(srv store.Server) (spawner.Image, error) {
+	if srv.Spec.CustomImage != "" {
+		return spawner.Image{}, fmt.Errorf("local backend: custom images (%s) cannot run here: %w", srv.Spec.CustomImage, spawner.ErrInvalidSpec)
+	}
+	im, ok := b.o.Images(srv.Spec.Image)
+	if !ok || len(im.Command) == 0 {
+		return spawner.Image{}, fmt.Errorf("local backend: image %q has no command to run: %w", srv.Spec.Image, spawner.ErrInvalidSpec)
+	}
+	return im, checkKey(srv.Key())
+}
+
+// launch starts the process in its own group, with its output in its log.
+func (b *Backend) launch(srv store.Server, im spawner.Image, port int, runBase, token string) (*proc, error) {
+	key := srv.Key()
+	home, logPath := b.HomeDir(key), b.LogPath(key)
+	for _, dir := range []string{home, filepath.Dir(logPath), filepath.Dir(b.instancePath(key))} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("local backend: %w", err)
+		}
+	}
+	argv, err := expand(im.Command, spawner.TemplateData{
+		Port: port, BaseURL: runBase, Token: token, Home: home, Host: b.o.Host, Executable: b.o.Executable,
+	})
+	if err != nil {
+		return nil, err
+	}
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("local backend: %w", err)
+	}
+	defer logf.Close() // the child has its own copy
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = home, logf, logf
+	cmd.Env = b.env(srv, im, home, token)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // survives us; Stop kills the group
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("local backend: run %s: %w", argv[0], err)
+	}
+	p := &proc{key: key, pid: cmd.Process.Pid, log: logPath, exited: make(chan struct{})}
+	// Until Wait reaps it, even an exited child is in /proc.
+	p.instance, err = instanceOf(p.pid)
+	go b.wait(cmd, p) // ends when the process exits
+	if err != nil {
+		b.kill(p)
+		return nil, fmt.Errorf("local backend: process %d: %w", p.pid, err)
+	}
+	b.mu.Lock()
+	b.running[p.instance] = p
+	b.mu.Unlock()
+	if err := os.WriteFile(b.instancePath(key), []byte(p.instance), 0o600); err != nil {
+		b.log.Warn("instance file not written", "server", key.String(), "err", err)
+	}
+	b.log.Info("process started", "server", key.String(), "pid", p.pid, "command", argv[0])
+	return p, nil
+}
+
+// wait reaps the process and reports an exit nobody asked for.
+func (b *Backend) wait(cmd *exec.Cmd, p *proc) {
+	p.waitErr = cmd.Wait()
+	close(p.exited)
+	b.mu.Lock()
+	delete(b.running, p.instance)
+	unexpected := p.ready && !p.stopping
+	onExit := b.onExit
+	b.mu.Unlock()
+	if !unexpected || onExit == nil {
+		return
+	}
+	reason := fmt.Sprintf("the server exited (%s); last lines of its log:\n%s", exitText(p.waitErr), tail(p.log, tailLines))
+	onExit(p.key, p.instance, reason)
+}
+
+func exitText(err error) string {
+	if err == nil {
+		return "exit status 0"
+	}
+	return err.Error()
+}
+
+// env is the server's environment: the base, the spec's variables, then
+// ours, which win.
+func (b *Backend) env(srv store.Server, im spawner.Image, home, token string) []string {
+	lang := "en_US.UTF-8"
+	if srv.Spec.Language == "fr" {
+		lang = "fr_CA.UTF-8"
+	}
+	env := append([]string(nil), b.o.Env...)
+	for _, e := range srv.Spec.Env {
+		env = append(env, e.Name+"="+e.Value)
+	}
+	env = append(env,
+		"HOME="+home,
+		"NB_PREFIX="+strings.TrimSuffix(spawner.BaseURL(srv.Namespace, srv.Name), "/"),
+		"JUPYTER_TOKEN="+token,
+		"LANG="+lang,
+		"KF_LANG="+srv.Spec.Language,
+	)
+	if im.Kind == spawner.KindDemo {
+		env = append(env, spawner.DemoTokenEnv+"="+token)
+	}
+	return env
+}
+
+// expand fills the command templates.
+func expand(args []string, data spawner.TemplateData) ([]string, error) {
+	out := make([]string, len(args))
+	for i, a := range args {
+		t, err := template.New("arg").Option("missingkey=error").Parse(a)
+		if err != nil {
+			return nil, fmt.Errorf("local backend: command[%d]: %w", i, err)
+		}
+		var sb strings.Builder
+		if err := t.Execute(&sb, data); err != nil {
+			return nil, fmt.Errorf("local backend: command[%d]: %w", i, err)
+		}
+		out[i] = sb.String()
+	}
+	if out[0] == "" {
+		return nil, errors.New("local backend: the command has no program (is Executable set?)")
+	}
+	return out, nil
+}
+
+// freePort asks the kernel for a free port on host.
+func freePort(host string) (int, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("local backend: find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
