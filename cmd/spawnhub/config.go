@@ -1,0 +1,194 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/spawnhub/spawnhub/spawner"
+)
+
+// Config is the whole configuration: a YAML file, then SPAWNHUB_* variables,
+// then flags. Zero values take the embedded defaults.
+type Config struct {
+	Listen    string        `yaml:"listen"`    // address to serve on
+	PublicURL string        `yaml:"publicURL"` // how browsers reach us; Origin checks use it
+	DataDir   string        `yaml:"dataDir"`   // local backend homes and logs, dev session key
+	Store     StoreConfig   `yaml:"store"`
+	Auth      AuthConfig    `yaml:"auth"`
+	Spawner   SpawnerConfig `yaml:"spawner"`
+	Log       LogConfig     `yaml:"log"`
+	// ShutdownTimeout bounds how long in-flight requests may finish.
+	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
+}
+
+// StoreConfig chooses where shared state lives.
+type StoreConfig struct {
+	Driver string      `yaml:"driver"` // memory or redis
+	Redis  RedisConfig `yaml:"redis"`
+}
+
+// RedisConfig reaches one Redis, a Sentinel group or a Cluster.
+type RedisConfig struct {
+	Addr         string   `yaml:"addr"`  // one address (shorthand for addrs)
+	Addrs        []string `yaml:"addrs"` // several: cluster nodes or sentinels
+	MasterName   string   `yaml:"masterName"`
+	Password     string   `yaml:"password" secret:"true"`
+	PasswordFile string   `yaml:"passwordFile"`
+	DB           int      `yaml:"db"`
+	Prefix       string   `yaml:"prefix"`
+}
+
+// AuthConfig chooses how people sign in and who administers.
+type AuthConfig struct {
+	Mode string `yaml:"mode"` // dev or oidc
+	// DevAllowRemote allows the development login on a non-loopback
+	// listener. Never in production.
+	DevAllowRemote bool          `yaml:"devAllowRemote"`
+	SessionTTL     time.Duration `yaml:"sessionTTL"`
+	// SessionKeys sign sessions: "id:secret" pairs, the first signs. Every
+	// replica needs the same keys. Secrets only from env or a file.
+	SessionKeys     []string     `yaml:"sessionKeys" secret:"true"`
+	SessionKeysFile string       `yaml:"sessionKeysFile"`
+	Admins          AdminsConfig `yaml:"admins"`
+}
+
+// AdminsConfig names administrators.
+type AdminsConfig struct {
+	Emails []string `yaml:"emails"`
+	Groups []string `yaml:"groups"`
+}
+
+// SpawnerConfig is the spawner's configuration plus the backend choice.
+type SpawnerConfig struct {
+	Backend        string `yaml:"backend"` // local or kubernetes
+	spawner.Config `yaml:",inline"`
+}
+
+// LogConfig shapes the logs.
+type LogConfig struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// defaults returns the embedded configuration: everything runs in one
+// process on this machine.
+func defaults() Config {
+	return Config{
+		Listen:          "127.0.0.1:8000",
+		DataDir:         defaultDataDir(),
+		Store:           StoreConfig{Driver: "memory", Redis: RedisConfig{Prefix: "spawnhub:"}},
+		Auth:            AuthConfig{Mode: "dev", SessionTTL: 12 * time.Hour},
+		Spawner:         SpawnerConfig{Backend: "local"},
+		Log:             LogConfig{Level: "info", Format: "text"},
+		ShutdownTimeout: 20 * time.Second,
+	}
+}
+
+func defaultDataDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "spawnhub")
+	}
+	return filepath.Join(os.TempDir(), "spawnhub")
+}
+
+// loadFile overlays a YAML file on c; unknown keys are errors.
+func (c *Config) loadFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(f)
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+// Validate reports every problem at once. It has no side effects.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		add("listen: %q is not host:port", c.Listen)
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("publicURL: %q is not an http(s) URL", c.PublicURL)
+		}
+	}
+	if c.DataDir == "" {
+		add("dataDir: required")
+	}
+	errs = append(errs, c.Store.validate(), c.Auth.validate(c.Listen))
+	switch c.Spawner.Backend {
+	case "local":
+	case "kubernetes":
+		add("spawner.backend: kubernetes is not available in this build yet")
+	default:
+		add("spawner.backend: %q is not local or kubernetes", c.Spawner.Backend)
+	}
+	if err := c.Spawner.Config.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("spawner: %w", err))
+	}
+	if c.ShutdownTimeout <= 0 {
+		add("shutdownTimeout: must be positive")
+	}
+	return errors.Join(errs...)
+}
+
+func (s StoreConfig) validate() error {
+	switch s.Driver {
+	case "memory":
+		return nil
+	case "redis":
+		if s.Redis.Addr == "" && len(s.Redis.Addrs) == 0 {
+			return errors.New("store.redis.addr: required with the redis driver")
+		}
+		return nil
+	}
+	return fmt.Errorf("store.driver: %q is not memory or redis", s.Driver)
+}
+
+func (a AuthConfig) validate(listen string) error {
+	var errs []error
+	switch a.Mode {
+	case "dev":
+		if !a.DevAllowRemote && !isLoopback(listen) {
+			errs = append(errs, fmt.Errorf("auth.mode: dev login is only allowed on a loopback listener, not %q (set auth.devAllowRemote to insist)", listen))
+		}
+	case "oidc":
+		errs = append(errs, errors.New("auth.mode: oidc is not available in this build yet"))
+	default:
+		errs = append(errs, fmt.Errorf("auth.mode: %q is not dev or oidc", a.Mode))
+	}
+	if a.SessionTTL < time.Minute {
+		errs = append(errs, errors.New("auth.sessionTTL: at least 1m"))
+	}
+	if _, err := parseSessionKeys(a.SessionKeys); err != nil {
+		errs = append(errs, fmt.Errorf("auth.sessionKeys: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// isLoopback reports whether a listen address only accepts local
+// connections.
+func isLoopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

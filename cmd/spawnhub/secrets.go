@@ -1,0 +1,83 @@
+package main
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spawnhub/spawnhub/auth"
+)
+
+// parseSessionKeys reads "id:secret" pairs; the first key signs.
+func parseSessionKeys(pairs []string) ([]auth.Key, error) {
+	keys := make([]auth.Key, 0, len(pairs))
+	for i, p := range pairs {
+		id, secret, ok := strings.Cut(strings.TrimSpace(p), ":")
+		if !ok || id == "" {
+			return nil, fmt.Errorf("key %d: want id:secret", i+1)
+		}
+		if len(secret) < 32 {
+			return nil, fmt.Errorf("key %q: secret shorter than 32 characters", id)
+		}
+		keys = append(keys, auth.Key{ID: id, Secret: []byte(secret)})
+	}
+	return keys, nil
+}
+
+// resolveSecrets reads secrets given as files into c.
+func (c *Config) resolveSecrets() error {
+	if c.Store.Redis.PasswordFile != "" {
+		b, err := os.ReadFile(c.Store.Redis.PasswordFile)
+		if err != nil {
+			return fmt.Errorf("store.redis.passwordFile: %w", err)
+		}
+		c.Store.Redis.Password = strings.TrimSpace(string(b))
+	}
+	if c.Auth.SessionKeysFile != "" {
+		b, err := os.ReadFile(c.Auth.SessionKeysFile)
+		if err != nil {
+			return fmt.Errorf("auth.sessionKeysFile: %w", err)
+		}
+		c.Auth.SessionKeys = splitLines(string(b))
+	}
+	return nil
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// sessionKeys returns the configured keys or, for the embedded default
+// only, a key generated once and kept in the data directory, so that a
+// restart keeps everyone signed in.
+func (c Config) sessionKeys() ([]auth.Key, error) {
+	if len(c.Auth.SessionKeys) > 0 {
+		return parseSessionKeys(c.Auth.SessionKeys)
+	}
+	if c.Store.Driver != "memory" && c.Auth.Mode != "dev" {
+		return nil, errors.New("auth.sessionKeys: required when replicas share a store (set SPAWNHUB_AUTH_SESSIONKEYS or auth.sessionKeysFile)")
+	}
+	path := filepath.Join(c.DataDir, "session.key")
+	if b, err := os.ReadFile(path); err == nil {
+		return parseSessionKeys(splitLines(string(b)))
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	line := fmt.Sprintf("local:%x", b)
+	if err := os.WriteFile(path, []byte(line+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write session key: %w", err)
+	}
+	return parseSessionKeys([]string{line})
+}

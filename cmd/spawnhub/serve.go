@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/spawnhub/spawnhub/auth"
+	"github.com/spawnhub/spawnhub/proxy"
+	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/store"
+	"github.com/spawnhub/spawnhub/web"
+)
+
+// app is every part of a running replica, wired together.
+type app struct {
+	store   store.Store
+	authn   *auth.Authenticator
+	manager *spawner.Manager
+	proxy   *proxy.Proxy
+	handler http.Handler
+}
+
+// serve runs one replica until ctx is done, then shuts down gracefully:
+// in-flight requests finish, websockets are closed with "going away".
+func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a, err := build(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("spawnhub listening", "url", "http://"+ln.Addr().String(), "store", cfg.Store.Driver,
+		"backend", cfg.Spawner.Backend, "auth", cfg.Auth.Mode, "version", version)
+	return a.run(ctx, cfg, ln, log)
+}
+
+func (a *app) run(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) error {
+	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return a.proxy.Run(gctx) })
+	g.Go(func() error { return a.authn.Run(gctx) })
+	g.Go(func() error { return a.manager.Run(gctx) })
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error { // ends when the replica is asked to stop or a part fails
+		<-gctx.Done()
+		log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		a.proxy.CloseWebsockets() // Shutdown ignores hijacked connections
+		return srv.Shutdown(sctx)
+	})
+	return g.Wait()
+}
+
+// build wires the parts of a replica.
+func build(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
+	keys, err := cfg.sessionKeys()
+	if err != nil {
+		return nil, err
+	}
+	signer, err := auth.NewSigner(keys, cfg.Auth.SessionTTL, nil)
+	if err != nil {
+		return nil, err
+	}
+	policy := auth.NewPolicy(cfg.Auth.Admins.Emails, cfg.Auth.Admins.Groups, st)
+	authn := auth.NewAuthenticator(signer, st, policy, log)
+	mgr, err := newManager(cfg, st, log)
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	catalog, err := web.NewCatalog()
+	if err != nil {
+		return nil, err
+	}
+	publicURL, err := publicURLOf(cfg)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := web.New(web.Options{
+		Servers: mgr, Store: st, Auth: authn, Policy: policy, Signer: signer, Catalog: catalog,
+		Logger: log, DevLogin: cfg.Auth.Mode == "dev", Secure: publicURL != nil && publicURL.Scheme == "https",
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+	})
+	if err != nil {
+		return nil, err
+	}
+	px := proxy.New(proxy.Options{
+		Auth: authn, Access: policy, Routes: st, Activity: st, PubSub: st, Fallback: pages,
+		PublicURL: publicURL, LoginURL: "/login", Logger: log, Metrics: reg,
+	})
+	handler, err := rootHandler(px, pages, publicURL)
+	if err != nil {
+		return nil, err
+	}
+	return &app{store: st, authn: authn, manager: mgr, proxy: px, handler: handler}, nil
+}
+
+// rootHandler sends workspace traffic to the proxy and everything else to
+// the web layer, behind cross-origin protection for unsafe methods.
+func rootHandler(px, pages http.Handler, publicURL *url.URL) (http.Handler, error) {
+	mux := http.NewServeMux()
+	mux.Handle("/notebook/", px)
+	mux.Handle("/", pages)
+	cop := http.NewCrossOriginProtection()
+	if publicURL != nil {
+		if err := cop.AddTrustedOrigin(publicURL.Scheme + "://" + publicURL.Host); err != nil {
+			return nil, fmt.Errorf("publicURL: %w", err)
+		}
+	}
+	return cop.Handler(mux), nil
+}
+
+func publicURLOf(cfg Config) (*url.URL, error) {
+	if cfg.PublicURL == "" {
+		return nil, nil
+	}
+	return url.Parse(cfg.PublicURL)
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return ""
+	}
+	return h
+}

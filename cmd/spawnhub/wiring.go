@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/local"
+	"github.com/spawnhub/spawnhub/spawner/local/demo"
+	"github.com/spawnhub/spawnhub/store"
+	"github.com/spawnhub/spawnhub/store/memory"
+	"github.com/spawnhub/spawnhub/store/redis"
+)
+
+// demoCommand is the hidden subcommand that runs the built-in demo server.
+const demoCommand = demo.Subcommand
+
+func runDemo(ctx context.Context, args []string) error {
+	return demo.Main(ctx, args, os.Getenv, os.Stderr)
+}
+
+// openStore connects to the configured store.
+func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+	if cfg.Store.Driver == "memory" {
+		return memory.New(), nil
+	}
+	r := cfg.Store.Redis
+	addrs := r.Addrs
+	if r.Addr != "" {
+		addrs = append([]string{r.Addr}, addrs...)
+	}
+	st, err := redis.New(ctx, redis.Options{Addrs: addrs, Password: r.Password, DB: r.DB, MasterName: r.MasterName, Prefix: r.Prefix})
+	if err != nil {
+		return nil, fmt.Errorf("redis store: %w", err)
+	}
+	return st, nil
+}
+
+// newManager builds the spawner with the configured backend. With no image
+// configured, the embedded catalogue offers what is installed here.
+func newManager(cfg Config, st store.Store, log *slog.Logger) (*spawner.Manager, error) {
+	sc := cfg.Spawner.Config
+	if len(sc.Images) == 0 {
+		sc.Images = spawner.AvailableImages(spawner.DefaultImages())
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find own executable: %w", err)
+	}
+	backend, err := local.New(local.Options{
+		DataDir: filepath.Join(cfg.DataDir, "local"), Images: sc.Image, Executable: exe, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return spawner.NewManager(st, backend, sc, spawner.WithLogger(log), spawner.WithOwner(ownerName(cfg))), nil
+}
+
+// ownerName names this replica in records it works on; stable across
+// restarts so that a restarted replica resumes its own queued starts.
+func ownerName(cfg Config) string {
+	return hostname() + ":" + cfg.Listen
+}

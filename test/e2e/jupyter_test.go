@@ -1,0 +1,72 @@
+package e2e
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// dialWS opens a websocket through spawnhub with the client's session and
+// the site's own Origin, as a browser would.
+func dialWS(t *testing.T, c *http.Client, base, path string) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	h := http.Header{}
+	if c != nil {
+		h.Set("Cookie", sessionCookie(c, base))
+	}
+	h.Set("Origin", base)
+	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
+	return d.Dial("ws"+strings.TrimPrefix(base, "http")+path, h)
+}
+
+// executeOnKernel runs code on a kernel over its websocket and returns the
+// text/plain of the execute_result.
+func executeOnKernel(t *testing.T, ws *websocket.Conn, code string) string {
+	t.Helper()
+	session, msgID := randomHex(8), randomHex(8)
+	msg := map[string]any{
+		"header": map[string]any{"msg_id": msgID, "username": "e2e", "session": session,
+			"msg_type": "execute_request", "version": "5.3", "date": time.Now().UTC().Format(time.RFC3339)},
+		"parent_header": map[string]any{}, "metadata": map[string]any{}, "channel": "shell",
+		"content": map[string]any{"code": code, "silent": false, "store_history": false,
+			"user_expressions": map[string]any{}, "allow_stdin": false},
+	}
+	if err := ws.WriteJSON(msg); err != nil {
+		t.Fatalf("send execute_request: %v", err)
+	}
+	_ = ws.SetReadDeadline(time.Now().Add(60 * time.Second))
+	for {
+		var reply struct {
+			Header       struct{ MsgType string `json:"msg_type"` } `json:"header"`
+			ParentHeader struct{ MsgID string `json:"msg_id"` }     `json:"parent_header"`
+			Content      struct {
+				Data  map[string]any `json:"data"`
+				Ename string         `json:"ename"`
+			} `json:"content"`
+		}
+		if err := ws.ReadJSON(&reply); err != nil {
+			t.Fatalf("read kernel reply: %v", err)
+		}
+		if reply.ParentHeader.MsgID != msgID {
+			continue
+		}
+		switch reply.Header.MsgType {
+		case "execute_result":
+			s, _ := reply.Content.Data["text/plain"].(string)
+			return s
+		case "error":
+			t.Fatalf("kernel error %s", reply.Content.Ename)
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/spawnhub/spawnhub/spawner"
+)
+
+// maxBody bounds the size of a JSON request body.
+const maxBody = 1 << 20
+
+func (w *Web) listServers(c echo.Context) error {
+	ctx := c.Request().Context()
+	servers, err := w.servers.List(ctx, c.Param("ns"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, w.views(ctx, servers))
+}
+
+func (w *Web) getServer(c echo.Context) error {
+	ctx := c.Request().Context()
+	s, err := w.servers.Get(ctx, c.Param("ns"), c.Param("name"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, w.view(ctx, s))
+}
+
+func (w *Web) createServer(c echo.Context) error {
+	var f spawner.Form
+	if err := decodeStrict(c, &f); err != nil {
+		return err
+	}
+	lang := f.Language
+	if lang == "" {
+		lang = requestLanguage(c.Request())
+	}
+	ctx := c.Request().Context()
+	s, err := w.servers.Create(ctx, c.Param("ns"), requester(c, lang), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, w.view(ctx, s))
+}
+
+// launchRequest is the one-click launch body.
+type launchRequest struct {
+	Image string `json:"image"`
+}
+
+func (w *Web) launch(c echo.Context) error {
+	var req launchRequest
+	if err := decodeStrict(c, &req); err != nil {
+		return err
+	}
+	if req.Image == "" {
+		return badRequest("image", "image.required", nil)
+	}
+	ctx := c.Request().Context()
+	s, err := w.servers.Launch(ctx, c.Param("ns"), requester(c, requestLanguage(c.Request())), req.Image)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, w.view(ctx, s))
+}
+
+func (w *Web) startServer(c echo.Context) error {
+	ctx := c.Request().Context()
+	s, err := w.servers.Start(ctx, c.Param("ns"), c.Param("name"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, w.view(ctx, s))
+}
+
+func (w *Web) stopServer(c echo.Context) error {
+	ctx := c.Request().Context()
+	s, err := w.servers.Stop(ctx, c.Param("ns"), c.Param("name"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, w.view(ctx, s))
+}
+
+func (w *Web) deleteServer(c echo.Context) error {
+	deleteVolumes := c.QueryParam("volumes") == "true"
+	if err := w.servers.Delete(c.Request().Context(), c.Param("ns"), c.Param("name"), deleteVolumes); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (w *Web) serverEvents(c echo.Context) error {
+	events, err := w.servers.Events(c.Request().Context(), c.Param("ns"), c.Param("name"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list[eventView]{Items: eventViews(events)})
+}
+
+// decodeStrict reads a JSON body, rejecting unknown fields and trailing
+// data, and names the offending field in the error.
+func decodeStrict(c echo.Context, v any) error {
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxBody+1))
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	if len(body) > maxBody {
+		return badRequest("", "body.too_large", nil)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonFieldError(err)
+	}
+	if dec.More() {
+		return badRequest("", "body.invalid_json", nil)
+	}
+	return nil
+}
+
+// jsonFieldError turns a decoding error into a field error.
+func jsonFieldError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return badRequest(te.Field, "json.type", map[string]any{"Expected": te.Type.String()})
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+		field := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+		return badRequest(field, "json.unknown", nil)
+	}
+	return badRequest("", "body.invalid_json", nil)
+}

@@ -1,0 +1,109 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/spawnhub/spawnhub/auth"
+	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// apiError is the body of every JSON error.
+type apiError struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+	Code  string `json:"code,omitempty"`
+	Phase string `json:"phase,omitempty"`
+}
+
+// errNotFound hides what the caller may not see: a namespace they have no
+// role in is a 404, exactly like one that does not exist.
+var errNotFound = fmt.Errorf("web: %w", store.ErrNotFound)
+
+// errForbidden is for what the caller may see but not do (a viewer
+// stopping a server).
+var errForbidden = errors.New("forbidden")
+
+// badRequest is a client error naming a field, with a catalog message id.
+func badRequest(field, code string, params map[string]any) error {
+	return &spawner.FieldError{Field: field, Code: code, Params: params}
+}
+
+// handleError is the one place where errors become HTTP responses.
+func (w *Web) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, body := w.describe(c, err)
+	if status >= 500 {
+		w.log.ErrorContext(c.Request().Context(), "request failed",
+			"method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	_ = c.JSON(status, body)
+}
+
+// describe maps an error to a status and a translated body.
+func (w *Web) describe(c echo.Context, err error) (int, apiError) {
+	tr := w.translator(c)
+	var fe *spawner.FieldError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &fe):
+		status := http.StatusBadRequest
+		if errors.Is(err, store.ErrConflict) || strings.HasSuffix(fe.Code, ".taken") {
+			status = http.StatusConflict
+		}
+		return status, apiError{Error: tr.fieldMessage(fe), Field: fe.Field, Code: fe.Code}
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return http.StatusUnauthorized, apiError{Error: tr.T("error.unauthenticated")}
+	case errors.Is(err, errForbidden):
+		return http.StatusForbidden, apiError{Error: tr.T("error.forbidden")}
+	case errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound, apiError{Error: tr.T("error.not_found")}
+	case errors.Is(err, store.ErrConflict):
+		return http.StatusConflict, apiError{Error: tr.T("error.conflict")}
+	case errors.Is(err, spawner.ErrInvalidSpec):
+		return http.StatusBadRequest, apiError{Error: tr.T("error.invalid")}
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout, apiError{Error: tr.T("error.timeout")}
+	case errors.As(err, &he):
+		return he.Code, apiError{Error: http.StatusText(he.Code)}
+	}
+	return http.StatusInternalServerError, apiError{Error: tr.T("error.internal")}
+}
+
+// fieldMessage translates a field error, falling back to its English text
+// when the catalog lacks the code.
+func (t Translator) fieldMessage(fe *spawner.FieldError) string {
+	id := "field." + fe.Code
+	if !t.Has(id) {
+		return fe.Error()
+	}
+	return t.T(id, fe.Params)
+}
+
+// recoverPanics turns a panicking handler into a 500 instead of a dropped
+// connection, and logs it.
+func (w *Web) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}

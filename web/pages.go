@@ -1,0 +1,178 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/spawnhub/spawnhub/auth"
+	"github.com/spawnhub/spawnhub/store"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// pages holds the parsed templates, one set per page, each with the layout.
+type pages struct {
+	byName  map[string]*template.Template
+	catalog *Catalog
+	static  http.Handler
+}
+
+func loadPages(cat *Catalog) (*pages, error) {
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{byName: map[string]*template.Template{}, catalog: cat}
+	for _, n := range names {
+		base := n[len("templates/"):]
+		if base == "layout.html" {
+			continue
+		}
+		t, err := template.New("layout.html").ParseFS(templateFiles, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", n, err)
+		}
+		p.byName[base] = t
+	}
+	sub, _ := fs.Sub(staticFiles, "static")
+	p.static = http.StripPrefix("/static/", http.FileServerFS(sub))
+	return p, nil
+}
+
+// pageData is what every template gets.
+type pageData struct {
+	Tr   Translator
+	User auth.Identity
+	Data map[string]any
+}
+
+func (w *Web) render(c echo.Context, status int, name string, data map[string]any) error {
+	t, ok := w.pages.byName[name]
+	if !ok {
+		return fmt.Errorf("no page %s", name)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, pageData{Tr: w.translator(c), User: identity(c), Data: data}); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+func (w *Web) static(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	w.pages.static.ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// landingPage lists the user's servers and a Launch button per image.
+func (w *Web) landingPage(c echo.Context) error {
+	id := identity(c)
+	tr := w.translator(c)
+	w.rememberLanguage(c)
+	ctx := c.Request().Context()
+	servers, err := w.servers.List(ctx, id.Namespace)
+	if err != nil {
+		return err
+	}
+	return w.render(c, http.StatusOK, "index.html", map[string]any{
+		"Namespace": id.Namespace,
+		"Servers":   w.views(ctx, servers).Items,
+		"Images":    w.imageViews(tr, w.servers.ImagesFor(requester(c, tr.Lang))),
+	})
+}
+
+// rememberLanguage keeps a ?lang= choice in a cookie.
+func (w *Web) rememberLanguage(c echo.Context) {
+	if l := c.QueryParam("lang"); isLanguage(l) {
+		c.SetCookie(&http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, Secure: w.opts.Secure, SameSite: http.SameSiteLaxMode})
+	}
+}
+
+// notRunningPage answers a workspace URL whose server has no route: a page
+// with a one-click Start for browsers (which returns to the same deep link
+// once running), 503 JSON for every other client.
+func (w *Web) notRunningPage(c echo.Context) error {
+	ns, name := c.Param("ns"), c.Param("name")
+	s, err := w.visibleServer(c, ns, name)
+	if err != nil {
+		return err
+	}
+	if !wantsHTML(c.Request()) {
+		return w.notRunningJSON(c, s)
+	}
+	return w.render(c, http.StatusServiceUnavailable, "notrunning.html", map[string]any{
+		"Server": w.view(c.Request().Context(), s),
+		"Next":   safeNext(c.Request().URL.RequestURI()),
+	})
+}
+
+// notRunningOther answers non-GET workspace requests to a stopped server.
+func (w *Web) notRunningOther(c echo.Context) error {
+	ns, name, ok := splitWorkspacePath(c.Request().URL.Path)
+	if !ok {
+		return errNotFound
+	}
+	s, err := w.visibleServer(c, ns, name)
+	if err != nil {
+		return err
+	}
+	return w.notRunningJSON(c, s)
+}
+
+func (w *Web) notRunningJSON(c echo.Context, s store.Server) error {
+	tr := w.translator(c)
+	c.Response().Header().Set("Retry-After", "5")
+	return c.JSON(http.StatusServiceUnavailable, apiError{Error: tr.T("server.not_running"), Phase: string(s.Phase)})
+}
+
+// visibleServer returns the server if the caller has a role in its
+// namespace, and a 404 otherwise.
+func (w *Web) visibleServer(c echo.Context, ns, name string) (store.Server, error) {
+	role, err := w.opts.Policy.Role(c.Request().Context(), identity(c), ns)
+	if err != nil {
+		return store.Server{}, err
+	}
+	if role == auth.RoleNone {
+		return store.Server{}, errNotFound
+	}
+	return w.servers.Get(c.Request().Context(), ns, name)
+}
+
+// splitWorkspacePath extracts namespace and server from
+// /notebook/<ns>/<server>/…
+func splitWorkspacePath(p string) (ns, name string, ok bool) {
+	const prefix = "/notebook/"
+	if len(p) <= len(prefix) || p[:len(prefix)] != prefix {
+		return "", "", false
+	}
+	rest := p[len(prefix):]
+	var parts [2]string
+	for i := range parts {
+		j := 0
+		for j < len(rest) && rest[j] != '/' {
+			j++
+		}
+		parts[i] = rest[:j]
+		if j < len(rest) {
+			rest = rest[j+1:]
+		} else {
+			rest = ""
+		}
+	}
+	return parts[0], parts[1], parts[0] != "" && parts[1] != ""
+}

@@ -1,0 +1,160 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// eventView is an event as the API shows it.
+type eventView struct {
+	Time    time.Time `json:"time"`
+	Type    string    `json:"type"`
+	Reason  string    `json:"reason"`
+	Message string    `json:"message"`
+}
+
+func eventViews(events []store.Event) []eventView {
+	out := make([]eventView, 0, len(events))
+	for _, e := range events {
+		out = append(out, eventView(e))
+	}
+	return out
+}
+
+// progressPoll re-reads the server even without a notification, in case
+// one was lost; progressHeartbeat keeps intermediaries from closing an
+// idle stream.
+const (
+	progressPoll      = 5 * time.Second
+	progressHeartbeat = 15 * time.Second
+)
+
+// serverProgress streams a server's state and events as server-sent
+// events ("server" with the server JSON, "event" with each new event)
+// until the client goes away.
+func (w *Web) serverProgress(c echo.Context) error {
+	ctx := c.Request().Context()
+	key := store.Key{Namespace: c.Param("ns"), Name: c.Param("name")}
+	changes, err := w.store.Subscribe(ctx, store.TopicServers)
+	if err != nil {
+		return err
+	}
+	s, err := w.servers.Get(ctx, key.Namespace, key.Name)
+	if err != nil {
+		return err
+	}
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, "text/event-stream")
+	res.Header().Set("Cache-Control", "no-cache")
+	res.Header().Set("X-Accel-Buffering", "no")
+	res.WriteHeader(http.StatusOK)
+	st := &progressState{w: w, res: res, key: key}
+	if err := st.send(ctx, s); err != nil {
+		return nil // client gone
+	}
+	st.follow(ctx, changes)
+	return nil
+}
+
+type progressState struct {
+	w    *Web
+	res  *echo.Response
+	key  store.Key
+	last *store.Event // the last event sent
+	seen string       // the last server JSON sent
+}
+
+// follow sends updates until ctx is done or the client is gone.
+func (st *progressState) follow(ctx context.Context, changes <-chan string) {
+	poll := time.NewTicker(progressPoll)
+	defer poll.Stop()
+	beat := time.NewTicker(progressHeartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case msg, ok := <-changes:
+			if !ok {
+				return
+			}
+			if msg != "" && msg != st.key.String() {
+				continue
+			}
+		case <-poll.C:
+		case <-beat.C:
+			if _, err := fmt.Fprint(st.res, ": heartbeat\n\n"); err != nil {
+				return
+			}
+			st.res.Flush()
+			continue
+		}
+		s, err := st.w.servers.Get(ctx, st.key.Namespace, st.key.Name)
+		if err != nil {
+			_ = st.write("gone", map[string]string{"error": "not found"})
+			return
+		}
+		if err := st.send(ctx, s); err != nil {
+			return
+		}
+	}
+}
+
+// send writes the server if it changed, then any new events.
+func (st *progressState) send(ctx context.Context, s store.Server) error {
+	v, _ := json.Marshal(st.w.view(ctx, s))
+	if string(v) != st.seen {
+		st.seen = string(v)
+		if err := st.writeRaw("server", v); err != nil {
+			return err
+		}
+	}
+	events, err := st.w.servers.Events(ctx, st.key.Namespace, st.key.Name)
+	if err != nil {
+		return nil // events are best effort
+	}
+	for _, e := range newEvents(events, st.last) {
+		if err := st.write("event", eventView(e)); err != nil {
+			return err
+		}
+		st.last = &e
+	}
+	return nil
+}
+
+// newEvents returns the events after last (all when last is nil or has
+// been trimmed away).
+func newEvents(events []store.Event, last *store.Event) []store.Event {
+	if last == nil {
+		return events
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i] == *last {
+			return events[i+1:]
+		}
+	}
+	return events
+}
+
+func (st *progressState) write(event string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return st.writeRaw(event, b)
+}
+
+func (st *progressState) writeRaw(event string, data []byte) error {
+	if _, err := fmt.Fprintf(st.res, "event: %s\ndata: %s\n\n", event, data); err != nil {
+		return err
+	}
+	st.res.Flush()
+	return nil
+}

@@ -1,0 +1,154 @@
+// Package web serves everything people and scripts see besides workspace
+// traffic: the pages (landing, login, "not running — start it?"), the JSON
+// API under /api/v1, the progress stream (SSE), health and metrics. It
+// authorizes every call through auth's policy and turns domain errors into
+// HTTP in one error handler. It starts nothing itself: it asks the spawner.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/spawnhub/spawnhub/auth"
+	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// Servers is the spawner's lifecycle, as the web layer uses it. The caller
+// has already been authorized for the namespace.
+type Servers interface {
+	Create(ctx context.Context, ns string, who spawner.Requester, f spawner.Form) (store.Server, error)
+	Launch(ctx context.Context, ns string, who spawner.Requester, imageID string) (store.Server, error)
+	Start(ctx context.Context, ns, name string) (store.Server, error)
+	Stop(ctx context.Context, ns, name string) (store.Server, error)
+	Delete(ctx context.Context, ns, name string, deleteVolumes bool) error
+	Get(ctx context.Context, ns, name string) (store.Server, error)
+	List(ctx context.Context, ns string) ([]store.Server, error)
+	Events(ctx context.Context, ns, name string) ([]store.Event, error)
+	ImagesFor(who spawner.Requester) []spawner.ImageOption
+}
+
+// Store is the shared state the web layer reads and writes directly:
+// users, namespaces, tokens, sessions, activity, and change notifications.
+type Store interface {
+	auth.NamespaceStore
+	PutUser(ctx context.Context, u store.User) error
+	GetUser(ctx context.Context, id string) (store.User, error)
+	ListNamespaces(ctx context.Context) ([]store.Namespace, error)
+	CreateToken(ctx context.Context, t store.Token) error
+	ListTokens(ctx context.Context, userID string) ([]store.Token, error)
+	DeleteToken(ctx context.Context, userID, id string) error
+	RevokeSession(ctx context.Context, id string, until time.Time) error
+	LastActivity(ctx context.Context, key store.Key) (time.Time, error)
+	Subscribe(ctx context.Context, topic string) (<-chan string, error)
+	Ping(ctx context.Context) error
+}
+
+// Authenticator finds who sent a request.
+type Authenticator interface {
+	Authenticate(r *http.Request) (auth.Identity, error)
+}
+
+// Options configures the web layer.
+type Options struct {
+	Servers  Servers
+	Store    Store
+	Auth     Authenticator
+	Policy   *auth.Policy
+	Signer   *auth.Signer
+	Catalog  *Catalog
+	Logger   *slog.Logger
+	DevLogin bool // the development login (pick a user name) is enabled
+	Secure   bool // the site is served over TLS: cookies get Secure
+	// Metrics serves /metrics; nil serves nothing there.
+	Metrics http.Handler
+	// CullAfter, when set, is how long a server may idle before it is
+	// stopped; it fills a server's cullAt.
+	CullAfter time.Duration
+	Now       func() time.Time
+}
+
+// Web holds the handlers.
+type Web struct {
+	opts    Options
+	log     *slog.Logger
+	now     func() time.Time
+	servers Servers
+	store   Store
+	pages   *pages
+}
+
+// New returns the echo application serving every route but workspace
+// traffic.
+func New(opts Options) (*echo.Echo, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	p, err := loadPages(opts.Catalog)
+	if err != nil {
+		return nil, err
+	}
+	w := &Web{
+		opts: opts, log: opts.Logger.With("component", "web"), now: opts.Now,
+		servers: opts.Servers, store: opts.Store, pages: p,
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = w.handleError
+	e.Use(w.recoverPanics)
+	w.routes(e)
+	return e, nil
+}
+
+func (w *Web) routes(e *echo.Echo) {
+	e.GET("/healthz", w.healthz)
+	e.GET("/readyz", w.readyz)
+	if w.opts.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(w.opts.Metrics))
+	}
+	e.GET("/static/*", w.static)
+	e.GET("/login", w.loginPage)
+	e.POST("/login", w.devLogin)
+	e.POST("/logout", w.logout)
+
+	page := e.Group("", w.requirePageUser)
+	page.GET("/", w.landingPage)
+	page.GET("/notebook/:ns/:name/*", w.notRunningPage)
+	page.GET("/notebook/:ns/:name", w.notRunningPage)
+	e.Any("/notebook/*", w.notRunningOther, w.requireAPIUser)
+
+	api := e.Group("/api/v1", w.requireAPIUser)
+	api.GET("/me", w.me)
+	api.GET("/config", w.config)
+	api.GET("/tokens", w.listTokens)
+	api.POST("/tokens", w.createToken)
+	api.DELETE("/tokens/:id", w.deleteToken)
+	api.GET("/admin/servers", w.adminServers, w.requireAdmin)
+
+	ns := api.Group("/namespaces/:ns", w.requireRole(auth.RoleView))
+	ns.GET("/servers", w.listServers)
+	ns.GET("/servers/:name", w.getServer)
+	ns.GET("/servers/:name/events", w.serverEvents)
+	ns.GET("/servers/:name/progress", w.serverProgress)
+	edit := ns.Group("", w.requireRole(auth.RoleEdit))
+	edit.POST("/servers", w.createServer)
+	edit.POST("/launch", w.launch)
+	edit.POST("/servers/:name/start", w.startServer)
+	edit.POST("/servers/:name/stop", w.stopServer)
+	edit.DELETE("/servers/:name", w.deleteServer)
+}
+
+func (w *Web) healthz(c echo.Context) error { return c.String(http.StatusOK, "ok") }
+
+func (w *Web) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := w.store.Ping(ctx); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, apiError{Error: "store unavailable"})
+	}
+	return c.String(http.StatusOK, "ok")
+}
