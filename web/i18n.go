@@ -9,6 +9,8 @@ import (
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 	"gopkg.in/yaml.v3"
+
+	"github.com/spawnhub/spawnhub/spawner"
 )
 
 //go:embed locales/*.yaml
@@ -32,7 +34,20 @@ func NewCatalog() (*Catalog, error) {
 			return nil, fmt.Errorf("load %s messages: %w", l, err)
 		}
 	}
+	if err := b.AddMessages(language.English, fieldMessages()...); err != nil {
+		return nil, fmt.Errorf("add field messages: %w", err)
+	}
 	return &Catalog{bundle: b}, nil
+}
+
+// fieldMessages are the spawner's form errors in English: the spawner owns
+// their wording; the French catalog translates each of them.
+func fieldMessages() []*i18n.Message {
+	out := make([]*i18n.Message, 0, len(spawner.FieldErrorCodes))
+	for code, text := range spawner.FieldErrorCodes {
+		out = append(out, &i18n.Message{ID: "field." + code, Other: text})
+	}
+	return out
 }
 
 // Translator renders messages in one language.

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/spawnhub/spawnhub/spawner"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -83,6 +85,9 @@ func loadConfig(path string, lookup func(string) (string, bool)) (Config, error)
 	}
 	if err := cfg.resolveSecrets(); err != nil {
 		return Config{}, err
+	}
+	if len(cfg.Spawner.Images) == 0 { // the embedded catalogue: what is installed here
+		cfg.Spawner.Images = spawner.AvailableImages(spawner.DefaultImages())
 	}
 	return cfg, nil
 }

@@ -39,13 +39,9 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	return st, nil
 }
 
-// newManager builds the spawner with the configured backend. With no image
-// configured, the embedded catalogue offers what is installed here.
+// newManager builds the spawner with the configured backend.
 func newManager(cfg Config, st store.Store, log *slog.Logger) (*spawner.Manager, error) {
 	sc := cfg.Spawner.Config
-	if len(sc.Images) == 0 {
-		sc.Images = spawner.AvailableImages(spawner.DefaultImages())
-	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("find own executable: %w", err)

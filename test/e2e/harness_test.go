@@ -145,7 +145,7 @@ func startSpawnhub(t *testing.T, e spawnhubEnv) *instance {
 	return in
 }
 
-var listeningRE = regexp.MustCompile(`spawnhub listening url=(http://[0-9.:]+)`)
+var listeningRE = regexp.MustCompile(`spawnhub listening"? url=(http://[0-9.:]+)`)
 
 func (in *instance) waitListening() string {
 	var u string

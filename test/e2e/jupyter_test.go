@@ -48,9 +48,13 @@ func executeOnKernel(t *testing.T, ws *websocket.Conn, code string) string {
 	_ = ws.SetReadDeadline(time.Now().Add(60 * time.Second))
 	for {
 		var reply struct {
-			Header       struct{ MsgType string `json:"msg_type"` } `json:"header"`
-			ParentHeader struct{ MsgID string `json:"msg_id"` }     `json:"parent_header"`
-			Content      struct {
+			Header struct {
+				MsgType string `json:"msg_type"`
+			} `json:"header"`
+			ParentHeader struct {
+				MsgID string `json:"msg_id"`
+			} `json:"parent_header"`
+			Content struct {
 				Data  map[string]any `json:"data"`
 				Ename string         `json:"ename"`
 			} `json:"content"`
