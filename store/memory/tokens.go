@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -16,8 +17,11 @@ func (s *Store) CreateToken(_ context.Context, t store.Token) error {
 		return err
 	}
 	st := s.st
+	now := st.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.forgetExpired(t.Hash, now)
+	st.forgetExpired(st.tokenIDs[t.ID], now)
 	_, hashTaken := st.tokens[t.Hash]
 	_, idTaken := st.tokenIDs[t.ID]
 	if hashTaken || idTaken {
@@ -26,6 +30,19 @@ func (s *Store) CreateToken(_ context.Context, t store.Token) error {
 	st.tokens[t.Hash] = b
 	st.tokenIDs[t.ID] = t.Hash
 	return nil
+}
+
+// forgetExpired removes the token with that hash if it has expired, as
+// Redis would have; st.mu is held.
+func (st *state) forgetExpired(hash string, now time.Time) {
+	b, ok := st.tokens[hash]
+	if !ok {
+		return
+	}
+	if t, err := decode[store.Token]("token", b); err == nil && expired(t, now) {
+		delete(st.tokens, hash)
+		delete(st.tokenIDs, t.ID)
+	}
 }
 
 // TokenByHash returns the unexpired token with that hash.
@@ -69,7 +86,9 @@ func (s *Store) ListTokens(_ context.Context, userID string) ([]store.Token, err
 			list = append(list, t)
 		}
 	}
-	slices.SortFunc(list, func(a, b store.Token) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	slices.SortFunc(list, func(a, b store.Token) int { // as Redis's ZREVRANGE
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
+	})
 	return list, nil
 }
 

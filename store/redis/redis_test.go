@@ -235,3 +235,26 @@ func BenchmarkMarkActivity(b *testing.B) {
 		}
 	}
 }
+
+// TestExpiryUsesKeyTTL checks that tokens and revocations leave Redis by
+// themselves, without anyone pruning them.
+func TestExpiryUsesKeyTTL(t *testing.T) {
+	addr := startRedis(t)
+	s := open(t, addr, "ttl:")
+	ctx := t.Context()
+	hour := time.Now().Add(time.Hour)
+	if err := s.CreateToken(ctx, store.Token{ID: "t", Hash: "h", User: "alice", CreatedAt: time.Now(), ExpiresAt: hour}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeSession(ctx, "sess", hour); err != nil {
+		t.Fatal(err)
+	}
+	raw := goredis.NewClient(&goredis.Options{Addr: addr})
+	defer raw.Close()
+	for _, key := range []string{"ttl:token:{h}", "ttl:tokenid:{t}", "ttl:revoked:{sess}"} {
+		ttl, err := raw.PTTL(ctx, key).Result()
+		if err != nil || ttl <= 0 || ttl > time.Hour {
+			t.Errorf("PTTL %s = %v, %v; want between 0 and 1h", key, ttl, err)
+		}
+	}
+}
