@@ -1,0 +1,123 @@
+package proxy
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// activityLog remembers, in memory, when each server was last used since the
+// previous flush. Marking is a map lookup and an atomic store; the flusher
+// sends the batch to the store every few seconds.
+type activityLog struct {
+	mu    sync.RWMutex
+	marks map[string]*activityMark
+}
+
+type activityMark struct {
+	key  store.Key
+	last atomic.Int64 // unix nanoseconds; 0 when nothing happened since the last flush
+}
+
+func newActivityLog() *activityLog {
+	return &activityLog{marks: make(map[string]*activityMark)}
+}
+
+// mark records activity on key ("ns/server") at t. It allocates only the
+// first time a key is seen since it was last idle for a whole flush period.
+func (a *activityLog) mark(key string, t time.Time) {
+	a.markNanos(key, t.UnixNano())
+}
+
+func (a *activityLog) markNanos(key string, ns int64) {
+	a.mu.RLock()
+	m := a.marks[key]
+	if m != nil {
+		storeMax(&m.last, ns)
+	}
+	a.mu.RUnlock()
+	if m != nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m = a.marks[key]
+	if m == nil {
+		k, ok := store.ParseKey(key)
+		if !ok {
+			return
+		}
+		m = &activityMark{key: k}
+		a.marks[strings.Clone(key)] = m
+	}
+	storeMax(&m.last, ns)
+}
+
+// storeMax stores v in x unless x already holds a later time.
+func storeMax(x *atomic.Int64, v int64) {
+	for {
+		old := x.Load()
+		if old >= v || x.CompareAndSwap(old, v) {
+			return
+		}
+	}
+}
+
+// take returns the activity since the last take, and forgets the servers
+// that had none (so that the map only holds servers in use).
+func (a *activityLog) take() map[store.Key]time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out map[store.Key]time.Time
+	for k, m := range a.marks {
+		ns := m.last.Swap(0)
+		if ns == 0 {
+			delete(a.marks, k)
+			continue
+		}
+		if out == nil {
+			out = make(map[store.Key]time.Time)
+		}
+		out[m.key] = time.Unix(0, ns)
+	}
+	return out
+}
+
+// restore puts back marks that could not be written.
+func (a *activityLog) restore(marks map[store.Key]time.Time) {
+	for k, t := range marks {
+		a.mark(k.String(), t)
+	}
+}
+
+// flushActivity writes the activity since the last flush to the store.
+func (p *Proxy) flushActivity(ctx context.Context) {
+	marks := p.activity.take()
+	if len(marks) == 0 {
+		return
+	}
+	if err := p.opts.Activity.MarkActivity(ctx, marks); err != nil {
+		p.activity.restore(marks)
+		p.log.WarnContext(ctx, "activity not recorded; will retry", "servers", len(marks), "err", err)
+	}
+}
+
+// flushLoop flushes activity on every tick, and once more when ctx is done
+// (with a fresh deadline), then returns.
+func (p *Proxy) flushLoop(ctx context.Context, tick <-chan time.Time) error {
+	for {
+		select {
+		case <-tick:
+			p.flushActivity(ctx)
+		case <-ctx.Done():
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			p.flushActivity(ctx)
+			return nil
+		}
+	}
+}

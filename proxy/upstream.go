@@ -1,0 +1,195 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// upstream is a running server as the proxy relays to it: its route, parsed
+// once, and a ReverseProxy bound to it (so that nothing per request needs to
+// carry the route).
+type upstream struct {
+	key    string // "ns/server"
+	route  store.Route
+	target *url.URL
+	authz  []string // the Authorization header to send, or nil
+	origin string   // the server's own origin, sent as Origin on websockets
+	rp     *httputil.ReverseProxy
+}
+
+// route returns the upstream of t from the cache or, on a miss, the store.
+func (p *Proxy) route(ctx context.Context, t target) (*upstream, error) {
+	if u := p.cache.get(t.key); u != nil {
+		return u, nil
+	}
+	gen := p.cache.generation()
+	r, err := p.opts.Routes.GetRoute(ctx, store.Key{Namespace: t.ns, Name: t.server})
+	if err != nil {
+		return nil, err
+	}
+	u, err := p.newUpstream(t.key, r)
+	if err != nil {
+		return nil, err
+	}
+	p.cache.put(t.key, gen, u)
+	return u, nil
+}
+
+func (p *Proxy) newUpstream(key string, r store.Route) (*upstream, error) {
+	target, err := url.Parse(r.Target)
+	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
+		return nil, fmt.Errorf("route %s: bad target %q", key, r.Target)
+	}
+	u := &upstream{key: key, route: r, target: target, origin: target.Scheme + "://" + target.Host}
+	if r.Token != "" {
+		u.authz = []string{"token " + r.Token}
+	}
+	u.rp = &httputil.ReverseProxy{
+		Rewrite:        func(pr *httputil.ProxyRequest) { p.rewrite(pr, u) },
+		Transport:      p.transport,
+		FlushInterval:  -1,
+		BufferPool:     p.buffers,
+		ErrorLog:       slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
+		ErrorHandler:   func(w http.ResponseWriter, r *http.Request, err error) { p.upstreamError(w, r, u, err) },
+		ModifyResponse: func(res *http.Response) error { p.modifyResponse(res); return nil },
+	}
+	return u, nil
+}
+
+// rewrite turns the client's request into the server's: same path (the
+// server runs under the same base URL) unless the route strips the prefix,
+// the server's host, X-Forwarded-*, and the server's token instead of the
+// client's credentials.
+func (p *Proxy) rewrite(pr *httputil.ProxyRequest, u *upstream) {
+	if u.route.StripPrefix {
+		stripPrefix(pr.Out.URL, len(Prefix)+len(u.key))
+	}
+	pr.SetURL(u.target) // also sends the target's Host
+	pr.SetXForwarded()
+	if p.forwardedProto != nil {
+		pr.Out.Header["X-Forwarded-Proto"] = p.forwardedProto
+	}
+	p.replaceCredentials(pr.Out.Header, u)
+}
+
+// replaceCredentials removes spawnhub's cookies and the client's
+// Authorization, and adds the server's token.
+func (p *Proxy) replaceCredentials(h http.Header, u *upstream) {
+	if c := h["Cookie"]; len(c) > 0 {
+		if c = stripCookies(c, p.opts.StripCookies); len(c) == 0 {
+			delete(h, "Cookie")
+		} else {
+			h["Cookie"] = c
+		}
+	}
+	delete(h, "Authorization")
+	if u.authz != nil {
+		h["Authorization"] = u.authz
+	}
+}
+
+// stripPrefix removes the first n bytes (/notebook/<ns>/<server>) of the
+// path, leaving at least "/". The prefix has no escapes, so it is as long in
+// Path as in RawPath.
+func stripPrefix(u *url.URL, n int) {
+	u.Path = cut(u.Path, n)
+	if u.RawPath != "" {
+		u.RawPath = cut(u.RawPath, n)
+	}
+}
+
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return "/"
+	}
+	return s[n:]
+}
+
+func (p *Proxy) modifyResponse(res *http.Response) {
+	stripSetCookies(res.Header, p.opts.StripCookies)
+	p.metrics.request(res.StatusCode)
+}
+
+// upstreamError maps a failed round trip to a status: the client gone is
+// 499 (logged only), a timeout 504, anything else 502.
+func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, u *upstream, err error) {
+	log := p.log.With("server", u.key, "err", err)
+	switch {
+	case errors.Is(err, context.Canceled) || r.Context().Err() != nil:
+		p.metrics.upstreamError("canceled")
+		p.metrics.request(499)
+		log.DebugContext(r.Context(), "client gone")
+		w.WriteHeader(499)
+	case isTimeout(err):
+		p.metrics.upstreamError("timeout")
+		log.WarnContext(r.Context(), "upstream timeout")
+		p.writeError(w, http.StatusGatewayTimeout, "the server did not answer in time")
+	default:
+		p.metrics.upstreamError("unreachable")
+		log.WarnContext(r.Context(), "upstream unreachable")
+		if isDialError(err) {
+			p.cache.dropIf(u.key, u) // the route may have changed
+		}
+		p.writeError(w, http.StatusBadGateway, "the server is unreachable")
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// newTransport is the one transport shared by every upstream: many idle
+// connections per server, HTTP/1.1 only, no environment proxies, and no
+// transparent decompression (the client's Accept-Encoding is passed on).
+func newTransport(o Options) *http.Transport {
+	d := &net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		DialContext:           d.DialContext,
+		ForceAttemptHTTP2:     false,
+		MaxIdleConns:          0, // no total limit; per server below
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+	}
+}
+
+// copyBufferSize is the size of the buffers ReverseProxy copies bodies with.
+const copyBufferSize = 32 << 10
+
+// bufferPool is an httputil.BufferPool. It pools array pointers so that
+// neither Get nor Put allocates.
+type bufferPool struct{ pool sync.Pool }
+
+func newBufferPool() *bufferPool { return &bufferPool{} }
+
+func (b *bufferPool) Get() []byte {
+	if buf, ok := b.pool.Get().(*[copyBufferSize]byte); ok {
+		return buf[:]
+	}
+	return new([copyBufferSize]byte)[:]
+}
+
+func (b *bufferPool) Put(buf []byte) {
+	if len(buf) == copyBufferSize {
+		b.pool.Put((*[copyBufferSize]byte)(buf))
+	}
+}

@@ -1,0 +1,184 @@
+package proxy
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/spawnhub/spawnhub/auth"
+)
+
+// wsWriteBufferSize is the size of the pooled buffers websocket messages are
+// written with; connections hold one only while writing.
+const wsWriteBufferSize = 16 << 10
+
+func (p *Proxy) newUpgrader() websocket.Upgrader {
+	return websocket.Upgrader{
+		HandshakeTimeout: p.opts.WriteTimeout,
+		ReadBufferSize:   p.opts.WebsocketReadBuffer,
+		WriteBufferSize:  wsWriteBufferSize,
+		WriteBufferPool:  &p.wsWriteBuffers,
+		CheckOrigin:      func(*http.Request) bool { return true }, // checked in ServeHTTP
+		Error: func(w http.ResponseWriter, _ *http.Request, status int, reason error) {
+			p.writeError(w, status, reason.Error())
+		},
+	}
+}
+
+func (p *Proxy) newDialer() websocket.Dialer {
+	d := &net.Dialer{Timeout: p.opts.DialTimeout, KeepAlive: 30 * time.Second}
+	return websocket.Dialer{
+		NetDialContext:   d.DialContext,
+		HandshakeTimeout: p.opts.DialTimeout + p.opts.WriteTimeout,
+		ReadBufferSize:   p.opts.WebsocketReadBuffer,
+		WriteBufferSize:  wsWriteBufferSize,
+		WriteBufferPool:  &p.wsWriteBuffers,
+	}
+}
+
+// originAllowed reports whether a websocket upgrade comes from the public
+// origin (or, without PublicURL, the request's own). Clients that send no
+// Origin are not browsers and cannot be driven by another site.
+func (p *Proxy) originAllowed(r *http.Request) bool {
+	o := r.Header["Origin"]
+	switch len(o) {
+	case 0:
+		return true
+	case 1:
+	default:
+		return false
+	}
+	want := p.origin
+	if want == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		want = originOf(scheme, r.Host)
+	}
+	got, err := url.Parse(o[0])
+	if err != nil || got.Path != "" || got.RawQuery != "" || got.User != nil {
+		return false
+	}
+	return originOf(got.Scheme, got.Host) == want
+}
+
+// originOf is scheme://host in lower case without the scheme's default port.
+func originOf(scheme, host string) string {
+	scheme, host = strings.ToLower(scheme), strings.ToLower(host)
+	if scheme == "http" {
+		host = strings.TrimSuffix(host, ":80")
+	}
+	if scheme == "https" {
+		host = strings.TrimSuffix(host, ":443")
+	}
+	return scheme + "://" + host
+}
+
+// serveWebsocket dials the server first, with the client's subprotocols,
+// then upgrades the client with the server's choice, and relays.
+func (p *Proxy) serveWebsocket(w http.ResponseWriter, r *http.Request, t target, u *upstream, id auth.Identity) {
+	if p.conns.isClosing() {
+		p.writeError(w, http.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	backend, res, err := p.dialer.DialContext(r.Context(), p.websocketURL(r, u), p.backendHeader(r, u))
+	if err != nil {
+		p.backendRefused(w, r, u, res, err)
+		return
+	}
+	var answer http.Header
+	if sp := backend.Subprotocol(); sp != "" {
+		answer = http.Header{"Sec-Websocket-Protocol": {sp}}
+	}
+	client, err := p.upgrader.Upgrade(w, r, answer)
+	if err != nil {
+		_ = backend.Close() // the upgrader has answered the client
+		return
+	}
+	p.metrics.request(http.StatusSwitchingProtocols)
+	p.startRelay(client, backend, t, id)
+}
+
+// backendRefused answers the client when the server's websocket could not
+// be opened: its own error status if it answered, else as for HTTP.
+func (p *Proxy) backendRefused(w http.ResponseWriter, r *http.Request, u *upstream, res *http.Response, err error) {
+	if res == nil {
+		p.upstreamError(w, r, u, err)
+		return
+	}
+	status := res.StatusCode
+	if status < 400 {
+		status = http.StatusBadGateway
+	}
+	p.log.InfoContext(r.Context(), "websocket refused upstream", "server", u.key, "status", res.StatusCode)
+	p.writeError(w, status, "the server refused the websocket")
+}
+
+// websocketURL is the server's ws:// URL for the request: the same path and
+// query as for HTTP.
+func (p *Proxy) websocketURL(r *http.Request, u *upstream) string {
+	out := *r.URL
+	out.User = nil
+	out.Fragment, out.RawFragment = "", ""
+	if u.route.StripPrefix {
+		stripPrefix(&out, len(Prefix)+len(u.key))
+	}
+	out.Scheme = "ws"
+	if u.target.Scheme == "https" {
+		out.Scheme = "wss"
+	}
+	out.Host = u.target.Host
+	if base := strings.TrimSuffix(u.target.Path, "/"); base != "" {
+		if out.RawPath != "" {
+			out.RawPath = strings.TrimSuffix(u.target.EscapedPath(), "/") + out.RawPath
+		}
+		out.Path = base + out.Path
+	}
+	return out.String()
+}
+
+// wsSkipHeaders are the client's headers not passed to the server: the
+// handshake's own (the dialer makes them), hop-by-hop ones, and forwarding
+// headers the proxy sets itself.
+var wsSkipHeaders = map[string]bool{
+	"Connection": true, "Upgrade": true, "Keep-Alive": true, "Te": true, "Trailer": true,
+	"Transfer-Encoding": true, "Proxy-Connection": true, "Proxy-Authorization": true,
+	"Sec-Websocket-Key": true, "Sec-Websocket-Version": true, "Sec-Websocket-Extensions": true,
+	"Sec-Websocket-Accept": true, "Host": true, "Content-Length": true,
+	"Forwarded": true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true,
+}
+
+// backendHeader is what the server's websocket handshake carries: the
+// client's headers (with Sec-WebSocket-Protocol) without spawnhub's
+// credentials, the server's token, X-Forwarded-*, and the server's own
+// Origin (the proxy has checked the client's).
+func (p *Proxy) backendHeader(r *http.Request, u *upstream) http.Header {
+	h := make(http.Header, len(r.Header)+3)
+	for k, v := range r.Header {
+		if !wsSkipHeaders[k] {
+			h[k] = v
+		}
+	}
+	p.replaceCredentials(h, u)
+	if _, ok := h["Origin"]; ok {
+		h["Origin"] = []string{u.origin}
+	}
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		h["X-Forwarded-For"] = []string{ip}
+	}
+	h["X-Forwarded-Host"] = []string{r.Host}
+	switch {
+	case p.forwardedProto != nil:
+		h["X-Forwarded-Proto"] = p.forwardedProto
+	case r.TLS != nil:
+		h["X-Forwarded-Proto"] = []string{"https"}
+	default:
+		h["X-Forwarded-Proto"] = []string{"http"}
+	}
+	return h
+}
