@@ -43,6 +43,7 @@ func (s *Store) Subscribe(ctx context.Context, topic string) (<-chan string, err
 	// The receiver ends when ctx is done: closing ps unblocks its read.
 	go func() {
 		defer close(out)
+		defer func() { _ = ps.Close() }() // closing twice is harmless
 		stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
 		defer stop()
 		receive(ctx, ps, out)
