@@ -194,3 +194,9 @@ func (h *harness) route(name string, backend *httptest.Server, r store.Route) {
 	r.Target = backend.URL
 	h.routes.set("alice", name, r)
 }
+
+func httpServer(t *testing.T, h http.Handler) *httptest.Server {
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
+}

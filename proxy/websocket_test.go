@@ -1,0 +1,321 @@
+package proxy
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/spawnhub/spawnhub/store"
+)
+
+const kernelProtocol = "v1.kernel.websocket.jupyter.org"
+
+func TestWebsocketEcho(t *testing.T) {
+	h := newHarness(t)
+	b := newWSBackend(t)
+	h.route("lab", b.Server, store.Route{Token: "server-token"})
+	c, res, err := h.dial("/notebook/alice/lab/api/kernels/k1/channels?session_id=s",
+		http.Header{"Authorization": {"Bearer alice-secret"}, "Cookie": {"spawnhub_session=x; _xsrf=y"}},
+		"unknown", kernelProtocol)
+	if err != nil {
+		t.Fatalf("dial: %v (%v)", err, res)
+	}
+	if got := c.Subprotocol(); got != kernelProtocol {
+		t.Errorf("subprotocol = %q, want %q", got, kernelProtocol)
+	}
+	seen := <-b.headers
+	for _, hd := range []struct{ name, want string }{
+		{"Authorization", "token server-token"},
+		{"Cookie", "_xsrf=y"},
+		{"Sec-Websocket-Protocol", "unknown, " + kernelProtocol},
+		{"X-Forwarded-For", "127.0.0.1"},
+	} {
+		if got := seen.Get(hd.name); got != hd.want {
+			t.Errorf("backend saw %s = %q, want %q", hd.name, got, hd.want)
+		}
+	}
+	for _, m := range []struct {
+		typ  int
+		data string
+	}{{websocket.TextMessage, `{"msg_type":"execute_request"}`}, {websocket.BinaryMessage, "\x00\x01\xff"}} {
+		if err := c.WriteMessage(m.typ, []byte(m.data)); err != nil {
+			t.Fatal(err)
+		}
+		typ, data, err := c.ReadMessage()
+		if err != nil || typ != m.typ || string(data) != m.data {
+			t.Errorf("echo of %d %q = %d %q %v, want the same", m.typ, m.data, typ, data, err)
+		}
+	}
+}
+
+func TestWebsocketLargeMessage(t *testing.T) {
+	h := newHarness(t)
+	h.route("lab", newWSBackend(t).Server, store.Route{})
+	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 5<<20)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	if err := c.WriteMessage(websocket.BinaryMessage, big); err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := c.ReadMessage()
+	if err != nil || string(got) != string(big) {
+		t.Errorf("echo of a 5 MiB message: %d bytes, err %v; want the same bytes", len(got), err)
+	}
+}
+
+func TestWebsocketTooLarge(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.MaxMessageSize = 1024 })
+	b := newWSBackend(t)
+	h.route("lab", b.Server, store.Route{})
+	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.WriteMessage(websocket.BinaryMessage, make([]byte, 4096))
+	_, _, err = c.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Errorf("client read after a too large message: %v, want close 1009", err)
+	}
+	if ce := <-b.closes; ce.Code != websocket.CloseMessageTooBig {
+		t.Errorf("backend got close %d, want 1009", ce.Code)
+	}
+}
+
+func TestWebsocketClientCloseForwarded(t *testing.T) {
+	h := newHarness(t)
+	b := newWSBackend(t)
+	h.route("lab", b.Server, store.Route{})
+	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := websocket.FormatCloseMessage(4000, "done here")
+	if err := c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if ce := <-b.closes; ce.Code != 4000 || ce.Text != "done here" {
+		t.Errorf("backend got close %d %q, want 4000 %q", ce.Code, ce.Text, "done here")
+	}
+	h.p.conns.open.Wait() // the relay ends
+}
+
+func TestWebsocketServerCloseForwarded(t *testing.T) {
+	h := newHarness(t)
+	h.route("lab", newWSBackend(t).Server, store.Route{})
+	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteMessage(websocket.TextMessage, []byte("close 4001")); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != 4001 || ce.Text != "bye" {
+		t.Errorf("client read = %v, want close 4001 %q", err, "bye")
+	}
+}
+
+func TestWebsocketOrigin(t *testing.T) {
+	h := newHarness(t)
+	h.route("lab", newWSBackend(t).Server, store.Route{})
+	for _, tt := range []struct {
+		origin string
+		want   int
+	}{
+		{"http://evil.example", http.StatusForbidden},
+		{h.srv.URL + "/path", http.StatusForbidden},
+		{"https" + h.srv.URL[4:], http.StatusForbidden},
+		{h.srv.URL, http.StatusSwitchingProtocols},
+		{"", http.StatusSwitchingProtocols},
+	} {
+		hd := http.Header{"Authorization": {"Bearer alice-secret"}}
+		if tt.origin != "" {
+			hd.Set("Origin", tt.origin)
+		}
+		_, res, _ := h.dial("/notebook/alice/lab/ws", hd)
+		if res == nil || res.StatusCode != tt.want {
+			t.Errorf("Origin %q: response %v, want %d", tt.origin, res, tt.want)
+		}
+	}
+}
+
+func TestWebsocketPublicOrigin(t *testing.T) {
+	public, _ := url.Parse("https://hub.example.org:443")
+	h := newHarness(t, func(o *Options) { o.PublicURL = public })
+	b := newWSBackend(t)
+	h.route("lab", b.Server, store.Route{})
+	for origin, want := range map[string]int{
+		"https://hub.example.org": http.StatusSwitchingProtocols,
+		"https://HUB.example.org": http.StatusSwitchingProtocols,
+		h.srv.URL:                 http.StatusForbidden,
+		"http://hub.example.org":  http.StatusForbidden,
+	} {
+		hd := http.Header{"Authorization": {"Bearer alice-secret"}, "Origin": {origin}}
+		_, res, _ := h.dial("/notebook/alice/lab/ws", hd)
+		if res == nil || res.StatusCode != want {
+			t.Errorf("Origin %q: response %v, want %d", origin, res, want)
+		}
+	}
+	if got := (<-b.headers).Get("Origin"); got != b.URL {
+		t.Errorf("backend saw Origin %q, want its own %q", got, b.URL)
+	}
+}
+
+func TestWebsocketRefused(t *testing.T) {
+	h := newHarness(t)
+	h.route("lab", newWSBackend(t).Server, store.Route{})
+	for _, tt := range []struct {
+		name   string
+		header http.Header
+		want   int
+	}{
+		{"anonymous", http.Header{}, http.StatusUnauthorized},
+		{"other user", http.Header{"Authorization": {"Bearer bob-secret"}}, http.StatusNotFound},
+	} {
+		_, res, err := h.dial("/notebook/alice/lab/ws", tt.header)
+		if err == nil || res == nil || res.StatusCode != tt.want {
+			t.Errorf("%s: response %v, err %v; want %d", tt.name, res, err, tt.want)
+		}
+	}
+}
+
+func TestWebsocketActivity(t *testing.T) {
+	h := newHarness(t)
+	h.route("lab", newWSBackend(t).Server, store.Route{})
+	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pongs := make(chan struct{}, 1)
+	c.SetPongHandler(func(string) error { pongs <- struct{}{}; return nil })
+	msgs := make(chan string)
+	go func() { // ends when the connection closes
+		for {
+			_, m, err := c.ReadMessage()
+			if err != nil {
+				close(msgs)
+				return
+			}
+			msgs <- string(m)
+		}
+	}()
+	_ = h.p.activity.take()
+	if err := c.WriteControl(websocket.PingMessage, nil, time.Now().Add(5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	<-pongs // the proxy has read the ping
+	if got := h.p.activity.take(); len(got) != 0 {
+		t.Errorf("activity after a ping = %v, want none", got)
+	}
+	if err := c.WriteMessage(websocket.TextMessage, []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	<-msgs
+	if _, ok := h.p.activity.take()[store.Key{Namespace: "alice", Name: "lab"}]; !ok {
+		t.Errorf("activity after a message: none, want alice/lab")
+	}
+}
+
+func TestWebsocketPingAndDeadClient(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.PongWait = 100 * time.Millisecond })
+	b := newWSBackend(t)
+	h.route("lab", b.Server, store.Route{})
+	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinged := make(chan struct{}, 1)
+	c.SetPingHandler(func(string) error { pinged <- struct{}{}; return nil }) // answers no pong
+	go func() { // ends when the connection closes
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	h.pingTick <- time.Now()
+	<-pinged
+	if ce := <-b.closes; ce.Code != websocket.CloseGoingAway {
+		t.Errorf("backend got close %d, want 1001 when the client stopped answering", ce.Code)
+	}
+}
+
+func TestRecheck(t *testing.T) {
+	h := newHarness(t)
+	b := newWSBackend(t)
+	h.route("lab", b.Server, store.Route{})
+	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.pubsub.publish(t, store.TopicAccess, "alice") // still allowed
+	if err := c.WriteMessage(websocket.TextMessage, []byte("still here")); err != nil {
+		t.Fatal(err)
+	}
+	if _, m, err := c.ReadMessage(); err != nil || string(m) != "still here" {
+		t.Fatalf("echo after an unchanged recheck = %q %v, want %q", m, err, "still here")
+	}
+	h.access.set("alice", "alice", false)
+	h.pubsub.publish(t, store.TopicAccess, "alice")
+	_, _, err = c.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
+		t.Errorf("client read after access withdrawn = %v, want close 1008", err)
+	}
+	if ce := <-b.closes; ce.Code != websocket.CloseGoingAway {
+		t.Errorf("backend got close %d, want 1001", ce.Code)
+	}
+}
+
+func TestCloseWebsockets(t *testing.T) {
+	h := newHarness(t)
+	b := newWSBackend(t)
+	h.route("lab", b.Server, store.Route{})
+	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() { _, _, err := c.ReadMessage(); got <- err }()
+	h.p.CloseWebsockets()
+	if n := h.p.conns.count(); n != 0 {
+		t.Errorf("open websockets after CloseWebsockets = %d, want 0", n)
+	}
+	if err := <-got; !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Errorf("client read = %v, want close 1001", err)
+	}
+	if ce := <-b.closes; ce.Code != websocket.CloseGoingAway {
+		t.Errorf("backend got close %d, want 1001", ce.Code)
+	}
+	if _, res, _ := h.dial("/notebook/alice/lab/ws", nil); res == nil || res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("upgrade after CloseWebsockets: %v, want 503", res)
+	}
+}
+
+func TestWebsocketStripPrefix(t *testing.T) {
+	h := newHarness(t)
+	paths := make(chan string, 1)
+	up := websocket.Upgrader{}
+	backend := httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths <- r.URL.RequestURI()
+		if c, err := up.Upgrade(w, r, nil); err == nil {
+			c.Close()
+		}
+	}))
+	h.route("desk", backend, store.Route{StripPrefix: true})
+	if _, _, err := h.dial("/notebook/alice/desk/websockify?token=1", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-paths; got != "/websockify?token=1" {
+		t.Errorf("backend saw %q, want %q", got, "/websockify?token=1")
+	}
+}
