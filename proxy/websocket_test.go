@@ -236,7 +236,7 @@ func TestWebsocketPingAndDeadClient(t *testing.T) {
 	}
 	pinged := make(chan struct{}, 1)
 	c.SetPingHandler(func(string) error { pinged <- struct{}{}; return nil }) // answers no pong
-	go func() { // ends when the connection closes
+	go func() {                                                               // ends when the connection closes
 		for {
 			if _, _, err := c.ReadMessage(); err != nil {
 				return
