@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -30,12 +31,16 @@ type NamespaceReader interface {
 type Policy struct {
 	adminEmails map[string]bool
 	adminGroups map[string]bool
-	namespaces  NamespaceReader
+	cache       *namespaceCache
 }
 
 // NewPolicy makes administrators of the given emails and group members.
+// Namespaces are read from ns through a cache that Run keeps fresh.
 func NewPolicy(adminEmails, adminGroups []string, ns NamespaceReader) *Policy {
-	return &Policy{adminEmails: lowerSet(adminEmails), adminGroups: lowerSet(adminGroups), namespaces: ns}
+	return &Policy{
+		adminEmails: lowerSet(adminEmails), adminGroups: lowerSet(adminGroups),
+		cache: newNamespaceCache(ns, time.Now),
+	}
 }
 
 func lowerSet(xs []string) map[string]bool {
@@ -68,8 +73,8 @@ func (p *Policy) Role(ctx context.Context, id Identity, ns string) (Role, error)
 	if id.Admin || (id.Namespace != "" && id.Namespace == ns) {
 		return RoleOwner, nil
 	}
-	n, err := p.namespaces.GetNamespace(ctx, ns)
-	if errors.Is(err, store.ErrNotFound) {
+	n, err := p.cache.GetNamespace(ctx, ns)
+	if isNotFound(err) {
 		return RoleNone, nil
 	}
 	if err != nil {
@@ -77,6 +82,8 @@ func (p *Policy) Role(ctx context.Context, id Identity, ns string) (Role, error)
 	}
 	return roleIn(n, id), nil
 }
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
 func roleIn(n store.Namespace, id Identity) Role {
 	if n.Owner == id.UserID {

@@ -78,20 +78,51 @@ func (w *Web) static(c echo.Context) error {
 	return nil
 }
 
-// landingPage lists the user's servers and a Launch button per image.
+// landingPage lists the servers of the chosen namespace (the user's own
+// by default, ?ns= for a shared one) and a Launch button per image.
 func (w *Web) landingPage(c echo.Context) error {
 	id := identity(c)
 	tr := w.translator(c)
 	w.rememberLanguage(c)
 	ctx := c.Request().Context()
-	servers, err := w.servers.List(ctx, id.Namespace)
+	ns := c.QueryParam("ns")
+	if ns == "" {
+		ns = id.Namespace
+	}
+	role, err := w.opts.Policy.Role(ctx, id, ns)
+	if err != nil {
+		return err
+	}
+	if role == auth.RoleNone {
+		return errNotFound
+	}
+	servers, err := w.servers.List(ctx, ns)
+	if err != nil {
+		return err
+	}
+	memberships, err := w.memberships(ctx, id)
 	if err != nil {
 		return err
 	}
 	return w.render(c, http.StatusOK, "index.html", map[string]any{
-		"Namespace": id.Namespace,
-		"Servers":   w.views(ctx, servers).Items,
-		"Images":    w.imageViews(tr, w.servers.ImagesFor(requester(c, tr.Lang))),
+		"Namespace":  ns,
+		"Namespaces": memberships,
+		"CanEdit":    role >= auth.RoleEdit,
+		"IsOwner":    role >= auth.RoleOwner,
+		"Servers":    w.views(ctx, servers).Items,
+		"Images":     w.imageViews(tr, w.servers.ImagesFor(requester(c, tr.Lang))),
+	})
+}
+
+// contributorsPage lets an owner share a namespace ("Partagez votre
+// espace de travail").
+func (w *Web) contributorsPage(c echo.Context) error {
+	n, err := w.store.GetNamespace(c.Request().Context(), c.Param("ns"))
+	if err != nil {
+		return err
+	}
+	return w.render(c, http.StatusOK, "contributors.html", map[string]any{
+		"Namespace": n.Name, "Owner": n.Owner, "Contributors": contributorViews(n),
 	})
 }
 

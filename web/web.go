@@ -39,6 +39,7 @@ type Store interface {
 	PutUser(ctx context.Context, u store.User) error
 	GetUser(ctx context.Context, id string) (store.User, error)
 	ListNamespaces(ctx context.Context) ([]store.Namespace, error)
+	UpdateNamespace(ctx context.Context, n store.Namespace) (store.Namespace, error)
 	CreateToken(ctx context.Context, t store.Token) error
 	ListTokens(ctx context.Context, userID string) ([]store.Token, error)
 	DeleteToken(ctx context.Context, userID, id string) error
@@ -117,6 +118,7 @@ func (w *Web) routes(e *echo.Echo) {
 
 	page := e.Group("", w.requirePageUser)
 	page.GET("/", w.landingPage)
+	page.GET("/namespaces/:ns/contributors", w.contributorsPage, w.requireRole(auth.RoleOwner))
 	page.GET("/notebook/:ns/:name/*", w.notRunningPage)
 	page.GET("/notebook/:ns/:name", w.notRunningPage)
 	e.Any("/notebook/*", w.notRunningOther, w.requireAPIUser)
@@ -128,12 +130,17 @@ func (w *Web) routes(e *echo.Echo) {
 	api.POST("/tokens", w.createToken)
 	api.DELETE("/tokens/:id", w.deleteToken)
 	api.GET("/admin/servers", w.adminServers, w.requireAdmin)
+	api.GET("/namespaces", w.listNamespaces)
 
 	ns := api.Group("/namespaces/:ns", w.requireRole(auth.RoleView))
 	ns.GET("/servers", w.listServers)
 	ns.GET("/servers/:name", w.getServer)
 	ns.GET("/servers/:name/events", w.serverEvents)
 	ns.GET("/servers/:name/progress", w.serverProgress)
+	ns.GET("/contributors", w.listContributors)
+	owner := ns.Group("", w.requireRole(auth.RoleOwner))
+	owner.POST("/contributors", w.addContributor)
+	owner.DELETE("/contributors/:user", w.removeContributor)
 	edit := ns.Group("", w.requireRole(auth.RoleEdit))
 	edit.POST("/servers", w.createServer)
 	edit.POST("/launch", w.launch)

@@ -25,6 +25,7 @@ const actions = {
   launch: (b) => api("POST", base(b.dataset.ns) + "/launch", { image: b.dataset.image }),
   start: (b) => api("POST", base(b.dataset.ns) + "/servers/" + b.dataset.name + "/start"),
   stop: (b) => api("POST", base(b.dataset.ns) + "/servers/" + b.dataset.name + "/stop"),
+  uncontribute: (b) => api("DELETE", base(b.dataset.ns) + "/contributors/" + encodeURIComponent(b.dataset.user)),
   delete: (b) => confirm(b.dataset.confirm) ? api("DELETE", base(b.dataset.ns) + "/servers/" + b.dataset.name) : Promise.resolve(null),
 };
 
@@ -64,6 +65,25 @@ function follow() {
     document.getElementById("events").appendChild(li);
   });
 }
+
+// The share form posts to the contributors API and shows the error next
+// to the field it names.
+document.addEventListener("submit", (ev) => {
+  const form = ev.target.closest("#share-form");
+  if (!form) return;
+  ev.preventDefault();
+  const data = Object.fromEntries(new FormData(form));
+  api("POST", base(form.dataset.ns) + "/contributors", data)
+    .then(() => location.reload())
+    .catch((err) => {
+      const el = form.querySelector("[data-field=user]");
+      el.textContent = err.message; el.hidden = false;
+    });
+});
+
+document.addEventListener("change", (ev) => {
+  if (ev.target.matches("select[data-autosubmit]")) ev.target.form.submit();
+});
 
 document.addEventListener("DOMContentLoaded", () => {
   pollLanding();
