@@ -69,16 +69,16 @@ func (m *Manager) enqueue(key store.Key) {
 	m.dispatch()
 }
 
-// dispatch gives free start slots to the first waiting jobs, then shows the
-// others their place in the queue.
+// dispatch gives free start slots to the first waiting jobs and shows the
+// others their place in the queue, before the starts begin.
 func (m *Manager) dispatch() {
 	m.mu.Lock()
+	var run []*job
 	for !m.closed && m.running < m.cfg.MaxConcurrentStarts && len(m.waiting) > 0 {
-		j := m.waiting[0]
+		run = append(run, m.waiting[0])
 		m.waiting = m.waiting[1:]
 		m.running++
 		m.wg.Add(1)
-		go m.runJob(j) // ends when the start ends; Run cancels it at shutdown
 	}
 	var moved []*job
 	for i, j := range m.waiting {
@@ -90,6 +90,9 @@ func (m *Manager) dispatch() {
 	m.mu.Unlock()
 	for _, j := range moved {
 		m.showPosition(j)
+	}
+	for _, j := range run {
+		go m.runJob(j) // ends when the start ends; Run cancels it at shutdown
 	}
 }
 
