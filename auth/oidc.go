@@ -188,7 +188,7 @@ func (o *OIDC) exchange(ctx context.Context, code string, st loginState) (*oidc.
 	ctx = oidc.ClientContext(ctx, o.client)
 	tok, err := o.oauth2.Exchange(ctx, code, oauth2.VerifierOption(st.Verifier))
 	if err != nil {
-		return nil, fmt.Errorf("%w: exchange code: %w", ErrLoginProvider, exchangeError(err))
+		return nil, fmt.Errorf("%w: exchange code: %w", ErrLoginProvider, exchangeError(err, code))
 	}
 	raw, ok := tok.Extra("id_token").(string)
 	if !ok || raw == "" {
@@ -205,11 +205,12 @@ func (o *OIDC) exchange(ctx context.Context, code string, st loginState) (*oidc.
 }
 
 // exchangeError keeps the provider's error code and description from a
-// failed exchange, dropping the raw response body.
-func exchangeError(err error) error {
+// failed exchange, dropping the raw response body and any echo of the code.
+func exchangeError(err error, code string) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.ErrorCode != "" {
-		return fmt.Errorf("%s: %s", re.ErrorCode, printable(re.ErrorDescription))
+		desc := strings.ReplaceAll(re.ErrorDescription, code, "[code]")
+		return fmt.Errorf("%s: %s", printable(re.ErrorCode), printable(desc))
 	}
 	if errors.As(err, &re) && re.Response != nil {
 		return fmt.Errorf("token endpoint answered %s", re.Response.Status)
@@ -233,7 +234,7 @@ func printable(s string) string {
 	const maxLen = 200
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
-			return -1
+			return ' '
 		}
 		return r
 	}, s)
