@@ -1,0 +1,209 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/local/demo"
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// TestMain lets the test binary play the spawnhub binary: run as
+// "<test binary> demo-server …" it is the demo server.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == demo.Subcommand {
+		ctx, stop := signalContext()
+		defer stop()
+		if err := demo.Main(ctx, os.Args[2:], os.Getenv, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	os.Exit(m.Run())
+}
+
+var catalogue = map[string]spawner.Image{
+	"demo":  {ID: "demo", Kind: spawner.KindDemo, Command: spawner.DemoCommand},
+	"crash": {ID: "crash", Kind: spawner.KindDemo, Command: []string{"/bin/sh", "-c", "echo starting up; echo 'fatal: no licence' >&2; exit 3"}},
+	"strip": {ID: "strip", Kind: spawner.KindDemo, Command: spawner.DemoCommand, StripPrefix: true},
+}
+
+func newBackend(t *testing.T, dir string) *Backend {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	images := func(id string) (spawner.Image, bool) {
+		if im, ok := catalogue[id]; ok {
+			return im, true
+		}
+		for _, im := range spawner.DefaultImages() {
+			if im.ID == id {
+				return im, true
+			}
+		}
+		return spawner.Image{}, false
+	}
+	b, err := New(Options{DataDir: dir, Images: images, Executable: exe, Grace: 5 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func server(name, image string) store.Server {
+	return store.Server{Namespace: "alice", Name: name, Spec: store.Spec{Image: image, Language: "fr"}}
+}
+
+// start starts srv and registers its stop (by pid, through the backend).
+func start(t *testing.T, b *Backend, srv store.Server) (store.Server, store.Route) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	route, inst, err := b.Start(ctx, srv, "tok-"+srv.Name, func(store.Event) {})
+	if err != nil {
+		t.Fatalf("Start(%s): %v", srv.Name, err)
+	}
+	srv.Instance = inst
+	t.Cleanup(func() { b.Stop(context.Background(), srv) })
+	return srv, route
+}
+
+func get(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "token "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestDemoStartAndStop(t *testing.T) {
+	b := newBackend(t, t.TempDir())
+	srv, route := start(t, b, server("demo1", "demo"))
+	if !strings.HasPrefix(route.Target, "http://127.0.0.1:") || route.Token != "tok-demo1" || route.StripPrefix {
+		t.Errorf("route = %+v, want a 127.0.0.1 target with the token", route)
+	}
+	status := route.Target + "/notebook/alice/demo1/api/status"
+	if code, body := get(t, status, route.Token); code != 200 || !strings.Contains(body, `"ok":true`) {
+		t.Errorf("GET api/status with token = %d %s, want 200 ok", code, body)
+	}
+	if code, _ := get(t, status, "wrong"); code != 403 {
+		t.Errorf("GET api/status with a wrong token = %d, want 403", code)
+	}
+	if alive, err := b.Alive(context.Background(), srv); !alive || err != nil {
+		t.Errorf("Alive = %v, %v, want true", alive, err)
+	}
+	pid, _, _ := parseInstance(srv.Instance)
+	if err := b.Stop(context.Background(), srv); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(-pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("process group %d after Stop: kill 0 = %v, want ESRCH", pid, err)
+	}
+	if alive, _ := b.Alive(context.Background(), srv); alive {
+		t.Error("Alive after Stop = true, want false")
+	}
+	if err := b.Stop(context.Background(), srv); err != nil {
+		t.Errorf("second Stop = %v, want nil", err)
+	}
+}
+
+func TestStripPrefix(t *testing.T) {
+	b := newBackend(t, t.TempDir())
+	_, route := start(t, b, server("desk", "strip"))
+	if !route.StripPrefix {
+		t.Error("route.StripPrefix = false, want true")
+	}
+	if code, _ := get(t, route.Target+"/api/status", route.Token); code != 200 {
+		t.Errorf("GET /api/status = %d, want 200 (served at /)", code)
+	}
+}
+
+func TestExitDuringStartShowsLog(t *testing.T) {
+	b := newBackend(t, t.TempDir())
+	_, _, err := b.Start(context.Background(), server("bad", "crash"), "tok", func(store.Event) {})
+	if err == nil || !strings.Contains(err.Error(), "fatal: no licence") || !strings.Contains(err.Error(), "exit status 3") {
+		t.Errorf("Start(crash) = %v, want the exit status and the log tail", err)
+	}
+}
+
+func TestAliveAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	srv, route := start(t, newBackend(t, dir), server("keep", "demo"))
+	restarted := newBackend(t, dir) // a new spawnhub on the same data dir
+	if alive, err := restarted.Alive(context.Background(), srv); !alive || err != nil {
+		t.Fatalf("Alive from a new backend = %v, %v, want true", alive, err)
+	}
+	if code, _ := get(t, route.Target+"/notebook/alice/keep/api/status", route.Token); code != 200 {
+		t.Errorf("server after restart answers %d, want 200", code)
+	}
+	stale := srv
+	stale.Instance = strings.Split(srv.Instance, ":")[0] + ":1" // same pid, other start time
+	if alive, _ := restarted.Alive(context.Background(), stale); alive {
+		t.Error("Alive with a recycled pid = true, want false")
+	}
+	// Stop from the new backend, with the instance file only.
+	srv.Instance = ""
+	if err := restarted.Stop(context.Background(), srv); err != nil {
+		t.Fatal(err)
+	}
+	if alive, _ := restarted.Alive(context.Background(), stale); alive {
+		t.Error("process alive after Stop from the new backend")
+	}
+}
+
+func TestUnexpectedExitIsReported(t *testing.T) {
+	b := newBackend(t, t.TempDir())
+	type exit struct{ key, inst, reason string }
+	exits := make(chan exit, 1)
+	b.SetExitHandler(func(k store.Key, inst, reason string) { exits <- exit{k.String(), inst, reason} })
+	srv, _ := start(t, b, server("dies", "demo"))
+	pid, _, _ := parseInstance(srv.Instance)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	got := <-exits
+	if got.key != "alice/dies" || got.inst != srv.Instance || !strings.Contains(got.reason, "killed") {
+		t.Errorf("exit report = %+v, want alice/dies %s with the signal", got, srv.Instance)
+	}
+}
+
+func TestJupyter(t *testing.T) {
+	for _, id := range []string{"jupyter-notebook", "jupyter-server"} {
+		t.Run(id, func(t *testing.T) {
+			im, _ := spawner.Config{Images: spawner.DefaultImages()}.Image(id)
+			if !im.Available() {
+				t.Skipf("%s is not installed", id)
+			}
+			b := newBackend(t, t.TempDir())
+			_, route := start(t, b, server("nb", id))
+			url := route.Target + "/notebook/alice/nb/api/status"
+			if code, body := get(t, url, route.Token); code != 200 || !strings.Contains(body, "kernels") {
+				t.Errorf("GET %s with token = %d %s, want 200 with a status", url, code, body)
+			}
+			if code, _ := get(t, url, ""); code != 403 {
+				t.Errorf("GET api/status without token = %d, want 403", code)
+			}
+		})
+	}
+}
