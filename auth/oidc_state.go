@@ -79,7 +79,7 @@ func (s *stateSealer) open(value string, now time.Time) (loginState, error) {
 	if len(value) > maxStateCookie {
 		return loginState{}, fmt.Errorf("%w: login state cookie too long", ErrLoginState)
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(value)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(value)
 	if err != nil || len(raw) < s.aead.NonceSize() {
 		return loginState{}, fmt.Errorf("%w: login state cookie malformed", ErrLoginState)
 	}
