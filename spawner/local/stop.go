@@ -85,12 +85,18 @@ func (b *Backend) kill(p *proc) {
 // whether it is gone. exited is the child's reaped signal, nil for a
 // process of an earlier spawnhub, which is polled in /proc.
 func waitGone(ctx context.Context, pid int, start string, exited <-chan struct{}) bool {
+	if exited != nil { // our child is gone once reaped, not merely dead
+		select {
+		case <-exited:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	for processAlive(pid, start) {
 		select {
-		case <-exited:
-			return true
 		case <-ctx.Done():
 			return !processAlive(pid, start)
 		case <-t.C:
