@@ -24,15 +24,9 @@ var loopback = &net.IPNet{IP: net.IPv4(127, 0, 0, 0), Mask: net.CIDRMask(8, 32)}
 // IPs from cidr (a random /24 of 127.1.0.0/16 when empty), and adds the
 // node NodeName.
 func (e *Env) startKwok(ctx context.Context, cidr string) error {
-	if cidr == "" {
-		cidr = fmt.Sprintf("127.1.%d.0/24", rand.IntN(256))
-	}
-	_, n, err := net.ParseCIDR(cidr)
+	cidr, err := podCIDR(cidr)
 	if err != nil {
-		return fmt.Errorf("pod CIDR: %w", err)
-	}
-	if ones, _ := n.Mask.Size(); !loopback.Contains(n.IP) || ones < 8 {
-		return fmt.Errorf("pod CIDR %s is not inside %s", cidr, loopback)
+		return err
 	}
 	e.PodCIDR = cidr
 	dir, err := e.path("kwok")
@@ -59,6 +53,22 @@ func (e *Env) startKwok(ctx context.Context, cidr string) error {
 	e.kwok = p
 	_, err = e.AddNode(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: NodeName}})
 	return err
+}
+
+// podCIDR checks that cidr lies inside 127.0.0.0/8, picking a random /24
+// of 127.1.0.0/16 when it is empty.
+func podCIDR(cidr string) (string, error) {
+	if cidr == "" {
+		return fmt.Sprintf("127.1.%d.0/24", rand.IntN(256)), nil
+	}
+	_, n, err := net.ParseCIDR(cidr)
+	if err != nil {
+		return "", fmt.Errorf("pod CIDR: %w", err)
+	}
+	if ones, bits := n.Mask.Size(); bits != 32 || ones < 8 || !loopback.Contains(n.IP) {
+		return "", fmt.Errorf("pod CIDR %s is not inside %s", cidr, loopback)
+	}
+	return n.String(), nil
 }
 
 // AddNode creates a node that kwok manages and waits until it is Ready.
