@@ -120,6 +120,7 @@ func TestOIDCWithDex(t *testing.T) {
 		t.Run(tt.user.Email, func(t *testing.T) {
 			resp := dex.Login(t, browser(t), a.srv.URL+"/login?next="+tt.next, tt.user.Email, tt.user.Password)
 			got := decode(t, resp)
+			t.Logf("callback answered %d: %+v", resp.StatusCode, got)
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("callback status = %d (%s), want 200", resp.StatusCode, got.Error)
 			}
@@ -165,7 +166,9 @@ func TestOIDCWithDexReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := decode(t, replay); replay.StatusCode == http.StatusOK || got.Email != "" {
+	got := decode(t, replay)
+	t.Logf("replay answered %d: %s", replay.StatusCode, got.Error)
+	if replay.StatusCode == http.StatusOK || got.Email != "" {
 		t.Errorf("replayed callback: status %d, email %q; want an error", replay.StatusCode, got.Email)
 	}
 }
