@@ -17,6 +17,9 @@ import (
 var devUserPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._@-]{0,63}$`)
 
 func (w *Web) loginPage(c echo.Context) error {
+	if w.opts.SSO != nil {
+		return w.ssoBegin(c)
+	}
 	if !w.opts.DevLogin {
 		return errNotFound
 	}
@@ -26,7 +29,7 @@ func (w *Web) loginPage(c echo.Context) error {
 // devLogin signs in whoever names themselves; it is only enabled on a
 // loopback listener unless the operator insists.
 func (w *Web) devLogin(c echo.Context) error {
-	if !w.opts.DevLogin {
+	if !w.opts.DevLogin || w.opts.SSO != nil {
 		return errNotFound
 	}
 	name := strings.ToLower(strings.TrimSpace(c.FormValue("username")))

@@ -54,6 +54,12 @@ type Authenticator interface {
 	Authenticate(r *http.Request) (auth.Identity, error)
 }
 
+// SingleSignOn is the OpenID Connect login (auth.OIDC).
+type SingleSignOn interface {
+	Begin(w http.ResponseWriter, r *http.Request, next string) (string, error)
+	Finish(w http.ResponseWriter, r *http.Request) (auth.Identity, string, error)
+}
+
 // Options configures the web layer.
 type Options struct {
 	Servers  Servers
@@ -64,6 +70,9 @@ type Options struct {
 	Catalog  *Catalog
 	Logger   *slog.Logger
 	DevLogin bool // the development login (pick a user name) is enabled
+	// SSO, when set, is how people sign in (GET /login redirects to the
+	// provider); it replaces the development login.
+	SSO SingleSignOn
 	Secure   bool // the site is served over TLS: cookies get Secure
 	// Metrics serves /metrics; nil serves nothing there.
 	Metrics http.Handler
@@ -114,6 +123,7 @@ func (w *Web) routes(e *echo.Echo) {
 	e.GET("/static/*", w.static)
 	e.GET("/login", w.loginPage)
 	e.POST("/login", w.devLogin)
+	e.GET("/oauth2/callback", w.ssoCallback)
 	e.POST("/logout", w.logout)
 
 	page := e.Group("", w.requirePageUser)

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/spawnhub/spawnhub/auth"
 	"github.com/spawnhub/spawnhub/spawner"
 )
 
@@ -55,8 +56,9 @@ type AuthConfig struct {
 	// SessionKeys sign sessions: "id:secret" pairs, the first signs. Every
 	// replica needs the same keys. Secrets only from env or a file.
 	SessionKeys     []string     `yaml:"sessionKeys" secret:"true"`
-	SessionKeysFile string       `yaml:"sessionKeysFile"`
-	Admins          AdminsConfig `yaml:"admins"`
+	SessionKeysFile string          `yaml:"sessionKeysFile"`
+	Admins          AdminsConfig    `yaml:"admins"`
+	OIDC            auth.OIDCConfig `yaml:"oidc"`
 }
 
 // AdminsConfig names administrators.
@@ -166,7 +168,7 @@ func (a AuthConfig) validate(listen string) error {
 			errs = append(errs, fmt.Errorf("auth.mode: dev login is only allowed on a loopback listener, not %q (set auth.devAllowRemote to insist)", listen))
 		}
 	case "oidc":
-		errs = append(errs, errors.New("auth.mode: oidc is not available in this build yet"))
+		errs = append(errs, validateOIDC(a.OIDC))
 	default:
 		errs = append(errs, fmt.Errorf("auth.mode: %q is not dev or oidc", a.Mode))
 	}
@@ -175,6 +177,21 @@ func (a AuthConfig) validate(listen string) error {
 	}
 	if _, err := parseSessionKeys(a.SessionKeys); err != nil {
 		errs = append(errs, fmt.Errorf("auth.sessionKeys: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+func validateOIDC(o auth.OIDCConfig) error {
+	var errs []error
+	for key, v := range map[string]string{"issuer": o.Issuer, "clientID": o.ClientID, "clientSecret": o.ClientSecret, "redirectURL": o.RedirectURL} {
+		if v == "" {
+			errs = append(errs, fmt.Errorf("auth.oidc.%s: required with auth.mode oidc", key))
+		}
+	}
+	for key, v := range map[string]string{"issuer": o.Issuer, "redirectURL": o.RedirectURL} {
+		if u, err := url.Parse(v); v != "" && (err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http")) {
+			errs = append(errs, fmt.Errorf("auth.oidc.%s: %q is not an http(s) URL", key, v))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -35,6 +37,13 @@ func (c *Config) resolveSecrets() error {
 			return fmt.Errorf("store.redis.passwordFile: %w", err)
 		}
 		c.Store.Redis.Password = strings.TrimSpace(string(b))
+	}
+	if f := c.Auth.OIDC.ClientSecretFile; f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("auth.oidc.clientSecretFile: %w", err)
+		}
+		c.Auth.OIDC.ClientSecret = strings.TrimSpace(string(b))
 	}
 	if c.Auth.SessionKeysFile != "" {
 		b, err := os.ReadFile(c.Auth.SessionKeysFile)
@@ -80,4 +89,12 @@ func (c Config) sessionKeys() ([]auth.Key, error) {
 		return nil, fmt.Errorf("write session key: %w", err)
 	}
 	return parseSessionKeys([]string{line})
+}
+
+// oidcStateKey derives the key that seals OIDC login state from the
+// session signing key, so operators manage one secret, not two.
+func oidcStateKey(k auth.Key) []byte {
+	m := hmac.New(sha256.New, k.Secret)
+	m.Write([]byte("spawnhub oidc login state"))
+	return m.Sum(nil)
 }

@@ -39,7 +39,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
-	a, err := build(cfg, st, log)
+	a, err := build(ctx, cfg, st, log)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (a *app) run(ctx context.Context, cfg Config, ln net.Listener, log *slog.Lo
 }
 
 // build wires the parts of a replica.
-func build(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
+func build(ctx context.Context, cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	keys, err := cfg.sessionKeys()
 	if err != nil {
 		return nil, err
@@ -102,11 +102,20 @@ func build(cfg Config, st store.Store, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.New(web.Options{
+	secure := publicURL != nil && publicURL.Scheme == "https"
+	opts := web.Options{
 		Servers: mgr, Store: st, Auth: authn, Policy: policy, Signer: signer, Catalog: catalog,
-		Logger: log, DevLogin: cfg.Auth.Mode == "dev", Secure: publicURL != nil && publicURL.Scheme == "https",
+		Logger: log, DevLogin: cfg.Auth.Mode == "dev", Secure: secure,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-	})
+	}
+	if cfg.Auth.Mode == "oidc" {
+		sso, err := auth.NewOIDC(ctx, cfg.Auth.OIDC, oidcStateKey(keys[0]), secure, nil)
+		if err != nil {
+			return nil, fmt.Errorf("oidc: %w", err)
+		}
+		opts.SSO = sso
+	}
+	pages, err := web.New(opts)
 	if err != nil {
 		return nil, err
 	}
