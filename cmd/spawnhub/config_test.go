@@ -1,0 +1,91 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestEnvironmentOverridesFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	yaml := "listen: 127.0.0.1:9000\nstore:\n  driver: redis\n  redis: {addr: file:6379}\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(path, envOf(map[string]string{
+		"SPAWNHUB_STORE_REDIS_ADDR":    "env:6379",
+		"SPAWNHUB_AUTH_SESSIONTTL":     "2h",
+		"SPAWNHUB_AUTH_ADMINS_GROUPS":  "ops, admins",
+		"SPAWNHUB_AUTH_DEVALLOWREMOTE": "true",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:9000" || cfg.Store.Redis.Addr != "env:6379" || cfg.Auth.SessionTTL != 2*time.Hour ||
+		!cfg.Auth.DevAllowRemote || strings.Join(cfg.Auth.Admins.Groups, "|") != "ops|admins" {
+		t.Errorf("config = %+v, want the file's listen and the environment's redis addr, TTL, groups", cfg)
+	}
+}
+
+func TestBadEnvironmentNamesTheVariable(t *testing.T) {
+	_, err := loadConfig("", envOf(map[string]string{"SPAWNHUB_AUTH_SESSIONTTL": "soon", "SPAWNHUB_STORE_REDIS_DB": "x"}))
+	for _, want := range []string{"SPAWNHUB_AUTH_SESSIONTTL", "SPAWNHUB_STORE_REDIS_DB"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("loadConfig error %v does not name %s", err, want)
+		}
+	}
+}
+
+func TestUnknownKeyInFileIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, []byte("lisen: 127.0.0.1:9000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadConfig(path, envOf(nil)); err == nil || !strings.Contains(err.Error(), "lisen") {
+		t.Errorf("loadConfig with a misspelt key: %v, want an error naming it", err)
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	cfg := defaults()
+	cfg.Listen = "0.0.0.0:8000" // dev login on a public listener
+	cfg.PublicURL = "ftp://x"
+	cfg.Store.Driver = "etcd"
+	cfg.Auth.SessionKeys = []string{"short:abc"}
+	cfg.Spawner.Backend = "nomad"
+	err := cfg.Validate()
+	for _, want := range []string{"auth.mode", "publicURL", "store.driver", "auth.sessionKeys", "spawner.backend", "spawner: images"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v, want a problem with %s", err, want)
+		}
+	}
+}
+
+func TestValidateOIDCNamesMissingKeys(t *testing.T) {
+	cfg := defaults()
+	cfg.Spawner.Images = nil
+	cfg.Auth.Mode = "oidc"
+	cfg.Auth.OIDC.Issuer = "not a url"
+	err := cfg.Validate()
+	for _, want := range []string{"auth.oidc.clientID", "auth.oidc.clientSecret", "auth.oidc.redirectURL", "auth.oidc.issuer"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v, want a problem with %s", err, want)
+		}
+	}
+}
+
+func TestDefaultsAreValid(t *testing.T) {
+	cfg, err := loadConfig("", envOf(map[string]string{"SPAWNHUB_DATADIR": t.TempDir()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("the embedded default is invalid: %v", err)
+	}
+}
