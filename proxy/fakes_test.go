@@ -120,7 +120,7 @@ func (f *fakePubSub) Subscribe(ctx context.Context, topic string) (<-chan string
 }
 
 // publish delivers msg and waits until Run has handled it.
-func (f *fakePubSub) publish(t *testing.T, topic, msg string) {
+func (f *fakePubSub) publish(t testing.TB, topic, msg string) {
 	t.Helper()
 	f.mu.Lock()
 	ch := f.topics[topic]

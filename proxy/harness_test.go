@@ -20,7 +20,7 @@ import (
 // Run running. alice (secret "alice-secret") may use namespace "alice";
 // bob ("bob-secret") may use "bob".
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	p        *Proxy
 	srv      *httptest.Server
 	access   *fakeAccess
@@ -30,7 +30,7 @@ type harness struct {
 	pingTick chan time.Time
 }
 
-func newHarness(t *testing.T, configure ...func(*Options)) *harness {
+func newHarness(t testing.TB, configure ...func(*Options)) *harness {
 	t.Helper()
 	h := &harness{
 		t:        t,
@@ -126,7 +126,7 @@ type echoed struct {
 }
 
 // httpBackend answers every request with what it saw, as JSON.
-func httpBackend(t *testing.T) *httptest.Server {
+func httpBackend(t testing.TB) *httptest.Server {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(echoed{r.Method, r.URL.Path, r.RequestURI, r.Host, r.Header})
@@ -153,7 +153,7 @@ type wsBackend struct {
 	headers chan http.Header
 }
 
-func newWSBackend(t *testing.T) *wsBackend {
+func newWSBackend(t testing.TB) *wsBackend {
 	b := &wsBackend{closes: make(chan *websocket.CloseError, 16), headers: make(chan http.Header, 16)}
 	up := websocket.Upgrader{Subprotocols: []string{"v1.kernel.websocket.jupyter.org", "binary"}}
 	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -195,7 +195,7 @@ func (h *harness) route(name string, backend *httptest.Server, r store.Route) {
 	h.routes.set("alice", name, r)
 }
 
-func httpServer(t *testing.T, h http.Handler) *httptest.Server {
+func httpServer(t testing.TB, h http.Handler) *httptest.Server {
 	s := httptest.NewServer(h)
 	t.Cleanup(s.Close)
 	return s

@@ -16,45 +16,64 @@ import (
 
 // ServeHTTP relays a request under /notebook/<ns>/<server>/ to its server.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a, ok := p.admit(w, r)
+	if !ok {
+		return
+	}
+	if a.ws {
+		p.serveWebsocket(w, r, a.t, a.u, a.id)
+		return
+	}
+	p.activity.mark(a.t.key, time.Now())
+	a.u.rp.ServeHTTP(w, r)
+}
+
+// admitted is a request the proxy will relay.
+type admitted struct {
+	t  target
+	u  *upstream
+	id auth.Identity
+	ws bool // a websocket upgrade
+}
+
+// admit parses the path, authenticates the caller, checks access and finds
+// the route; when any step fails it answers the request itself and returns
+// false. With a cached route and an authenticator that caches, it does not
+// allocate.
+func (p *Proxy) admit(w http.ResponseWriter, r *http.Request) (a admitted, ok bool) {
 	t, err := parsePath(r.URL.EscapedPath())
 	if errors.Is(err, errNoSlashes) {
 		p.addSlash(w, r, t)
-		return
+		return a, false
 	}
 	if err != nil {
 		p.writeError(w, http.StatusNotFound, "not found")
-		return
+		return a, false
 	}
 	ws := websocket.IsWebSocketUpgrade(r)
 	if ws && !p.originAllowed(r) {
 		p.writeError(w, http.StatusForbidden, "websocket from a foreign origin")
-		return
+		return a, false
 	}
 	id, ok := p.authenticate(w, r, ws)
 	if !ok {
-		return
+		return a, false
 	}
 	if !p.opts.Access.CanConnect(r.Context(), id, t.ns) {
 		p.writeError(w, http.StatusNotFound, "not found")
-		return
+		return a, false
 	}
 	u, err := p.route(r.Context(), t)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		p.metrics.request(http.StatusServiceUnavailable)
 		p.fallback.ServeHTTP(w, r)
-		return
+		return a, false
 	case err != nil:
 		p.log.WarnContext(r.Context(), "route lookup", "server", t.key, "err", err)
 		p.writeError(w, http.StatusServiceUnavailable, "the server's route is unavailable")
-		return
+		return a, false
 	}
-	if ws {
-		p.serveWebsocket(w, r, t, u, id)
-		return
-	}
-	p.activity.mark(t.key, time.Now())
-	u.rp.ServeHTTP(w, r)
+	return admitted{t: t, u: u, id: id, ws: ws}, true
 }
 
 // authenticate returns the caller, or answers the request itself: browsers
