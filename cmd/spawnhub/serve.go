@@ -26,6 +26,7 @@ import (
 type app struct {
 	store   store.Store
 	authn   *auth.Authenticator
+	policy  *auth.Policy
 	manager *spawner.Manager
 	proxy   *proxy.Proxy
 	handler http.Handler
@@ -58,6 +59,7 @@ func (a *app) run(ctx context.Context, cfg Config, ln net.Listener, log *slog.Lo
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.proxy.Run(gctx) })
 	g.Go(func() error { return a.authn.Run(gctx) })
+	g.Go(func() error { return a.policy.Run(gctx, a.store) })
 	g.Go(func() error { return a.manager.Run(gctx) })
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -127,7 +129,8 @@ func build(ctx context.Context, cfg Config, st store.Store, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	return &app{store: st, authn: authn, manager: mgr, proxy: px, handler: handler}, nil
+	policy.OnAccessChange(px.Recheck) // after the policy forgot the old sharing
+	return &app{store: st, authn: authn, policy: policy, manager: mgr, proxy: px, handler: handler}, nil
 }
 
 // rootHandler sends workspace traffic to the proxy and everything else to
