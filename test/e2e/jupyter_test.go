@@ -17,6 +17,8 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+var websocketDialer = websocket.Dialer{HandshakeTimeout: 10 * time.Second}
+
 // dialWS opens a websocket through spawnhub with the client's session and
 // the site's own Origin, as a browser would.
 func dialWS(t *testing.T, c *http.Client, base, path string) (*websocket.Conn, *http.Response, error) {
@@ -26,8 +28,7 @@ func dialWS(t *testing.T, c *http.Client, base, path string) (*websocket.Conn, *
 		h.Set("Cookie", sessionCookie(c, base))
 	}
 	h.Set("Origin", base)
-	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
-	return d.Dial("ws"+strings.TrimPrefix(base, "http")+path, h)
+	return websocketDialer.Dial("ws"+strings.TrimPrefix(base, "http")+path, h)
 }
 
 // executeOnKernel runs code on a kernel over its websocket and returns the
