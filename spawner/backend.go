@@ -2,6 +2,7 @@ package spawner
 
 import (
 	"context"
+	"time"
 
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -40,4 +41,25 @@ type VolumeDeleter interface {
 // BaseURL is the path under which a server is served: /notebook/<ns>/<name>/.
 func BaseURL(ns, name string) string {
 	return "/notebook/" + ns + "/" + name + "/"
+}
+
+// VolumeStore keeps the persistent volumes of namespaces: folders for the
+// local backend, PersistentVolumeClaims for Kubernetes. The manager works
+// out which server mounts a volume from the server records.
+type VolumeStore interface {
+	// ListVolumes returns the namespace's volumes sorted by name.
+	ListVolumes(ctx context.Context, ns string) ([]Volume, error)
+	// CreateVolume creates an empty volume; store.ErrConflict if the name
+	// is taken.
+	CreateVolume(ctx context.Context, ns string, v Volume) (Volume, error)
+	// DeleteVolume removes a volume and its data; store.ErrNotFound if
+	// there is none. The manager refuses to delete a mounted volume first.
+	DeleteVolume(ctx context.Context, ns, name string) error
+}
+
+// Volume is a persistent volume of a namespace.
+type Volume struct {
+	Name      string    `json:"name"`
+	Size      string    `json:"size"` // a quantity, e.g. "16Gi"
+	CreatedAt time.Time `json:"createdAt"`
 }
