@@ -49,9 +49,14 @@ type NamespaceStore interface {
 }
 
 // EnsureNamespace returns the namespace owned by userID, creating it on
-// first login. When the slug belongs to someone else, a suffix derived from
-// the user id makes it unique, so the same user always gets the same name.
-func EnsureNamespace(ctx context.Context, st NamespaceStore, userID string, now time.Time) (string, error) {
+// first login. mapped, when set, is the namespace an operator assigned (an
+// existing Kubeflow profile, say). Otherwise the name is the user's slug,
+// and when that belongs to someone else, a suffix derived from the user id
+// makes it unique, so the same user always gets the same name.
+func EnsureNamespace(ctx context.Context, st NamespaceStore, userID, mapped string, now time.Time) (string, error) {
+	if mapped != "" {
+		return ensureMapped(ctx, st, userID, mapped, now)
+	}
 	base := NamespaceSlug(userID)
 	for _, name := range []string{base, withSuffix(base, userID, 6), withSuffix(base, userID, 12)} {
 		n, err := st.GetNamespace(ctx, name)
@@ -82,4 +87,23 @@ func withSuffix(base, userID string, n int) string {
 		base = strings.TrimRight(base[:maxNamespaceLen-1-n], "-")
 	}
 	return base + "-" + suffix
+}
+
+// ensureMapped gives userID the namespace an operator assigned.
+func ensureMapped(ctx context.Context, st NamespaceStore, userID, name string, now time.Time) (string, error) {
+	n, err := st.GetNamespace(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		_, err = st.CreateNamespace(ctx, store.Namespace{Name: name, Owner: userID, CreatedAt: now})
+		if err == nil || !errors.Is(err, store.ErrConflict) {
+			return name, err
+		}
+		n, err = st.GetNamespace(ctx, name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("namespace %s: %w", name, err)
+	}
+	if n.Owner != userID {
+		return "", fmt.Errorf("namespace %s is mapped to %s but owned by %s: %w", name, userID, n.Owner, store.ErrConflict)
+	}
+	return name, nil
 }

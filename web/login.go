@@ -56,7 +56,7 @@ func emailOf(name string) string {
 func (w *Web) signIn(c echo.Context, id auth.Identity) (auth.Identity, error) {
 	ctx := c.Request().Context()
 	now := w.now()
-	ns, err := auth.EnsureNamespace(ctx, w.store, id.UserID, now)
+	ns, err := auth.EnsureNamespace(ctx, w.store, id.UserID, w.opts.NamespaceMapping[id.UserID], now)
 	if err != nil {
 		return auth.Identity{}, err
 	}

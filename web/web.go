@@ -72,8 +72,11 @@ type Options struct {
 	DevLogin bool // the development login (pick a user name) is enabled
 	// SSO, when set, is how people sign in (GET /login redirects to the
 	// provider); it replaces the development login.
-	SSO SingleSignOn
-	Secure   bool // the site is served over TLS: cookies get Secure
+	SSO    SingleSignOn
+	Secure bool // the site is served over TLS: cookies get Secure
+	// NamespaceMapping assigns namespaces to users (by user id, i.e.
+	// email) instead of the slug of their email.
+	NamespaceMapping map[string]string
 	// Metrics serves /metrics; nil serves nothing there.
 	Metrics http.Handler
 	// CullAfter, when set, is how long a server may idle before it is

@@ -55,10 +55,13 @@ type AuthConfig struct {
 	SessionTTL     time.Duration `yaml:"sessionTTL"`
 	// SessionKeys sign sessions: "id:secret" pairs, the first signs. Every
 	// replica needs the same keys. Secrets only from env or a file.
-	SessionKeys     []string     `yaml:"sessionKeys" secret:"true"`
+	SessionKeys     []string        `yaml:"sessionKeys" secret:"true"`
 	SessionKeysFile string          `yaml:"sessionKeysFile"`
 	Admins          AdminsConfig    `yaml:"admins"`
 	OIDC            auth.OIDCConfig `yaml:"oidc"`
+	// Namespaces maps a user's email to the namespace they own, e.g. an
+	// existing Kubeflow profile; others get the slug of their email.
+	Namespaces map[string]string `yaml:"namespaces"`
 }
 
 // AdminsConfig names administrators.
@@ -171,6 +174,11 @@ func (a AuthConfig) validate(listen string) error {
 		errs = append(errs, validateOIDC(a.OIDC))
 	default:
 		errs = append(errs, fmt.Errorf("auth.mode: %q is not dev or oidc", a.Mode))
+	}
+	for user, ns := range a.Namespaces {
+		if auth.NamespaceSlug(ns) != ns {
+			errs = append(errs, fmt.Errorf("auth.namespaces[%s]: %q is not a valid namespace name", user, ns))
+		}
 	}
 	if a.SessionTTL < time.Minute {
 		errs = append(errs, errors.New("auth.sessionTTL: at least 1m"))

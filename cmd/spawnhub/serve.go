@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -107,7 +108,7 @@ func build(ctx context.Context, cfg Config, st store.Store, log *slog.Logger) (*
 	secure := publicURL != nil && publicURL.Scheme == "https"
 	opts := web.Options{
 		Servers: mgr, Store: st, Auth: authn, Policy: policy, Signer: signer, Catalog: catalog,
-		Logger: log, DevLogin: cfg.Auth.Mode == "dev", Secure: secure,
+		Logger: log, DevLogin: cfg.Auth.Mode == "dev", Secure: secure, NamespaceMapping: lowerKeys(cfg.Auth.Namespaces),
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 	}
 	if cfg.Auth.Mode == "oidc" {
@@ -161,4 +162,12 @@ func hostname() string {
 		return ""
 	}
 	return h
+}
+
+func lowerKeys(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[strings.ToLower(k)] = v
+	}
+	return out
 }
