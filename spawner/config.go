@@ -83,24 +83,72 @@ type Limits struct {
 	MaxGPUs       int   `yaml:"maxGPUs" json:"maxGPUs"`
 }
 
-// Configuration is an optional bundle of environment variables a user may
-// add to a server (e.g. proxy settings, a database connection).
+// Configuration is an optional bundle a user may add to a server (proxy
+// settings, a database connection, a shared dataset): environment
+// variables, labels and extra volumes.
 type Configuration struct {
-	ID    string            `yaml:"id" json:"id"`
-	Names map[string]string `yaml:"names" json:"names"`
-	Env   map[string]string `yaml:"env" json:"-"`
+	ID      string                `yaml:"id" json:"id"`
+	Names   map[string]string     `yaml:"names" json:"names"`
+	Env     map[string]string     `yaml:"env" json:"-"`
+	Labels  map[string]string     `yaml:"labels" json:"-"`
+	Volumes []ConfigurationVolume `yaml:"volumes" json:"-"`
 }
+
+// ConfigurationVolume is a volume of the server's namespace that a
+// configuration mounts (a shared PersistentVolumeClaim; a volume folder for
+// the local backend). Unlike data volumes, it may be mounted by several
+// servers at once.
+type ConfigurationVolume struct {
+	Name      string `yaml:"name" json:"name"`
+	MountPath string `yaml:"mountPath" json:"mountPath"`
+}
+
+// GPU says how GPU servers are asked for and sized.
+type GPU struct {
+	// Resource is the extended resource of a GPU ("nvidia.com/gpu" when
+	// empty).
+	Resource string `yaml:"resource" json:"resource"`
+	// NodeSelector and Tolerations place GPU pods (kube backend).
+	NodeSelector map[string]string `yaml:"nodeSelector" json:"-"`
+	Tolerations  []Toleration      `yaml:"tolerations" json:"-"`
+	// Preset is what a GPU server gets whatever the form said (the seed: 6
+	// CPU, 96Gi). Empty fields leave the form's value.
+	Preset Preset `yaml:"preset" json:"preset"`
+}
+
+// Preset is a fixed request (= limit) of CPU and memory.
+type Preset struct {
+	CPU    string `yaml:"cpu" json:"cpu,omitempty"`
+	Memory string `yaml:"memory" json:"memory,omitempty"`
+}
+
+// Toleration lets GPU pods run on tainted GPU nodes (kube backend), as in
+// Kubernetes' core/v1 Toleration.
+type Toleration struct {
+	Key      string `yaml:"key" json:"key,omitempty"`
+	Operator string `yaml:"operator" json:"operator,omitempty"`
+	Value    string `yaml:"value" json:"value,omitempty"`
+	Effect   string `yaml:"effect" json:"effect,omitempty"`
+}
+
+// DefaultGPUResource is GPU.Resource when the configuration leaves it out.
+const DefaultGPUResource = "nvidia.com/gpu"
 
 // Config is the spawner's configuration.
 type Config struct {
-	Images              []Image         `yaml:"images" json:"images"`
-	Configurations      []Configuration `yaml:"configurations" json:"configurations,omitempty"`
-	Limits              Limits          `yaml:"limits" json:"limits"`
-	AllowCustomImages   bool            `yaml:"allowCustomImages" json:"allowCustomImages"`
-	DefaultLanguage     string          `yaml:"defaultLanguage" json:"defaultLanguage"`         // "en" when empty
-	MaxConcurrentStarts int             `yaml:"maxConcurrentStarts" json:"maxConcurrentStarts"` // per replica; 4 when 0
-	StartTimeout        time.Duration   `yaml:"startTimeout" json:"startTimeout"`               // 5m when 0
-	StopTimeout         time.Duration   `yaml:"stopTimeout" json:"stopTimeout"`                 // 1m when 0
+	Images            []Image         `yaml:"images" json:"images"`
+	Configurations    []Configuration `yaml:"configurations" json:"configurations,omitempty"`
+	Limits            Limits          `yaml:"limits" json:"limits"`
+	AllowCustomImages bool            `yaml:"allowCustomImages" json:"allowCustomImages"`
+	// CustomImagePattern, when set, is a regular expression a custom image
+	// must match in full (e.g. the organisation's registry with a tag or
+	// digest).
+	CustomImagePattern  string        `yaml:"customImagePattern" json:"customImagePattern,omitempty"`
+	GPU                 GPU           `yaml:"gpu" json:"gpu"`
+	DefaultLanguage     string        `yaml:"defaultLanguage" json:"defaultLanguage"`         // "en" when empty
+	MaxConcurrentStarts int           `yaml:"maxConcurrentStarts" json:"maxConcurrentStarts"` // per replica; 4 when 0
+	StartTimeout        time.Duration `yaml:"startTimeout" json:"startTimeout"`               // 5m when 0
+	StopTimeout         time.Duration `yaml:"stopTimeout" json:"stopTimeout"`                 // 1m when 0
 }
 
 // Defaults used for zero Config fields.
@@ -114,6 +162,9 @@ const (
 func (c Config) WithDefaults() Config {
 	if c.DefaultLanguage == "" {
 		c.DefaultLanguage = "en"
+	}
+	if c.GPU.Resource == "" {
+		c.GPU.Resource = DefaultGPUResource
 	}
 	if c.MaxConcurrentStarts == 0 {
 		c.MaxConcurrentStarts = DefaultMaxConcurrentStarts
@@ -151,11 +202,9 @@ func (c Config) Validate() error {
 		errs = append(errs, im.validate(fmt.Sprintf("images[%d]", i)))
 	}
 	for i, cf := range c.Configurations {
-		if !validName(cf.ID) {
-			errs = append(errs, fmt.Errorf("configurations[%d].id: %q is not a lowercase name", i, cf.ID))
-		}
+		errs = append(errs, cf.validate(fmt.Sprintf("configurations[%d]", i)))
 	}
-	errs = append(errs, c.Limits.validate())
+	errs = append(errs, c.Limits.validate(), c.GPU.validate(), c.validateCustomImages())
 	if c.DefaultLanguage != "" && !slices.Contains(Languages, c.DefaultLanguage) {
 		errs = append(errs, fmt.Errorf("defaultLanguage: %q is not one of %v", c.DefaultLanguage, Languages))
 	}
@@ -166,6 +215,47 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("startTimeout, stopTimeout: must not be negative"))
 	}
 	return errors.Join(errs...)
+}
+
+func (cf Configuration) validate(path string) error {
+	var errs []error
+	if !validName(cf.ID) {
+		errs = append(errs, fmt.Errorf("%s.id: %q is not a lowercase name", path, cf.ID))
+	}
+	for j, v := range cf.Volumes {
+		if !validName(v.Name) {
+			errs = append(errs, fmt.Errorf("%s.volumes[%d].name: %q is not a lowercase name", path, j, v.Name))
+		}
+		if !validMountPath(v.MountPath) {
+			errs = append(errs, fmt.Errorf("%s.volumes[%d].mountPath: %q is not an absolute path without '..'", path, j, v.MountPath))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (g GPU) validate() error {
+	var errs []error
+	if g.Preset.CPU != "" {
+		if _, err := ParseCPU(g.Preset.CPU); err != nil {
+			errs = append(errs, fmt.Errorf("gpu.preset.cpu: %w", err))
+		}
+	}
+	if g.Preset.Memory != "" {
+		if _, err := ParseBytes(g.Preset.Memory); err != nil {
+			errs = append(errs, fmt.Errorf("gpu.preset.memory: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) validateCustomImages() error {
+	if c.CustomImagePattern == "" {
+		return nil
+	}
+	if _, err := compilePattern(c.CustomImagePattern); err != nil {
+		return fmt.Errorf("customImagePattern: %w", err)
+	}
+	return nil
 }
 
 // maxImageIDLen leaves room for the "-xxxxx" suffix of generated names.

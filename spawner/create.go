@@ -58,20 +58,43 @@ func (m *Manager) Launch(ctx context.Context, ns string, who Requester, imageID 
 	return store.Server{}, fmt.Errorf("launch %s in %s: no free name after %d tries: %w", imageID, ns, launchAttempts, store.ErrConflict)
 }
 
+// create records a new Stopped server after checking its volumes and
+// creating its new ones. New volumes are created here, before the record,
+// so that a server is never recorded without its volumes; if the record
+// cannot be written they are deleted again.
 func (m *Manager) create(ctx context.Context, ns, name string, spec store.Spec) (store.Server, error) {
+	if _, err := m.st.GetServer(ctx, ns, name); err == nil {
+		return store.Server{}, nameTaken(name)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return store.Server{}, fmt.Errorf("create server %s/%s: %w", ns, name, err)
+	}
+	if err := m.checkVolumes(ctx, ns, name, spec, true); err != nil {
+		return store.Server{}, err
+	}
+	created, err := m.createVolumes(ctx, ns, spec)
+	if err != nil {
+		return store.Server{}, err
+	}
 	now := m.now()
 	srv, err := m.st.CreateServer(ctx, store.Server{
 		Namespace: ns, Name: name, Phase: store.PhaseStopped, Spec: spec,
 		CreatedAt: now, UpdatedAt: now,
 	})
+	if err != nil {
+		m.deleteVolumes(ns, created)
+	}
 	if errors.Is(err, store.ErrConflict) {
-		return store.Server{}, &FieldError{Field: "name", Code: "name.taken", Params: map[string]any{"name": name}, Err: store.ErrConflict}
+		return store.Server{}, nameTaken(name)
 	}
 	if err != nil {
 		return store.Server{}, fmt.Errorf("create server %s/%s: %w", ns, name, err)
 	}
 	m.event(ctx, srv.Key(), store.EventNormal, "Created", "server created with image "+imageLabel(spec))
 	return srv, nil
+}
+
+func nameTaken(name string) *FieldError {
+	return &FieldError{Field: "name", Code: "name.taken", Params: map[string]any{"name": name}, Err: store.ErrConflict}
 }
 
 func imageLabel(spec store.Spec) string {

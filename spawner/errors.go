@@ -86,4 +86,12 @@ var FieldErrorCodes = map[string]string{
 	"configuration.unknown":   "There is no configuration {{.id}}.",
 	"configuration.duplicate": "The configuration {{.id}} is listed twice.",
 	"language.invalid":        "The language must be one of {{.languages}}.",
+	"image.restricted":        "This image is only for members of some groups or organisations ({{.who}}).",
+	"customImage.scheme":      "Give the image without http:// or https://, e.g. registry.example.org/team/image:tag.",
+	"customImage.pattern":     "{{.image}} is not allowed: custom images must match {{.pattern}}.",
+	"mountPath.reserved":      "A volume cannot be mounted at {{.path}}: the system or the workspace uses that folder.",
+	"volume.duplicate":        "The volume {{.volume}} appears twice in this form.",
+	"volume.taken":            "A volume named {{.volume}} already exists in this namespace.",
+	"volume.unknown":          "There is no volume {{.volume}} in this namespace.",
+	"volume.mounted":          "The volume {{.volume}} is mounted by the server {{.server}}; stop that server first.",
 }

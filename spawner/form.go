@@ -1,7 +1,6 @@
 package spawner
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 
@@ -69,8 +68,8 @@ type formState struct {
 type formRule func(*formState) *FieldError
 
 var formRules = []formRule{
-	ruleName, ruleImage, ruleCPU, ruleCPULimit, ruleMemory, ruleMemoryLimit,
-	ruleGPUs, ruleWorkspace, ruleDataVolumes, ruleConfigurations,
+	ruleName, ruleImage, ruleGPUs, ruleCPU, ruleCPULimit, ruleMemory, ruleMemoryLimit,
+	ruleWorkspace, ruleDataVolumes, ruleVolumeNames, ruleConfigurations,
 	ruleSharedMemory, ruleLanguage,
 }
 
@@ -128,20 +127,50 @@ func (st *formState) useImage(im Image) {
 	st.spec.StripPrefix = im.StripPrefix
 }
 
-var imageRefRE = regexp.MustCompile(`^[a-z0-9]([a-zA-Z0-9._/:@-]{0,254})$`)
-
+// customImage checks a custom image: allowed at all, a plain reference (no
+// URL), not a catalogue image the requester may not use under another name
+// (the SAS rule holds for its container image too), and matching the
+// configured pattern.
 func customImage(st *formState) *FieldError {
 	ref := st.f.CustomImage
 	if !st.cfg.AllowCustomImages {
 		return fieldErr("customImage", "customImage.forbidden", nil)
 	}
-	if !imageRefRE.MatchString(ref) {
+	if hasScheme(ref) {
+		return fieldErr("customImage", "customImage.scheme", map[string]any{"image": ref})
+	}
+	parsed, ok := parseImageRef(ref)
+	if !ok {
 		return fieldErr("customImage", "customImage.invalid", map[string]any{"image": ref})
+	}
+	kind := KindJupyter
+	for _, im := range st.cfg.imagesOfRepository(parsed.Repository) {
+		if !im.AllowedFor(st.who) {
+			return fieldErr("customImage", "image.forbidden", map[string]any{"image": im.ID})
+		}
+		kind = im.Kind
+	}
+	if p := st.cfg.CustomImagePattern; p != "" {
+		if re, err := compilePattern(p); err != nil || !re.MatchString(ref) {
+			return fieldErr("customImage", "customImage.pattern", map[string]any{"image": ref, "pattern": p})
+		}
 	}
 	st.spec.CustomImage = ref
 	st.spec.ContainerImage = ref
-	st.spec.Kind = KindJupyter
+	st.spec.Kind = kind
 	return nil
+}
+
+// imagesOfRepository returns the catalogue images whose container image is
+// in the repository (whatever the tag or digest).
+func (c Config) imagesOfRepository(repo string) []Image {
+	var out []Image
+	for _, im := range c.Images {
+		if r, ok := parseImageRef(im.Container); ok && r.Repository == repo {
+			out = append(out, im)
+		}
+	}
+	return out
 }
 
 // DefaultImage returns the image a one-click launch uses for who: the first
@@ -214,6 +243,18 @@ func ruleGPUs(st *formState) *FieldError {
 	return nil
 }
 
+// gpuPreset returns the fixed CPU or memory of a GPU server ("" when the
+// server has no GPU or the preset leaves it to the form).
+func (st *formState) gpuPreset(cpu bool) string {
+	if st.spec.GPUs == 0 {
+		return ""
+	}
+	if cpu {
+		return st.cfg.GPU.Preset.CPU
+	}
+	return st.cfg.GPU.Preset.Memory
+}
+
 func ruleConfigurations(st *formState) *FieldError {
 	seen := map[string]bool{}
 	for i, id := range st.f.Configurations {
@@ -226,10 +267,37 @@ func ruleConfigurations(st *formState) *FieldError {
 		if j < 0 {
 			return fieldErr(field, "configuration.unknown", map[string]any{"id": id})
 		}
-		st.spec.Configurations = append(st.spec.Configurations, id)
-		st.spec.Env = append(st.spec.Env, sortedEnv(st.cfg.Configurations[j].Env)...)
+		if fe := st.addConfiguration(field, st.cfg.Configurations[j]); fe != nil {
+			return fe
+		}
 	}
 	return nil
+}
+
+// addConfiguration adds a configuration's environment, labels and volumes
+// to the spec; a volume path already in use is an error on the
+// configuration.
+func (st *formState) addConfiguration(field string, cf Configuration) *FieldError {
+	for _, v := range cf.Volumes {
+		if st.mountPathUsed(v.MountPath) {
+			return fieldErr(field, "mountPath.duplicate", map[string]any{"path": v.MountPath})
+		}
+		st.spec.ExtraVolumes = append(st.spec.ExtraVolumes, store.DataVolume{Volume: store.Volume{Name: v.Name}, MountPath: v.MountPath})
+	}
+	st.spec.Configurations = append(st.spec.Configurations, cf.ID)
+	st.spec.Env = append(st.spec.Env, sortedEnv(cf.Env)...)
+	for k, v := range cf.Labels {
+		if st.spec.Labels == nil {
+			st.spec.Labels = map[string]string{}
+		}
+		st.spec.Labels[k] = v
+	}
+	return nil
+}
+
+func (st *formState) mountPathUsed(p string) bool {
+	used := func(dv store.DataVolume) bool { return dv.MountPath == p }
+	return slices.ContainsFunc(st.spec.DataVolumes, used) || slices.ContainsFunc(st.spec.ExtraVolumes, used)
 }
 
 func sortedEnv(env map[string]string) []store.EnvVar {

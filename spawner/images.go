@@ -111,4 +111,6 @@ type ImageOption struct {
 	Image
 	Allowed bool   `json:"allowed"`
 	Reason  string `json:"reason,omitempty"` // a FieldErrorCodes code when not allowed
+	// ReasonParams fill the Reason's message.
+	ReasonParams map[string]any `json:"-"`
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +29,7 @@ type Store interface {
 type Manager struct {
 	st         Store
 	b          Backend
+	vols       VolumeStore
 	cfg        Config
 	log        *slog.Logger
 	now        func() time.Time
@@ -74,7 +77,8 @@ func WithInterval(d time.Duration) Option { return func(m *Manager) { m.interval
 func WithStaleAfter(d time.Duration) Option { return func(m *Manager) { m.staleAfter = d } }
 
 // NewManager returns a manager of the servers in st, run by b. If b is an
-// ExitNotifier, the manager installs its exit handler. cfg must be valid.
+// ExitNotifier, the manager installs its exit handler; if b is a
+// VolumeStore, volumes live there (see WithVolumeStore). cfg must be valid.
 func NewManager(st Store, b Backend, cfg Config, opts ...Option) *Manager {
 	cfg = cfg.WithDefaults()
 	m := &Manager{
@@ -85,8 +89,14 @@ func NewManager(st Store, b Backend, cfg Config, opts ...Option) *Manager {
 		jobs:       map[store.Key]*job{},
 		stopping:   map[store.Key]bool{},
 	}
+	if vs, ok := b.(VolumeStore); ok {
+		m.vols = vs
+	}
 	for _, o := range opts {
 		o(m)
+	}
+	if m.vols == nil {
+		m.vols = noVolumes{}
 	}
 	m.log = m.log.With("component", "spawner", "replica", m.owner)
 	m.base, m.cancel = context.WithCancel(context.Background())
@@ -136,7 +146,8 @@ func (m *Manager) ImagesFor(who Requester) []ImageOption {
 	for _, im := range m.cfg.Images {
 		opt := ImageOption{Image: im, Allowed: im.AllowedFor(who)}
 		if !opt.Allowed {
-			opt.Reason = "image.forbidden"
+			opt.Reason = "image.restricted"
+			opt.ReasonParams = map[string]any{"who": strings.Join(slices.Concat(im.Groups, im.EmailDomains), ", ")}
 		}
 		out = append(out, opt)
 	}

@@ -54,23 +54,41 @@ func orText(s, alt string) string {
 	return s
 }
 
+// The resource rules give a GPU server the configured preset (request =
+// limit) whatever the form said; other servers get the form's values
+// within the limits.
+
 func ruleCPU(st *formState) (fe *FieldError) {
+	if p := st.gpuPreset(true); p != "" {
+		st.spec.CPU, st.spec.CPULimit = p, p
+		return nil
+	}
 	st.spec.CPU, fe = quantityRule{"cpu", "cpu", ParseCPU, st.cfg.Limits.CPU}.check(st.f.CPU, "")
 	return fe
 }
 
 func ruleCPULimit(st *formState) (fe *FieldError) {
+	if st.gpuPreset(true) != "" {
+		return nil
+	}
 	r := Range{Max: st.cfg.Limits.CPU.Max, Default: st.spec.CPU}
 	st.spec.CPULimit, fe = quantityRule{"cpuLimit", "cpuLimit", ParseCPU, r}.check(st.f.CPULimit, st.spec.CPU)
 	return fe
 }
 
 func ruleMemory(st *formState) (fe *FieldError) {
+	if p := st.gpuPreset(false); p != "" {
+		st.spec.Memory, st.spec.MemoryLimit = p, p
+		return nil
+	}
 	st.spec.Memory, fe = quantityRule{"memory", "memory", ParseBytes, st.cfg.Limits.Memory}.check(st.f.Memory, "")
 	return fe
 }
 
 func ruleMemoryLimit(st *formState) (fe *FieldError) {
+	if st.gpuPreset(false) != "" {
+		return nil
+	}
 	r := Range{Max: st.cfg.Limits.Memory.Max, Default: st.spec.Memory}
 	st.spec.MemoryLimit, fe = quantityRule{"memoryLimit", "memoryLimit", ParseBytes, r}.check(st.f.MemoryLimit, st.spec.Memory)
 	return fe

@@ -26,7 +26,9 @@ type job struct {
 // itself runs in the background. Start is idempotent: a server already
 // Queued, Starting or Running is returned as is, so of two concurrent
 // Starts (on any replicas) exactly one queues it and both succeed. A
-// Stopping server is a store.ErrConflict.
+// Stopping server is a store.ErrConflict. A server whose volume is gone or
+// mounted by another running server is refused with a *FieldError
+// ("volume.unknown", "volume.mounted").
 func (m *Manager) Start(ctx context.Context, ns, name string) (store.Server, error) {
 	for range casAttempts {
 		srv, err := m.Get(ctx, ns, name)
@@ -38,6 +40,11 @@ func (m *Manager) Start(ctx context.Context, ns, name string) (store.Server, err
 			return srv, nil
 		case store.PhaseStopping:
 			return srv, fmt.Errorf("start %s: it is stopping: %w", srv.Key(), store.ErrConflict)
+		}
+		// A volume may have been attached elsewhere, or deleted, while
+		// this server was stopped.
+		if err := m.checkVolumes(ctx, ns, name, srv.Spec, false); err != nil {
+			return store.Server{}, err
 		}
 		srv.Phase, srv.Owner, srv.Message, srv.Instance = store.PhaseQueued, m.owner, "queued", ""
 		srv, err = m.update(ctx, srv)

@@ -111,8 +111,9 @@ func (m *Manager) isStopping(key store.Key) bool {
 }
 
 // Delete stops the server if needed and removes its record and events.
-// With deleteVolumes, a backend that keeps volumes (a VolumeDeleter)
-// deletes them too. A server another request is stopping is a
+// With deleteVolumes, the volumes created with the server go too (unless
+// another running server mounts one), and a backend that keeps more (a
+// VolumeDeleter) deletes that. A server another request is stopping is a
 // store.ErrConflict.
 func (m *Manager) Delete(ctx context.Context, ns, name string, deleteVolumes bool) error {
 	srv, err := m.Stop(ctx, ns, name)
@@ -126,7 +127,13 @@ func (m *Manager) Delete(ctx context.Context, ns, name string, deleteVolumes boo
 		return fmt.Errorf("delete server %s: %w", srv.Key(), err)
 	}
 	m.log.Info("server deleted", "server", srv.Key().String(), "volumes", deleteVolumes)
-	if vd, ok := m.b.(VolumeDeleter); ok && deleteVolumes {
+	if !deleteVolumes {
+		return nil
+	}
+	if err := m.deleteOwnVolumes(ctx, srv); err != nil {
+		return err
+	}
+	if vd, ok := m.b.(VolumeDeleter); ok {
 		if err := vd.DeleteVolumes(ctx, srv); err != nil {
 			return fmt.Errorf("delete volumes of %s: %w", srv.Key(), err)
 		}

@@ -2,10 +2,58 @@ package spawner
 
 import (
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/spawnhub/spawnhub/store"
 )
+
+// HomeDir is where the workspace volume is mounted in a server.
+const HomeDir = "/home/jovyan"
+
+// DefaultMountPath is where the data volume at index i (from 0) is mounted
+// unless the form says otherwise: /home/jovyan/vol-1, vol-2, …
+func DefaultMountPath(i int) string { return HomeDir + "/vol-" + itoa(i+1) }
+
+// WorkspaceVolumeName is the default name of a server's new workspace.
+func WorkspaceVolumeName(server string) string { return server + "-workspace" }
+
+// DataVolumeName is the default name of a server's new data volume at
+// index i (from 0).
+func DataVolumeName(server string, i int) string { return server + "-datavol-" + itoa(i+1) }
+
+// maxVolumeNameLen is a Kubernetes label's length: room for a 40-character
+// server name and "-datavol-NN".
+const maxVolumeNameLen = 63
+
+// ValidVolumeName reports whether s can name a volume: lowercase letters,
+// digits and dashes, starting with a letter, at most 63 characters.
+func ValidVolumeName(s string) bool {
+	return len(s) <= maxVolumeNameLen && nameRE.MatchString(s)
+}
+
+const maxMountPathLen = 255
+
+var controlRE = regexp.MustCompile(`[\x00-\x1f\x7f]`)
+
+// validMountPath: absolute, clean, no "..", no control characters.
+func validMountPath(p string) bool {
+	return len(p) <= maxMountPathLen && path.IsAbs(p) && path.Clean(p) == p &&
+		!strings.Contains(p, "..") && !controlRE.MatchString(p)
+}
+
+// reservedMounts are folders a data volume may not hide: the home folder
+// (the workspace is there) and the system's own.
+var reservedMounts = []string{"/", HomeDir, "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/run", "/sbin", "/sys", "/usr", "/var/run"}
+
+func reservedMount(p string) bool {
+	for _, r := range reservedMounts {
+		if p == r || (r != "/" && r != HomeDir && strings.HasPrefix(p, r+"/")) {
+			return true
+		}
+	}
+	return false
+}
 
 func ruleWorkspace(st *formState) *FieldError {
 	w := st.f.Workspace
@@ -16,36 +64,50 @@ func ruleWorkspace(st *formState) *FieldError {
 		return fieldErr("workspace", "workspace.conflict", nil)
 	}
 	if w.Existing != "" {
-		if !validName(w.Existing) {
+		if !ValidVolumeName(w.Existing) {
 			return fieldErr("workspace.existing", "volume.name.invalid", map[string]any{"value": w.Existing})
 		}
 		st.spec.Workspace = &store.Volume{Name: w.Existing}
 		return nil
 	}
-	size := ""
+	nv := NewVolumeForm{}
 	if w.New != nil {
-		size = w.New.Size
+		nv = *w.New
 	}
-	size, fe := quantityRule{"workspace.new.size", "volume.size", ParseBytes, st.cfg.Limits.WorkspaceSize}.check(size, "")
+	vol, fe := newVolume(nv, "workspace.new", WorkspaceVolumeName(st.f.Name), st.cfg.Limits.WorkspaceSize)
 	if fe != nil {
 		return fe
 	}
-	st.spec.Workspace = &store.Volume{Name: st.f.Name + "-workspace", Size: size, New: true}
+	st.spec.Workspace = &vol
 	return nil
 }
 
+// newVolume checks a volume to create; field is the form's path to it.
+func newVolume(nv NewVolumeForm, field, defaultName string, r Range) (store.Volume, *FieldError) {
+	name := nv.Name
+	if name == "" {
+		name = defaultName
+	}
+	if !ValidVolumeName(name) {
+		return store.Volume{}, fieldErr(field+".name", "volume.name.invalid", map[string]any{"value": name})
+	}
+	size, fe := quantityRule{field + ".size", "volume.size", ParseBytes, r}.check(nv.Size, "")
+	if fe != nil {
+		return store.Volume{}, fe
+	}
+	return store.Volume{Name: name, Size: size, New: true}, nil
+}
+
 func ruleDataVolumes(st *formState) *FieldError {
-	mounts := map[string]bool{}
 	for i, dv := range st.f.DataVolumes {
 		field := "dataVolumes[" + itoa(i) + "]"
 		vol, fe := dataVolume(st, field, i, dv)
 		if fe != nil {
 			return fe
 		}
-		if mounts[vol.MountPath] {
+		if st.mountPathUsed(vol.MountPath) {
 			return fieldErr(field+".mountPath", "mountPath.duplicate", map[string]any{"path": vol.MountPath})
 		}
-		mounts[vol.MountPath] = true
 		st.spec.DataVolumes = append(st.spec.DataVolumes, vol)
 	}
 	return nil
@@ -57,27 +119,36 @@ func dataVolume(st *formState, field string, i int, dv DataVolumeForm) (store.Da
 	}
 	mount := dv.MountPath
 	if mount == "" {
-		mount = "/home/jovyan/vol-" + itoa(i+1)
+		mount = DefaultMountPath(i)
 	}
-	if !path.IsAbs(mount) || path.Clean(mount) != mount || strings.Contains(mount, "..") {
+	if !validMountPath(mount) {
 		return store.DataVolume{}, fieldErr(field+".mountPath", "mountPath.invalid", map[string]any{"path": mount})
 	}
+	if reservedMount(mount) {
+		return store.DataVolume{}, fieldErr(field+".mountPath", "mountPath.reserved", map[string]any{"path": mount})
+	}
 	if dv.Existing != "" {
-		if !validName(dv.Existing) {
+		if !ValidVolumeName(dv.Existing) {
 			return store.DataVolume{}, fieldErr(field+".existing", "volume.name.invalid", map[string]any{"value": dv.Existing})
 		}
 		return store.DataVolume{Volume: store.Volume{Name: dv.Existing}, MountPath: mount}, nil
 	}
-	name := dv.New.Name
-	if name == "" {
-		name = st.f.Name + "-datavol-" + itoa(i+1)
-	}
-	if !validName(name) {
-		return store.DataVolume{}, fieldErr(field+".new.name", "volume.name.invalid", map[string]any{"value": name})
-	}
-	size, fe := quantityRule{field + ".new.size", "volume.size", ParseBytes, st.cfg.Limits.VolumeSize}.check(dv.New.Size, "")
+	vol, fe := newVolume(*dv.New, field+".new", DataVolumeName(st.f.Name, i), st.cfg.Limits.VolumeSize)
 	if fe != nil {
 		return store.DataVolume{}, fe
 	}
-	return store.DataVolume{Volume: store.Volume{Name: name, Size: size, New: true}, MountPath: mount}, nil
+	return store.DataVolume{Volume: vol, MountPath: mount}, nil
+}
+
+// ruleVolumeNames refuses one volume twice in a form: two new volumes of
+// one name, or one existing volume attached twice.
+func ruleVolumeNames(st *formState) *FieldError {
+	seen := map[string]bool{}
+	for _, v := range volumeRefs(st.spec) {
+		if seen[v.Name] {
+			return fieldErr(v.Field, "volume.duplicate", map[string]any{"volume": v.Name})
+		}
+		seen[v.Name] = true
+	}
+	return nil
 }

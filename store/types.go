@@ -78,6 +78,10 @@ type Spec struct {
 	Language       string       `json:"language,omitempty"`
 	StripPrefix    bool         `json:"stripPrefix,omitempty"` // the proxy strips /notebook/<ns>/<server>
 	Env            []EnvVar     `json:"env,omitempty"`         // from configurations
+	// Labels and ExtraVolumes come from configurations too: labels of the
+	// pod, and shared volumes of the namespace mounted at their paths.
+	Labels       map[string]string `json:"labels,omitempty"`
+	ExtraVolumes []DataVolume      `json:"extraVolumes,omitempty"`
 }
 
 // Volume is a persistent volume, new or existing.
