@@ -1,8 +1,10 @@
 // Package local runs each server as a process on this machine, listening on
-// a free 127.0.0.1 port, for the embedded default. Each server has a home
-// folder <DataDir>/homes/<ns>/<server> (its workspace, kept across stops),
-// a log <DataDir>/logs/<ns>/<server>.log (stdout and stderr of the current
-// run) and its own process group. Processes survive a restart of spawnhub:
+// a free 127.0.0.1 port, for the embedded default. Volumes are folders
+// <DataDir>/volumes/<ns>/<volume> (the Backend is a spawner.VolumeStore);
+// a server's home folder is its workspace volume (<DataDir>/homes/<ns>/<server>
+// when its spec has none) and its data volumes are symbolic links in it.
+// Each server has a log <DataDir>/logs/<ns>/<server>.log (stdout and stderr
+// of the current run) and its own process group. Processes survive a restart of spawnhub:
 // the instance id "<pid>:<start time>" in the record lets a new Backend on
 // the same DataDir find them in /proc, tell a recycled pid, and stop them.
 // Only processes started by this Backend are watched for unexpected exits;
@@ -41,7 +43,7 @@ type Options struct {
 }
 
 // Backend is the local-process backend; it implements spawner.Backend,
-// spawner.ExitNotifier and spawner.VolumeDeleter.
+// spawner.ExitNotifier, spawner.VolumeStore and spawner.VolumeDeleter.
 type Backend struct {
 	o   Options
 	log *slog.Logger
@@ -78,7 +80,8 @@ func (b *Backend) SetExitHandler(h spawner.ExitHandler) {
 	b.onExit = h
 }
 
-// HomeDir is the server's workspace folder.
+// HomeDir is the home folder of a server whose spec has no workspace
+// volume.
 func (b *Backend) HomeDir(key store.Key) string {
 	return filepath.Join(b.o.DataDir, "homes", key.Namespace, key.Name)
 }

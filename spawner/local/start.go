@@ -46,7 +46,7 @@ func (b *Backend) Start(ctx context.Context, srv store.Server, token string, pro
 	if im.StripPrefix {
 		runBase = "/"
 	}
-	p, err := b.launch(srv, im, port, runBase, token)
+	p, err := b.launch(srv, im, port, runBase, token, progress)
 	if err != nil {
 		return store.Route{}, "", err
 	}
@@ -75,14 +75,15 @@ func (b *Backend) image(srv store.Server) (spawner.Image, error) {
 }
 
 // launch starts the process in its own group, with its output in its log.
-func (b *Backend) launch(srv store.Server, im spawner.Image, port int, runBase, token string) (*proc, error) {
+func (b *Backend) launch(srv store.Server, im spawner.Image, port int, runBase, token string, progress func(store.Event)) (*proc, error) {
 	key := srv.Key()
-	home, logPath := b.HomeDir(key), b.LogPath(key)
+	home, logPath := b.homeOf(srv), b.LogPath(key)
 	for _, dir := range []string{home, filepath.Dir(logPath), filepath.Dir(b.instancePath(key))} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("local backend: %w", err)
 		}
 	}
+	b.linkVolumes(srv, home, progress)
 	argv, err := expand(im.Command, spawner.TemplateData{
 		Port: port, BaseURL: runBase, Token: token, Home: home, Host: b.o.Host, Executable: b.o.Executable,
 	})
