@@ -226,17 +226,22 @@ func TestWebsocketActivity(t *testing.T) {
 	}
 }
 
-func TestWebsocketPingAndDeadClient(t *testing.T) {
-	h := newHarness(t, func(o *Options) { o.PongWait = 100 * time.Millisecond })
-	b := newWSBackend(t)
-	h.route("lab", b.Server, store.Route{})
+func TestWebsocketPing(t *testing.T) {
+	h := newHarness(t)
+	h.route("lab", newWSBackend(t).Server, store.Route{})
 	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := c.WriteMessage(websocket.TextMessage, []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ReadMessage(); err != nil { // the relay runs
+		t.Fatal(err)
+	}
 	pinged := make(chan struct{}, 1)
-	c.SetPingHandler(func(string) error { pinged <- struct{}{}; return nil }) // answers no pong
-	go func() {                                                               // ends when the connection closes
+	c.SetPingHandler(func(string) error { pinged <- struct{}{}; return nil })
+	go func() { // ends when the connection closes
 		for {
 			if _, _, err := c.ReadMessage(); err != nil {
 				return
@@ -245,6 +250,16 @@ func TestWebsocketPingAndDeadClient(t *testing.T) {
 	}()
 	h.pingTick <- time.Now()
 	<-pinged
+}
+
+func TestWebsocketDeadClientDropped(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.PongWait = 100 * time.Millisecond })
+	b := newWSBackend(t)
+	h.route("lab", b.Server, store.Route{})
+	if _, _, err := h.dial("/notebook/alice/lab/ws", nil); err != nil {
+		t.Fatal(err)
+	}
+	// The client never reads, so it answers no ping and sends nothing.
 	if ce := <-b.closes; ce.Code != websocket.CloseGoingAway {
 		t.Errorf("backend got close %d, want 1001 when the client stopped answering", ce.Code)
 	}
