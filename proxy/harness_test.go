@@ -42,7 +42,7 @@ func newHarness(t testing.TB, configure ...func(*Options)) *harness {
 	}
 	opts := Options{
 		Auth: &fakeAuth{users: map[string]auth.Identity{
-			"alice-secret": {UserID: "alice", Namespace: "alice"},
+			"alice-secret": {UserID: "alice", Namespace: "alice", SessionID: "alice-session"},
 			"bob-secret":   {UserID: "bob", Namespace: "bob"},
 		}},
 		Access:       h.access,
@@ -69,7 +69,7 @@ func newHarness(t testing.TB, configure ...func(*Options)) *harness {
 		h.p.CloseWebsockets()
 		h.srv.Close()
 	})
-	for range 2 {
+	for range 3 {
 		<-h.pubsub.subscribed
 	}
 	h.pubsub.publish(t, store.TopicRoutes, "noop/noop") // the cache is on

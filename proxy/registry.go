@@ -120,6 +120,20 @@ func (p *Proxy) Recheck(ns string) {
 	})
 }
 
+// closeSession closes the websockets opened with session id (revoked, e.g.
+// at logout), with close code 1008.
+func (p *Proxy) closeSession(id string) {
+	if id == "" {
+		return
+	}
+	revoked := websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "session revoked")
+	forEach(p.conns.list(""), func(c *wsConn) {
+		if c.id.SessionID == id {
+			c.stop(revoked, goingAway)
+		}
+	})
+}
+
 // CloseWebsockets sends every open websocket's two sides a close frame 1001
 // ("going away") and returns when all are closed; new upgrades get 503. Call
 // it at shutdown, after or with http.Server.Shutdown, which does not know

@@ -11,12 +11,14 @@ import (
 
 // Run does the proxy's background work until ctx is done: it keeps the
 // route cache in step with the store's invalidations, rechecks websockets
-// when a namespace's sharing changes, flushes activity (once more on exit)
+// when a namespace's sharing changes, closes the websockets of revoked
+// sessions, flushes activity (once more on exit)
 // and pings websocket clients. It returns nil when ctx is done.
 func (p *Proxy) Run(ctx context.Context) error {
 	var g errgroup.Group
 	g.Go(func() error { return p.subscribeLoop(ctx, store.TopicRoutes, p.routeCacheHandler()) })
 	g.Go(func() error { return p.subscribeLoop(ctx, store.TopicAccess, p.Recheck) })
+	g.Go(func() error { return p.subscribeLoop(ctx, store.TopicSessions, p.closeSession) })
 	g.Go(func() error { return p.flushLoop(ctx, p.tick(ctx, p.opts.ActivityTick, p.opts.ActivityFlush)) })
 	g.Go(func() error { return p.pingLoop(ctx, p.tick(ctx, p.opts.PingTick, p.opts.PingInterval)) })
 	return g.Wait()

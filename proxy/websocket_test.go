@@ -291,6 +291,34 @@ func TestRecheck(t *testing.T) {
 	}
 }
 
+func TestRevokedSessionClosesWebsockets(t *testing.T) {
+	h := newHarness(t)
+	h.route("lab", newWSBackend(t).Server, store.Route{})
+	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteMessage(websocket.TextMessage, []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ReadMessage(); err != nil { // the relay runs
+		t.Fatal(err)
+	}
+	h.pubsub.publish(t, store.TopicSessions, "another-session")
+	if err := c.WriteMessage(websocket.TextMessage, []byte("still here")); err != nil {
+		t.Fatal(err)
+	}
+	if _, m, err := c.ReadMessage(); err != nil || string(m) != "still here" {
+		t.Fatalf("echo after another session was revoked = %q %v, want %q", m, err, "still here")
+	}
+	h.pubsub.publish(t, store.TopicSessions, "alice-session")
+	_, _, err = c.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation || ce.Text != "session revoked" {
+		t.Errorf("client read after its session was revoked = %v, want close 1008 %q", err, "session revoked")
+	}
+}
+
 func TestCloseWebsockets(t *testing.T) {
 	h := newHarness(t)
 	b := newWSBackend(t)
