@@ -445,7 +445,7 @@ func TestLaunchGeneratesName(t *testing.T) {
 func TestImagesFor(t *testing.T) {
 	fx := newFixture(t, 1)
 	opts := fx.m.ImagesFor(Requester{Email: "a@example.com"})
-	if len(opts) != 3 || !opts[0].Allowed || opts[2].Allowed || opts[2].Reason != "image.forbidden" {
+	if len(opts) != 3 || !opts[0].Allowed || opts[2].Allowed || opts[2].Reason != "image.restricted" {
 		t.Errorf("ImagesFor = %+v, want demo allowed and sas forbidden", opts)
 	}
 }
