@@ -1,0 +1,146 @@
+package kube
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// Config is the backend's part of the configuration file
+// (spawner.kubernetes.*). Zero fields take the defaults.
+type Config struct {
+	// Kubeconfig is a kubeconfig file; empty means the in-cluster
+	// configuration (the pod's service account).
+	Kubeconfig string `yaml:"kubeconfig"`
+	// ServiceAccount runs the pods ("default" when empty; Kubeflow
+	// profiles have "default-editor").
+	ServiceAccount string `yaml:"serviceAccount"`
+	// AutomountServiceAccountToken mounts the account's token in pods.
+	AutomountServiceAccountToken bool `yaml:"automountServiceAccountToken"`
+	// PullPolicy is used for images that set none: Always, IfNotPresent
+	// (default) or Never.
+	PullPolicy string `yaml:"pullPolicy"`
+	// ImagePullSecrets are Secrets of the namespace for private registries.
+	ImagePullSecrets []string `yaml:"imagePullSecrets"`
+	// StorageClass of new claims; empty uses the cluster's default.
+	StorageClass string `yaml:"storageClass"`
+	// CreateNamespaces creates a missing namespace with NamespaceLabels;
+	// otherwise namespaces must exist (e.g. Kubeflow profiles).
+	CreateNamespaces bool              `yaml:"createNamespaces"`
+	NamespaceLabels  map[string]string `yaml:"namespaceLabels"`
+	// NodeSelector and Tolerations apply to every pod.
+	NodeSelector map[string]string `yaml:"nodeSelector"`
+	Tolerations  []Toleration      `yaml:"tolerations"`
+	// GPU applies to pods that ask for GPUs.
+	GPU GPUConfig `yaml:"gpu"`
+	// Ports gives the port a server listens on, by image id; 8888 when
+	// absent.
+	Ports map[string]int `yaml:"ports"`
+	// HomePath is where the workspace volume is mounted (/home/jovyan).
+	HomePath string `yaml:"homePath"`
+	// RunAsUser is the container user (1000); the group is always 100
+	// (fsGroup too), as in the Jupyter docker stacks.
+	RunAsUser int64 `yaml:"runAsUser"`
+}
+
+// GPUConfig places pods that ask for GPUs.
+type GPUConfig struct {
+	// Resource is the extended resource counted in limits (nvidia.com/gpu).
+	Resource     string            `yaml:"resource"`
+	NodeSelector map[string]string `yaml:"nodeSelector"`
+	Tolerations  []Toleration      `yaml:"tolerations"`
+}
+
+// Toleration is a pod toleration, in configuration-file form.
+type Toleration struct {
+	Key      string `yaml:"key"`
+	Operator string `yaml:"operator"` // Equal (default) or Exists
+	Value    string `yaml:"value"`
+	Effect   string `yaml:"effect"` // NoSchedule, PreferNoSchedule, NoExecute or empty
+}
+
+var pullPolicies = []string{string(corev1.PullAlways), string(corev1.PullIfNotPresent), string(corev1.PullNever)}
+
+// Validate reports every problem at once. It has no side effects.
+func (c Config) Validate() error {
+	var errs []error
+	if c.PullPolicy != "" && !slices.Contains(pullPolicies, c.PullPolicy) {
+		errs = append(errs, fmt.Errorf("pullPolicy: %q is not one of %v", c.PullPolicy, pullPolicies))
+	}
+	if c.RunAsUser < 0 {
+		errs = append(errs, fmt.Errorf("runAsUser: %d is negative", c.RunAsUser))
+	}
+	for id, p := range c.Ports {
+		if p < 1 || p > 65535 {
+			errs = append(errs, fmt.Errorf("ports.%s: %d is not a port", id, p))
+		}
+	}
+	errs = append(errs, labelsValid("namespaceLabels", c.NamespaceLabels),
+		labelsValid("nodeSelector", c.NodeSelector), labelsValid("gpu.nodeSelector", c.GPU.NodeSelector),
+		tolerationsValid("tolerations", c.Tolerations), tolerationsValid("gpu.tolerations", c.GPU.Tolerations))
+	if c.GPU.Resource != "" && len(validation.IsQualifiedName(c.GPU.Resource)) > 0 {
+		errs = append(errs, fmt.Errorf("gpu.resource: %q is not a resource name", c.GPU.Resource))
+	}
+	return errors.Join(errs...)
+}
+
+func labelsValid(path string, m map[string]string) error {
+	var errs []error
+	for k, v := range m {
+		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+			errs = append(errs, fmt.Errorf("%s: key %q: %v", path, k, msgs))
+		}
+		if msgs := validation.IsValidLabelValue(v); len(msgs) > 0 {
+			errs = append(errs, fmt.Errorf("%s.%s: %q: %v", path, k, v, msgs))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func tolerationsValid(path string, ts []Toleration) error {
+	var errs []error
+	for i, t := range ts {
+		if t.Operator != "" && t.Operator != "Equal" && t.Operator != "Exists" {
+			errs = append(errs, fmt.Errorf("%s[%d].operator: %q is not Equal or Exists", path, i, t.Operator))
+		}
+		if !slices.Contains([]string{"", "NoSchedule", "PreferNoSchedule", "NoExecute"}, t.Effect) {
+			errs = append(errs, fmt.Errorf("%s[%d].effect: %q is not a taint effect", path, i, t.Effect))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) withDefaults() Config {
+	if c.PullPolicy == "" {
+		c.PullPolicy = string(DefaultPullPolicy)
+	}
+	if c.HomePath == "" {
+		c.HomePath = DefaultHomePath
+	}
+	if c.RunAsUser == 0 {
+		c.RunAsUser = DefaultRunAsUser
+	}
+	if c.GPU.Resource == "" {
+		c.GPU.Resource = DefaultGPUKey
+	}
+	return c
+}
+
+func (c Config) port(imageID string) int {
+	if p, ok := c.Ports[imageID]; ok {
+		return p
+	}
+	return DefaultPort
+}
+
+func tolerations(ts []Toleration) []corev1.Toleration {
+	out := make([]corev1.Toleration, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, corev1.Toleration{Key: t.Key, Operator: corev1.TolerationOperator(t.Operator),
+			Value: t.Value, Effect: corev1.TaintEffect(t.Effect)})
+	}
+	return out
+}
