@@ -13,6 +13,7 @@ import (
 
 	"github.com/spawnhub/spawnhub/auth"
 	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/kube"
 )
 
 // Config is the whole configuration: a YAML file, then SPAWNHUB_* variables,
@@ -74,6 +75,8 @@ type AdminsConfig struct {
 type SpawnerConfig struct {
 	Backend        string `yaml:"backend"` // local or kubernetes
 	spawner.Config `yaml:",inline"`
+	// Kubernetes configures the kubernetes backend (spawner.kubernetes.*).
+	Kubernetes kube.Config `yaml:"kubernetes"`
 }
 
 // LogConfig shapes the logs.
@@ -137,7 +140,9 @@ func (c Config) Validate() error {
 	switch c.Spawner.Backend {
 	case "local":
 	case "kubernetes":
-		add("spawner.backend: kubernetes is not available in this build yet")
+		if err := c.Spawner.Kubernetes.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("spawner.kubernetes: %w", err))
+		}
 	default:
 		add("spawner.backend: %q is not local or kubernetes", c.Spawner.Backend)
 	}

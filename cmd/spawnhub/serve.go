@@ -29,6 +29,7 @@ type app struct {
 	authn   *auth.Authenticator
 	policy  *auth.Policy
 	manager *spawner.Manager
+	backend func(context.Context) error // the backend's watches; nil for local
 	proxy   *proxy.Proxy
 	handler http.Handler
 }
@@ -62,6 +63,9 @@ func (a *app) run(ctx context.Context, cfg Config, ln net.Listener, log *slog.Lo
 	g.Go(func() error { return a.authn.Run(gctx) })
 	g.Go(func() error { return a.policy.Run(gctx, a.store) })
 	g.Go(func() error { return a.manager.Run(gctx) })
+	if a.backend != nil {
+		g.Go(func() error { return a.backend(gctx) })
+	}
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve: %w", err)
@@ -91,7 +95,7 @@ func build(ctx context.Context, cfg Config, st store.Store, log *slog.Logger) (*
 	}
 	policy := auth.NewPolicy(cfg.Auth.Admins.Emails, cfg.Auth.Admins.Groups, st)
 	authn := auth.NewAuthenticator(signer, st, policy, log)
-	mgr, err := newManager(cfg, st, log)
+	mgr, backendRun, err := newManager(cfg, st, log)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +135,7 @@ func build(ctx context.Context, cfg Config, st store.Store, log *slog.Logger) (*
 		return nil, err
 	}
 	policy.OnAccessChange(px.Recheck) // after the policy forgot the old sharing
-	return &app{store: st, authn: authn, policy: policy, manager: mgr, proxy: px, handler: handler}, nil
+	return &app{store: st, authn: authn, policy: policy, manager: mgr, backend: backendRun, proxy: px, handler: handler}, nil
 }
 
 // rootHandler sends workspace traffic to the proxy and everything else to

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/kube"
 	"github.com/spawnhub/spawnhub/spawner/local"
 	"github.com/spawnhub/spawnhub/spawner/local/demo"
 	"github.com/spawnhub/spawnhub/store"
@@ -39,20 +40,32 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	return st, nil
 }
 
-// newManager builds the spawner with the configured backend.
-func newManager(cfg Config, st store.Store, log *slog.Logger) (*spawner.Manager, error) {
+// newManager builds the spawner with the configured backend; run, when not
+// nil, is the backend's part of the replica (its watches).
+func newManager(cfg Config, st store.Store, log *slog.Logger) (mgr *spawner.Manager, run func(context.Context) error, err error) {
 	sc := cfg.Spawner.Config
+	opts := []spawner.Option{spawner.WithLogger(log), spawner.WithOwner(ownerName(cfg))}
+	if cfg.Spawner.Backend == "kubernetes" {
+		kb, err := kube.New(kube.Options{
+			Config: cfg.Spawner.Kubernetes, Images: sc.Image, Events: st, Leases: st, Records: st,
+			Identity: ownerName(cfg), Logger: log,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return spawner.NewManager(st, kb, sc, opts...), kb.Run, nil
+	}
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("find own executable: %w", err)
+		return nil, nil, fmt.Errorf("find own executable: %w", err)
 	}
 	backend, err := local.New(local.Options{
 		DataDir: filepath.Join(cfg.DataDir, "local"), Images: sc.Image, Executable: exe, Logger: log,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return spawner.NewManager(st, backend, sc, spawner.WithLogger(log), spawner.WithOwner(ownerName(cfg))), nil
+	return spawner.NewManager(st, backend, sc, opts...), nil, nil
 }
 
 // ownerName names this replica in records it works on; stable across
