@@ -1,10 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/spawnhub/spawnhub/auth"
 	"github.com/spawnhub/spawnhub/spawner"
 )
 
@@ -42,18 +45,106 @@ type imageView struct {
 	Default     bool   `json:"default,omitempty"`
 }
 
-// configView is the form's options for the caller.
+// configView is the form's options for the caller: what GET /api/v1/config
+// returns and what the form page is built from.
 type configView struct {
-	Images    []imageView `json:"images"`
-	Languages []string    `json:"languages"`
+	Images         []imageView         `json:"images"`
+	Languages      []string            `json:"languages"`
+	Language       string              `json:"language"` // the form's default
+	CustomImages   customImagesView    `json:"customImages"`
+	CPU            spawner.Range       `json:"cpu"`
+	Memory         spawner.Range       `json:"memory"`
+	GPU            gpuView             `json:"gpu"`
+	WorkspaceSize  spawner.Range       `json:"workspaceSize"`
+	VolumeSize     spawner.Range       `json:"volumeSize"`
+	Configurations []configurationView `json:"configurations"`
+	SharedMemory   bool                `json:"sharedMemory"` // the default
+	HomeDir        string              `json:"homeDir"`
+	// DefaultMountPaths are the mount paths of the first data volumes;
+	// the n-th is MountPathPrefix + n.
+	DefaultMountPaths []string `json:"defaultMountPaths"`
+	MountPathPrefix   string   `json:"mountPathPrefix"`
+	// Namespace is whose volumes Volumes lists (?ns=, else the caller's).
+	Namespace string               `json:"namespace"`
+	Volumes   []spawner.VolumeInfo `json:"volumes"`
+}
+
+type customImagesView struct {
+	Allowed bool   `json:"allowed"`
+	Pattern string `json:"pattern,omitempty"`
+}
+
+type gpuView struct {
+	Max      int            `json:"max"`
+	Resource string         `json:"resource"`
+	Preset   spawner.Preset `json:"preset"`
+}
+
+type configurationView struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// formSource is where the form's options come from (spawner.Manager).
+type formSource interface {
+	Config() spawner.Config
+	Volumes(ctx context.Context, ns string) ([]spawner.VolumeInfo, error)
 }
 
 func (w *Web) config(c echo.Context) error {
 	tr := w.translator(c)
-	return c.JSON(http.StatusOK, configView{
+	v := configView{
 		Images:    w.imageViews(tr, w.servers.ImagesFor(requester(c, tr.Lang))),
-		Languages: Languages,
-	})
+		Languages: Languages, Language: tr.Lang, SharedMemory: true,
+		HomeDir: spawner.HomeDir, MountPathPrefix: strings.TrimSuffix(spawner.DefaultMountPath(0), "1"),
+		Configurations: []configurationView{}, Volumes: []spawner.VolumeInfo{},
+	}
+	for i := range 8 {
+		v.DefaultMountPaths = append(v.DefaultMountPaths, spawner.DefaultMountPath(i))
+	}
+	src, ok := w.servers.(formSource)
+	if !ok {
+		return c.JSON(http.StatusOK, v)
+	}
+	fillFormOptions(&v, src.Config(), tr.Lang)
+	ns, err := w.formNamespace(c)
+	if err != nil {
+		return err
+	}
+	v.Namespace = ns
+	if v.Volumes, err = src.Volumes(c.Request().Context(), ns); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+// fillFormOptions copies the limits and choices of the configuration.
+func fillFormOptions(v *configView, cfg spawner.Config, lang string) {
+	l := cfg.Limits
+	v.CustomImages = customImagesView{Allowed: cfg.AllowCustomImages, Pattern: cfg.CustomImagePattern}
+	v.CPU, v.Memory, v.WorkspaceSize, v.VolumeSize = l.CPU, l.Memory, l.WorkspaceSize, l.VolumeSize
+	v.GPU = gpuView{Max: l.MaxGPUs, Resource: cfg.GPU.Resource, Preset: cfg.GPU.Preset}
+	for _, cf := range cfg.Configurations {
+		v.Configurations = append(v.Configurations, configurationView{ID: cf.ID, Name: inLanguage(cf.Names, lang, cf.ID)})
+	}
+}
+
+// formNamespace is the namespace the form is for: ?ns= if the caller has a
+// role there (else 404), the caller's own otherwise.
+func (w *Web) formNamespace(c echo.Context) (string, error) {
+	id := identity(c)
+	ns := c.QueryParam("ns")
+	if ns == "" || ns == id.Namespace {
+		return id.Namespace, nil
+	}
+	role, err := w.opts.Policy.Role(c.Request().Context(), id, ns)
+	if err != nil {
+		return "", err
+	}
+	if role == auth.RoleNone {
+		return "", errNotFound
+	}
+	return ns, nil
 }
 
 func (w *Web) imageViews(tr Translator, opts []spawner.ImageOption) []imageView {
@@ -64,7 +155,7 @@ func (w *Web) imageViews(tr Translator, opts []spawner.ImageOption) []imageView 
 			Name: inLanguage(o.Image.Names, tr.Lang, o.Image.ID), Description: inLanguage(o.Image.Descriptions, tr.Lang, ""),
 		}
 		if !o.Allowed {
-			v.Reason = tr.fieldMessage(&spawner.FieldError{Field: "image", Code: o.Reason})
+			v.Reason = tr.fieldMessage(&spawner.FieldError{Field: "image", Code: o.Reason, Params: o.ReasonParams})
 		}
 		out = append(out, v)
 	}

@@ -132,6 +132,8 @@ func (w *Web) routes(e *echo.Echo) {
 	page := e.Group("", w.requirePageUser)
 	page.GET("/", w.landingPage)
 	page.GET("/namespaces/:ns/contributors", w.contributorsPage, w.requireRole(auth.RoleOwner))
+	page.GET("/namespaces/:ns/new", w.newServerPage, w.requireRole(auth.RoleEdit))
+	page.GET("/namespaces/:ns/volumes", w.volumesPage, w.requireRole(auth.RoleView))
 	page.GET("/notebook/:ns/:name/*", w.notRunningPage)
 	page.GET("/notebook/:ns/:name", w.notRunningPage)
 	e.Any("/notebook/*", w.notRunningOther, w.requireAPIUser)
@@ -147,6 +149,7 @@ func (w *Web) routes(e *echo.Echo) {
 
 	ns := api.Group("/namespaces/:ns", w.requireRole(auth.RoleView))
 	ns.GET("/servers", w.listServers)
+	ns.GET("/volumes", w.listVolumes)
 	ns.GET("/servers/:name", w.getServer)
 	ns.GET("/servers/:name/events", w.serverEvents)
 	ns.GET("/servers/:name/progress", w.serverProgress)
@@ -160,6 +163,8 @@ func (w *Web) routes(e *echo.Echo) {
 	edit.POST("/servers/:name/start", w.startServer)
 	edit.POST("/servers/:name/stop", w.stopServer)
 	edit.DELETE("/servers/:name", w.deleteServer)
+	edit.POST("/volumes", w.createVolume)
+	edit.DELETE("/volumes/:volume", w.deleteVolume)
 }
 
 func (w *Web) healthz(c echo.Context) error { return c.String(http.StatusOK, "ok") }
