@@ -31,6 +31,11 @@ type Config struct {
 	// otherwise namespaces must exist (e.g. Kubeflow profiles).
 	CreateNamespaces bool              `yaml:"createNamespaces"`
 	NamespaceLabels  map[string]string `yaml:"namespaceLabels"`
+	// AllowFrom, when its namespace is set, makes the backend create a
+	// NetworkPolicy "spawnhub-workspaces" in every namespace it runs
+	// servers in, so that workspace pods accept traffic only from
+	// spawnhub's pods.
+	AllowFrom AllowFrom `yaml:"allowFrom"`
 	// NodeSelector and Tolerations apply to every pod.
 	NodeSelector map[string]string `yaml:"nodeSelector"`
 	Tolerations  []Toleration      `yaml:"tolerations"`
@@ -44,6 +49,12 @@ type Config struct {
 	// RunAsUser is the container user (1000); the group is always 100
 	// (fsGroup too), as in the Jupyter docker stacks.
 	RunAsUser int64 `yaml:"runAsUser"`
+}
+
+// AllowFrom names spawnhub's own pods: their namespace and labels.
+type AllowFrom struct {
+	Namespace string            `yaml:"namespace"`
+	PodLabels map[string]string `yaml:"podLabels"`
 }
 
 // GPUConfig places pods that ask for GPUs.
@@ -79,7 +90,7 @@ func (c Config) Validate() error {
 		}
 	}
 	errs = append(errs, labelsValid("namespaceLabels", c.NamespaceLabels),
-		labelsValid("nodeSelector", c.NodeSelector), labelsValid("gpu.nodeSelector", c.GPU.NodeSelector),
+		labelsValid("nodeSelector", c.NodeSelector), labelsValid("allowFrom.podLabels", c.AllowFrom.PodLabels), labelsValid("gpu.nodeSelector", c.GPU.NodeSelector),
 		tolerationsValid("tolerations", c.Tolerations), tolerationsValid("gpu.tolerations", c.GPU.Tolerations))
 	if c.GPU.Resource != "" && len(validation.IsQualifiedName(c.GPU.Resource)) > 0 {
 		errs = append(errs, fmt.Errorf("gpu.resource: %q is not a resource name", c.GPU.Resource))

@@ -120,6 +120,7 @@ type Backend struct {
 	copying  bool                                 // this replica holds the events lease
 	since    time.Time                            // events before this were copied by an earlier run
 	reported map[types.UID]bool                   // pods whose end was reported
+	guarded  map[string]bool                      // namespaces whose NetworkPolicy exists
 }
 
 // New returns a backend; Run must run for Start, Stop and Alive to work.
@@ -171,6 +172,7 @@ func newBackend(o Options, client kubernetes.Interface) *Backend {
 		keys:     map[types.UID]store.Key{},
 		seen:     map[types.UID]int32{},
 		reported: map[types.UID]bool{},
+		guarded:  map[string]bool{},
 		copying:  o.Leases == nil,
 	}
 	b.pods = informers.NewSharedInformerFactoryWithOptions(client, 0,
@@ -191,10 +193,13 @@ func (b *Backend) SetExitHandler(h spawner.ExitHandler) {
 }
 
 // Run watches pods and events until ctx is done, renews the event copier's
-// lease and sweeps orphan pods on every tick. It returns nil when ctx ends,
-// or an error when the pod cache cannot be filled (e.g. RBAC forbids
-// listing pods).
+// lease and sweeps orphan pods on every tick. It first checks its
+// permissions and returns an error naming the missing ones. It returns nil
+// when ctx ends. Run runs at most once.
 func (b *Backend) Run(ctx context.Context) error {
+	if err := b.CheckAccess(ctx); err != nil {
+		return err
+	}
 	b.mu.Lock()
 	b.since = time.Now().Truncate(time.Second)
 	b.mu.Unlock()

@@ -90,7 +90,7 @@ func (b *Backend) image(srv store.Server) (spawner.Image, bool) {
 func (b *Backend) ensureNamespace(ctx context.Context, ns string, progress func(store.Event)) error {
 	_, err := b.client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 	if err == nil {
-		return nil
+		return b.ensureNetworkPolicy(ctx, ns)
 	}
 	if !apierrors.IsNotFound(err) {
 		return fmt.Errorf("get namespace %s: %w", ns, err)
@@ -107,7 +107,7 @@ func (b *Backend) ensureNamespace(ctx context.Context, ns string, progress func(
 		return fmt.Errorf("create namespace %s: %w", ns, err)
 	}
 	progress(store.Event{Type: store.EventNormal, Reason: "NamespaceCreated", Message: "created namespace " + ns})
-	return nil
+	return b.ensureNetworkPolicy(ctx, ns)
 }
 
 // removeLeftovers deletes a pod and Secret of an earlier, interrupted
