@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 
 	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/store"
@@ -217,10 +218,12 @@ func (b *Backend) waitRunning(ctx context.Context, key store.Key, uid types.UID,
 }
 
 // cleanup deletes what a failed start created, even when ctx has ended.
+// The pod goes at once (no grace period): its server never answered, and
+// a node that cannot pull the image may never confirm a graceful delete.
 func (b *Backend) cleanup(ctx context.Context, srv store.Server) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	if err := b.Stop(ctx, srv); err != nil {
+	if err := b.stop(ctx, srv, ptr.To[int64](0)); err != nil {
 		b.log.Warn("cleanup after a failed start", "server", srv.Key().String(), "err", err)
 	}
 }

@@ -19,13 +19,18 @@ var everything = labels.Everything()
 // its instance (an interrupted start leaves none in the record), waits
 // until the pod is gone, and deletes the token Secret. Claims stay.
 func (b *Backend) Stop(ctx context.Context, srv store.Server) error {
+	return b.stop(ctx, srv, nil)
+}
+
+// stop deletes the pod with a grace period (nil: the pod's own) and waits.
+func (b *Backend) stop(ctx context.Context, srv store.Server, grace *int64) error {
 	if err := b.ready(ctx); err != nil {
 		return err
 	}
 	key := srv.Key()
 	w := b.watch(key)
 	defer b.unwatch(key, w)
-	err := b.client.CoreV1().Pods(srv.Namespace).Delete(ctx, srv.Name, metav1.DeleteOptions{})
+	err := b.client.CoreV1().Pods(srv.Namespace).Delete(ctx, srv.Name, metav1.DeleteOptions{GracePeriodSeconds: grace})
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete pod %s: %w", key, err)
 	}
