@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// Target names, in the order they are measured.
+const (
+	targetDirect   = "direct"
+	targetSpawnhub = "spawnhub"
+	targetNginx    = "nginx"
+	targetCHP      = "configurable-http-proxy"
+)
+
+// Options choose what a run measures besides direct access and spawnhub.
+type Options struct {
+	Settings
+	Spawnhub string // a built spawnhub binary; empty: build one
+	Nginx    bool
+	CHP      bool
+}
+
+// run starts spawnhub with the tool's backend, then measures each target
+// in turn; it stops every process it started before returning.
+func run(ctx context.Context, o Options, log *slog.Logger) (Report, error) {
+	rep := Report{CPUs: runtime.NumCPU(), Settings: o.Settings, Skipped: map[string]string{}}
+	if err := fitFileLimit(&rep.Settings, log); err != nil {
+		return rep, err
+	}
+	s := rep.Settings
+	dir, err := os.MkdirTemp("", "spawnhub-bench-")
+	if err != nil {
+		return rep, fmt.Errorf("temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil { // nginx workers may run as nobody
+		return rep, fmt.Errorf("temp dir: %w", err)
+	}
+	bin := o.Spawnhub
+	if bin == "" {
+		log.Info("building spawnhub")
+		if bin, err = buildSpawnhub(ctx, dir); err != nil {
+			return rep, err
+		}
+	}
+	log.Info("starting spawnhub and launching the backend")
+	h, err := startHub(ctx, bin, dir)
+	if err != nil {
+		return rep, err
+	}
+	defer h.close()
+	backend := procGroup{h.backend.PID}
+	hdr := http.Header{"Cookie": {h.cookie}}
+	path := h.workspace()
+
+	each := func(t target) {
+		log.Info("measuring", "target", t.name)
+		rep.Results = append(rep.Results, measure(ctx, s, t, backend, path, hdr))
+	}
+	each(target{name: targetDirect, base: "http://" + h.backend.Addr})
+	each(target{name: targetSpawnhub, base: h.url, proxy: procGroup{h.proc.pid()}})
+	if o.Nginx {
+		withProxy(ctx, &rep, targetNginx, nginxInstall, func() (*process, string, error) {
+			return startNginx(dir, h.backend.Addr, max(s.Idle, s.Conns)+16)
+		}, each)
+	}
+	if o.CHP {
+		withProxy(ctx, &rep, targetCHP, chpInstall, func() (*process, string, error) {
+			return startCHP(dir, h.backend.Addr)
+		}, each)
+	}
+	return rep, ctx.Err()
+}
+
+// withProxy starts a reference proxy, measures it and stops it; a proxy
+// that is not installed is reported as skipped with how to install it.
+func withProxy(ctx context.Context, rep *Report, name, install string, start func() (*process, string, error), each func(target)) {
+	if ctx.Err() != nil {
+		return
+	}
+	p, base, err := start()
+	switch {
+	case err != nil:
+		rep.Results = append(rep.Results, Result{Target: name, Error: err.Error()})
+		return
+	case p == nil:
+		rep.Skipped[name] = "not installed; install with: " + install
+		return
+	}
+	defer p.stop(syscall.SIGTERM, 10*time.Second)
+	each(target{name: name, base: base, proxy: withChildren(p.pid())})
+}
+
+// fitFileLimit raises the open-files limit (inherited by spawnhub and the
+// proxies) and lowers the idle websocket count if it still does not fit:
+// a proxy holds two descriptors per websocket.
+func fitFileLimit(s *Settings, log *slog.Logger) error {
+	limit, err := raiseFileLimit()
+	if err != nil {
+		return err
+	}
+	if fit := (int(limit) - 256) / 2; s.Idle > fit {
+		log.Warn("fewer idle websockets: open files limit", "limit", limit, "idle", fit)
+		s.Idle = max(fit, 0)
+	}
+	return nil
+}
