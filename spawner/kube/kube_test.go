@@ -60,7 +60,7 @@ func testGolden(t *testing.T, env *kubeenv.Env, b *backend) {
 		GPU: kube.GPUConfig{NodeSelector: map[string]string{"gpu": "true"},
 			Tolerations: []kube.Toleration{{Key: "nvidia.com/gpu", Operator: "Exists", Effect: "NoSchedule"}}}}, nil)
 	gpuNode := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "gpu-node", Labels: map[string]string{"gpu": "true"}},
-		Spec: corev1.NodeSpec{Taints: []corev1.Taint{{Key: "nvidia.com/gpu", Value: "present", Effect: corev1.TaintEffectNoSchedule}}},
+		Spec:   corev1.NodeSpec{Taints: []corev1.Taint{{Key: "nvidia.com/gpu", Value: "present", Effect: corev1.TaintEffectNoSchedule}}},
 		Status: corev1.NodeStatus{Capacity: corev1.ResourceList{"nvidia.com/gpu": resource.MustParse("4")}}}
 	if _, err := env.AddNode(ctx, gpuNode); err != nil {
 		t.Fatal(err)
