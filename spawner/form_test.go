@@ -168,9 +168,11 @@ func TestParseQuantities(t *testing.T) {
 		want  int64 // 0: error
 	}{
 		{"1", ParseCPU, 1000}, {"0.5", ParseCPU, 500}, {"500m", ParseCPU, 500}, {"0", ParseCPU, 0},
-		{"1e3", ParseCPU, 0}, {"", ParseCPU, 0}, {"m", ParseCPU, 0}, {"0.0001", ParseCPU, 0},
+		{"1e3", ParseCPU, 1000000}, {"", ParseCPU, 0}, {"m", ParseCPU, 0}, {"0.0001", ParseCPU, 1},
+		{"-1", ParseCPU, 0}, {"lots", ParseCPU, 0}, {"1 ", ParseCPU, 0},
 		{"4Gi", ParseBytes, 4 << 30}, {"512Mi", ParseBytes, 512 << 20}, {"1G", ParseBytes, 1e9},
-		{"1024", ParseBytes, 1024}, {"4GB", ParseBytes, 0}, {"Gi", ParseBytes, 0},
+		{"1024", ParseBytes, 1024}, {"4GB", ParseBytes, 0}, {"Gi", ParseBytes, 0}, {"1e9", ParseBytes, 1e9},
+		{"99999999999999Ei", ParseBytes, 0},
 	} {
 		got, err := tt.parse(tt.in)
 		if tt.want == 0 && err == nil {

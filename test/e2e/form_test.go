@@ -201,7 +201,7 @@ func TestSpawnFormRefusesBadInput(t *testing.T) {
 		{"SAS repository with another tag", form(map[string]any{"image": "", "customImage": "registry.example.org/sas/sas:latest"}), "customImage"},
 		{"cpu not a number", form(map[string]any{"cpu": "lots"}), "cpu"},
 		{"cpu negative", form(map[string]any{"cpu": "-1"}), "cpu"},
-		{"cpu in exponent form", form(map[string]any{"cpu": "1e3"}), "cpu"},
+		{"cpu of 1e3 cores", form(map[string]any{"cpu": "1e3"}), "cpu"},
 		{"cpu above the machine", form(map[string]any{"cpu": "16"}), "cpu"},
 		{"cpu below the minimum", form(map[string]any{"cpu": "100m"}), "cpu"},
 		{"cpu limit below the request", form(map[string]any{"cpu": "2", "cpuLimit": "1"}), "cpuLimit"},
