@@ -7,6 +7,11 @@
 // the real server process on that address. PVCs are Bound through kwok's
 // fake volume stages and the default StorageClass "kwok-volume".
 //
+// The fake node NodeName carries no taint, so pods need no toleration;
+// AddNode adds more nodes (say a tainted GPU pool). To test least-privilege
+// RBAC, give Options.ExtraTokens a user or group, bind a ClusterRole to it
+// after Start and use Env.ConfigFor(env.Tokens[user]).
+//
 // The binaries come from build.sh in this directory (cached, built from Go
 // modules). Start builds them when they are missing, unless
 // SPAWNHUB_TEST_ALLOW_SKIP=1, in which case the test is skipped instead.

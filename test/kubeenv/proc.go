@@ -37,6 +37,7 @@ func (e *Env) run(dir, name string, args ...string) (*proc, error) {
 	defer f.Close() // the child holds its own descriptor
 	cmd := exec.Command(filepath.Join(e.BinDir, name), args...)
 	cmd.Dir = dir
+	cmd.SysProcAttr = sysProcAttr()
 	cmd.Stdout = f
 	cmd.Stderr = f
 	if err := cmd.Start(); err != nil {
