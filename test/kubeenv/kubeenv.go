@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,38 +135,41 @@ func Start(t testing.TB, opts Options) *Env {
 
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	if err := e.start(ctx, opts); err != nil {
+	took, err := e.start(ctx, opts)
+	if err != nil {
 		t.Fatalf("kubeenv: %v (logs in %s)", err, dir)
 	}
-	t.Logf("kubeenv: control plane up in %v at %s", time.Since(began).Round(time.Millisecond), e.Host)
+	t.Logf("kubeenv: control plane up in %v at %s (%s)", time.Since(began).Round(time.Millisecond), e.Host, took)
 	return e
 }
 
-func (e *Env) start(ctx context.Context, opts Options) error {
-	etcdURL, err := e.startEtcd(ctx)
-	if err != nil {
-		return err
+// start runs each component in turn and says how long each took.
+func (e *Env) start(ctx context.Context, opts Options) (string, error) {
+	var etcdURL string
+	steps := []struct {
+		name string
+		skip bool
+		run  func() error
+	}{
+		{"etcd", false, func() (err error) { etcdURL, err = e.startEtcd(ctx); return err }},
+		{"kube-apiserver", false, func() error { return e.startAPIServer(ctx, etcdURL, opts.ExtraTokens) }},
+		{"kube-scheduler", opts.NoScheduler, func() error { return e.startScheduler(ctx) }},
+		{"kube-controller-manager", opts.NoControllerManager, func() error { return e.startControllerManager(ctx) }},
+		{"storage class", false, func() error { return e.createStorageClass(ctx) }},
+		{"kwok and its node", opts.NoKwok, func() error { return e.startKwok(ctx, opts.PodCIDR) }},
 	}
-	if err := e.startAPIServer(ctx, etcdURL, opts.ExtraTokens); err != nil {
-		return err
-	}
-	if !opts.NoScheduler {
-		if err := e.startScheduler(ctx); err != nil {
-			return err
+	var took []string
+	for _, s := range steps {
+		if s.skip {
+			continue
 		}
-	}
-	if !opts.NoControllerManager {
-		if err := e.startControllerManager(ctx); err != nil {
-			return err
+		began := time.Now()
+		if err := s.run(); err != nil {
+			return "", err
 		}
+		took = append(took, fmt.Sprintf("%s %v", s.name, time.Since(began).Round(time.Millisecond)))
 	}
-	if err := e.createStorageClass(ctx); err != nil {
-		return err
-	}
-	if opts.NoKwok {
-		return nil
-	}
-	return e.startKwok(ctx, opts.PodCIDR)
+	return strings.Join(took, ", "), nil
 }
 
 // path returns a fresh directory for one component.

@@ -1,8 +1,10 @@
 package kubeenv
 
 import (
+	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -85,5 +87,65 @@ func TestMissing(t *testing.T) {
 	}
 	if got := Missing(dir); len(got) != 1 || got[0] != binFiles[0] {
 		t.Errorf("Missing = %v, want [%s]", got, binFiles[0])
+	}
+}
+
+// fakeTB records how Start ends the test instead of ending the real one.
+type fakeTB struct {
+	testing.TB
+	fatal, skip string
+	cleanups    []func()
+}
+
+func (f *fakeTB) Helper()             {}
+func (f *fakeTB) Cleanup(fn func())   { f.cleanups = append(f.cleanups, fn) }
+func (f *fakeTB) Logf(string, ...any) {}
+func (f *fakeTB) Fatalf(format string, args ...any) {
+	f.fatal = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+func (f *fakeTB) Skipf(format string, args ...any) {
+	f.skip = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// startIn runs Start on f in its own goroutine, as the testing package
+// runs a test, so that Fatalf and Skipf can end it.
+func startIn(f *fakeTB, opts Options) *Env {
+	var env *Env
+	done := make(chan struct{})
+	go func() { // ends when Start returns or f ends the fake test
+		defer close(done)
+		env = Start(f, opts)
+	}()
+	<-done
+	return env
+}
+
+func TestStartIncompleteBinDir(t *testing.T) {
+	tests := []struct {
+		name, allowSkip     string
+		wantFatal, wantSkip bool
+	}{
+		{name: "fails", allowSkip: "", wantFatal: true},
+		{name: "skips when allowed", allowSkip: "1", wantSkip: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("SPAWNHUB_TEST_ALLOW_SKIP", tt.allowSkip)
+			f := &fakeTB{TB: t}
+			if env := startIn(f, Options{BinDir: t.TempDir()}); env != nil {
+				t.Fatalf("Start returned an environment from an empty bin dir")
+			}
+			if got := f.fatal != ""; got != tt.wantFatal {
+				t.Errorf("fatal %q, want fatal %v", f.fatal, tt.wantFatal)
+			}
+			if got := f.skip != ""; got != tt.wantSkip {
+				t.Errorf("skip %q, want skip %v", f.skip, tt.wantSkip)
+			}
+			if msg := f.fatal + f.skip; !strings.Contains(msg, "kube-apiserver") {
+				t.Errorf("message %q does not name the missing kube-apiserver", msg)
+			}
+		})
 	}
 }
