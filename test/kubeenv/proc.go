@@ -53,11 +53,12 @@ func (e *Env) run(dir, name string, args ...string) (*proc, error) {
 	return p, nil
 }
 
-// exited reports an error if the process is no longer running.
+// exited reports an error if the process is no longer running. The
+// log itself is printed by stop when the test has failed.
 func (p *proc) exited() error {
 	select {
 	case <-p.done:
-		return fmt.Errorf("%s exited: %v; log:\n%s", p.name, p.err, p.tail())
+		return fmt.Errorf("%s exited: %v (log %s)", p.name, p.err, p.log)
 	default:
 		return nil
 	}
