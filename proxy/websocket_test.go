@@ -273,7 +273,7 @@ func TestRecheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.pubsub.publish(t, store.TopicAccess, "alice") // still allowed
+	h.p.Recheck("alice") // still allowed
 	if err := c.WriteMessage(websocket.TextMessage, []byte("still here")); err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestRecheck(t *testing.T) {
 		t.Fatalf("echo after an unchanged recheck = %q %v, want %q", m, err, "still here")
 	}
 	h.access.set("alice", "alice", false)
-	h.pubsub.publish(t, store.TopicAccess, "alice")
+	h.p.Recheck("alice")
 	_, _, err = c.ReadMessage()
 	if !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
 		t.Errorf("client read after access withdrawn = %v, want close 1008", err)
