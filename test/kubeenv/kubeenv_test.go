@@ -37,6 +37,7 @@ func TestEnv(t *testing.T) {
 
 	t.Run("pvc bound", func(t *testing.T) { testPVCBound(ctx, t, env) })
 	t.Run("pod runs on a loopback address", func(t *testing.T) { testPod(ctx, t, env) })
+	t.Run("tainted gpu node", func(t *testing.T) { testGPUNode(ctx, t, env) })
 	t.Run("rbac", func(t *testing.T) { testRBAC(ctx, t, env) })
 	t.Run("kubectl", func(t *testing.T) { testKubectl(t, env) })
 }
@@ -121,6 +122,46 @@ func testPod(ctx context.Context, t *testing.T, env *kubeenv.Env) {
 		return p.ResourceVersion, nil
 	}, pods.Watch, "lab")
 	t.Logf("pod gone %v after delete", time.Since(began).Round(time.Millisecond))
+}
+
+// testGPUNode adds a tainted node with fake GPUs: a pod that requests one,
+// selects the pool and tolerates the taint lands there and runs.
+func testGPUNode(ctx context.Context, t *testing.T, env *kubeenv.Env) {
+	const gpu corev1.ResourceName = "nvidia.com/gpu"
+	taint := corev1.Taint{Key: gpu.String(), Value: "present", Effect: corev1.TaintEffectNoSchedule}
+	node, err := env.AddNode(ctx, &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: "kwok-gpu-0", Labels: map[string]string{"pool": "gpu"}},
+		Spec:       corev1.NodeSpec{Taints: []corev1.Taint{taint}},
+		Status:     corev1.NodeStatus{Capacity: corev1.ResourceList{gpu: resource.MustParse("2")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := node.Status.Allocatable[gpu]; got.Value() != 2 {
+		t.Errorf("node allocatable %s = %s, want 2", gpu, got.String())
+	}
+	pods := env.Admin.CoreV1().Pods(ns)
+	_, err = pods.Create(ctx, &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "gpu"},
+		Spec: corev1.PodSpec{
+			NodeSelector: map[string]string{"pool": "gpu"},
+			Tolerations:  []corev1.Toleration{{Key: taint.Key, Operator: corev1.TolerationOpExists, Effect: taint.Effect}},
+			Containers: []corev1.Container{{
+				Name:      "notebook",
+				Image:     "example.invalid/cuda:1",
+				Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{gpu: resource.MustParse("1")}},
+			}},
+		},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := waitFor(ctx, t, pods.Watch, "gpu", func(p *corev1.Pod) bool {
+		return p.Status.Phase == corev1.PodRunning && podReady(p)
+	})
+	if pod.Spec.NodeName != "kwok-gpu-0" {
+		t.Errorf("GPU pod on node %q, want kwok-gpu-0", pod.Spec.NodeName)
+	}
 }
 
 func testRBAC(ctx context.Context, t *testing.T, env *kubeenv.Env) {
