@@ -321,3 +321,30 @@ func ptrString(s *string) string {
 	}
 	return *s
 }
+
+// TestAPIServerOnly runs etcd and the API server alone: no nodes, and
+// AddNode refuses without kwok.
+func TestAPIServerOnly(t *testing.T) {
+	env := kubeenv.Start(t, kubeenv.Options{NoControllerManager: true, NoScheduler: true, NoKwok: true})
+	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
+	defer cancel()
+	nodes, err := env.Admin.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nodes.Items) != 0 {
+		t.Errorf("%d nodes without kwok, want none", len(nodes.Items))
+	}
+	if env.PodCIDR != "" {
+		t.Errorf("PodCIDR %q without kwok, want empty", env.PodCIDR)
+	}
+	if _, err := env.AddNode(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n"}}); err == nil {
+		t.Errorf("AddNode without kwok succeeded, want an error")
+	}
+	if _, err := env.Admin.StorageV1().StorageClasses().Get(ctx, kubeenv.StorageClassName, metav1.GetOptions{}); err != nil {
+		t.Errorf("storage class: %v", err)
+	}
+	if err := env.CreateNamespace(ctx, "plain", nil); err != nil {
+		t.Errorf("CreateNamespace without controller-manager: %v", err)
+	}
+}
