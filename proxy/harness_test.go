@@ -69,7 +69,7 @@ func newHarness(t testing.TB, configure ...func(*Options)) *harness {
 		h.p.CloseWebsockets()
 		h.srv.Close()
 	})
-	for range 3 {
+	for range 2 { // routes and sessions
 		<-h.pubsub.subscribed
 	}
 	h.pubsub.publish(t, store.TopicRoutes, "noop/noop") // the cache is on
