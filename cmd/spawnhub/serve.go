@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -21,6 +22,13 @@ import (
 	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/web"
+)
+
+// HTTP server timeouts. Request bodies and responses are not bounded: a
+// notebook upload or a long poll may take long; slow headers may not.
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 2 * time.Minute
 )
 
 // app is every part of a running replica, wired together.

@@ -47,7 +47,7 @@ func newManager(cfg Config, st store.Store, log *slog.Logger) (mgr *spawner.Mana
 	opts := []spawner.Option{spawner.WithLogger(log), spawner.WithOwner(ownerName(cfg))}
 	if cfg.Spawner.Backend == "kubernetes" {
 		kb, err := kube.New(kube.Options{
-			Config: cfg.Spawner.Kubernetes, Images: sc.Image, Events: st, Leases: st, Records: st,
+			Config: kubeConfig(cfg.Spawner), Images: sc.Image, Events: st, Leases: st, Records: st,
 			Identity: ownerName(cfg), Logger: log,
 		})
 		if err != nil {
@@ -66,6 +66,24 @@ func newManager(cfg Config, st store.Store, log *slog.Logger) (mgr *spawner.Mana
 		return nil, nil, err
 	}
 	return spawner.NewManager(st, backend, sc, opts...), nil, nil
+}
+
+// kubeConfig is spawner.kubernetes, with the GPU placement of spawner.gpu
+// where spawner.kubernetes.gpu leaves it out.
+func kubeConfig(sc SpawnerConfig) kube.Config {
+	kc := sc.Kubernetes
+	if kc.GPU.Resource == "" {
+		kc.GPU.Resource = sc.GPU.Resource
+	}
+	if kc.GPU.NodeSelector == nil {
+		kc.GPU.NodeSelector = sc.GPU.NodeSelector
+	}
+	if kc.GPU.Tolerations == nil {
+		for _, t := range sc.GPU.Tolerations {
+			kc.GPU.Tolerations = append(kc.GPU.Tolerations, kube.Toleration{Key: t.Key, Operator: t.Operator, Value: t.Value, Effect: t.Effect})
+		}
+	}
+	return kc
 }
 
 // ownerName names this replica in records it works on; stable across
