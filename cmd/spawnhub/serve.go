@@ -60,7 +60,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	log.Info("spawnhub listening", "url", "http://"+ln.Addr().String(), "store", cfg.Store.Driver,
 		"backend", cfg.Spawner.Backend, "auth", cfg.Auth.Mode, "version", version)
-	return a.run(ctx, cfg, ln, log)
+	err = a.run(ctx, cfg, ln, log)
+	if snap, ok := st.(snapshotter); ok { // drained: nothing changes any more
+		err = errors.Join(err, snap.SaveFile(snapshotPath(cfg)))
+	}
+	return err
 }
 
 func (a *app) run(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) error {
@@ -71,6 +75,9 @@ func (a *app) run(ctx context.Context, cfg Config, ln net.Listener, log *slog.Lo
 	g.Go(func() error { return a.authn.Run(gctx) })
 	g.Go(func() error { return a.policy.Run(gctx, a.store) })
 	g.Go(func() error { return a.manager.Run(gctx) })
+	if snap, ok := a.store.(snapshotter); ok {
+		g.Go(func() error { return saveSnapshots(gctx, snap, snapshotPath(cfg), log) })
+	}
 	if a.backend != nil {
 		g.Go(func() error { return a.backend(gctx) })
 	}

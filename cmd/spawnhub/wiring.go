@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/spawner/kube"
@@ -23,10 +24,18 @@ func runDemo(ctx context.Context, args []string) error {
 	return demo.Main(ctx, args, os.Getenv, os.Stderr)
 }
 
-// openStore connects to the configured store.
+// openStore connects to the configured store. The memory store starts from
+// the snapshot its previous run left in the data directory.
 func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	if cfg.Store.Driver == "memory" {
-		return memory.New(), nil
+		st := memory.New()
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+		if err := st.RestoreFile(snapshotPath(cfg)); err != nil {
+			return nil, err
+		}
+		return st, nil
 	}
 	r := cfg.Store.Redis
 	addrs := r.Addrs
@@ -90,4 +99,32 @@ func kubeConfig(sc SpawnerConfig) kube.Config {
 // restarts so that a restarted replica resumes its own queued starts.
 func ownerName(cfg Config) string {
 	return hostname() + ":" + cfg.Listen
+}
+
+// snapshotPath is where the memory store keeps its state between runs.
+func snapshotPath(cfg Config) string { return filepath.Join(cfg.DataDir, "state.json") }
+
+// snapshotter is a store that can save itself to a file (memory).
+type snapshotter interface {
+	SaveFile(path string) error
+}
+
+// snapshotEvery bounds what a crash of the embedded default loses.
+const snapshotEvery = 5 * time.Second
+
+// saveSnapshots saves the memory store every snapshotEvery until ctx is
+// done; the last save happens after the server has drained (in serve).
+func saveSnapshots(ctx context.Context, st snapshotter, path string, log *slog.Logger) error {
+	t := time.NewTicker(snapshotEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := st.SaveFile(path); err != nil {
+				log.Warn("save memory store", "err", err)
+			}
+		}
+	}
 }
