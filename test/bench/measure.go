@@ -45,6 +45,7 @@ func micros(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
 
 // measure runs the GET load, the websocket round trips and the idle
 // websockets against t. Every request goes to path under t.base with h.
+// A failure is recorded in Result.Error with what was measured before it.
 func measure(ctx context.Context, s Settings, t target, backend procGroup, path string, h http.Header) Result {
 	res := Result{Target: t.name}
 	cookie := map[string]string{}

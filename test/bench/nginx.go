@@ -16,8 +16,10 @@ const nginxInstall = "apt-get install -y nginx-light (or nginx)"
 
 // nginxConf is a minimal reverse proxy to backend, tuned as one would for
 // a fair comparison: a worker per core, keep-alive to the backend, no
-// access log, websocket upgrades.
+// access log, websocket upgrades. Any one worker may end up holding all
+// maxConns client connections, each with its upstream one.
 func nginxConf(dir, listen, backend string, maxConns int) string {
+	perWorker := 2*maxConns + 64
 	return fmt.Sprintf(`daemon off;
 master_process on;
 worker_processes %d;
@@ -51,7 +53,7 @@ http {
     }
   }
 }
-`, runtime.NumCPU(), maxConns*2+64, dir, maxConns+64, backend, listen)
+`, runtime.NumCPU(), 2*perWorker+64, dir, perWorker, backend, listen)
 }
 
 // startNginx runs nginx in the foreground on a free port in front of

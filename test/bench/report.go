@@ -18,7 +18,8 @@ type Report struct {
 }
 
 // Ratios are a result compared with direct access and with nginx and
-// configurable-http-proxy in the same run; zero when not measured.
+// configurable-http-proxy in the same run; zero when either side was not
+// measured (a target that failed part way keeps what it measured).
 type Ratios struct {
 	RPSvsDirect float64 `json:"rpsVsDirect"`
 	RPSvsNginx  float64 `json:"rpsVsNginx"`
@@ -29,7 +30,7 @@ type Ratios struct {
 
 func (r Report) find(name string) (Result, bool) {
 	for _, x := range r.Results {
-		if x.Target == name && x.Error == "" {
+		if x.Target == name {
 			return x, true
 		}
 	}
@@ -88,7 +89,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	b.WriteString("| target | req/s | × direct | × nginx | × CHP | proxy CPU µs/req | × nginx | backend CPU µs/req | load generator CPU µs/req |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, x := range r.Results {
-		if x.Error != "" {
+		if x.RPS == 0 {
 			continue
 		}
 		q := r.Ratios(x)
@@ -99,7 +100,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	b.WriteString("\n| target | websocket round trip p50 µs | p99 µs | p50 added to direct µs | idle websockets | KiB per idle websocket |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|\n")
 	for _, x := range r.Results {
-		if x.Error != "" {
+		if x.WSP50us == 0 {
 			continue
 		}
 		q := r.Ratios(x)
