@@ -93,9 +93,25 @@ func defaults() Config {
 		DataDir:         defaultDataDir(),
 		Store:           StoreConfig{Driver: "memory", Redis: RedisConfig{Prefix: "spawnhub:"}},
 		Auth:            AuthConfig{Mode: "dev", SessionTTL: 12 * time.Hour},
-		Spawner:         SpawnerConfig{Backend: "local"},
+		Spawner:         SpawnerConfig{Backend: "local", Config: seedPolicy()},
 		Log:             LogConfig{Level: "info", Format: "text"},
 		ShutdownTimeout: 20 * time.Second,
+	}
+}
+
+// seedPolicy is the form policy of the platform we model: CPU nodes give
+// 15 CPU and 48Gi to users, GPU nodes 6 CPU and 96Gi with one GPU;
+// workspaces hold 4 to 32Gi and data volumes 4 to 512Gi.
+func seedPolicy() spawner.Config {
+	return spawner.Config{
+		Limits: spawner.Limits{
+			CPU:           spawner.Range{Min: "0.1", Max: "15", Default: "1"},
+			Memory:        spawner.Range{Min: "512Mi", Max: "48Gi", Default: "4Gi"},
+			WorkspaceSize: spawner.Range{Min: "4Gi", Max: "32Gi", Default: "16Gi"},
+			VolumeSize:    spawner.Range{Min: "4Gi", Max: "512Gi", Default: "64Gi"},
+			MaxGPUs:       1,
+		},
+		GPU: spawner.GPU{Preset: spawner.Preset{CPU: "6", Memory: "96Gi"}},
 	}
 }
 
