@@ -103,24 +103,18 @@ func (s *Store) serverKeys(ctx context.Context, namespaces []string) ([]store.Ke
 // getServers returns the records of keys in one round trip, skipping those
 // deleted since they were listed.
 func (s *Store) getServers(ctx context.Context, keys []store.Key) ([]store.Server, error) {
-	cmds := make([]*goredis.StringCmd, len(keys))
-	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for i, key := range keys {
-			cmds[i] = p.HGet(ctx, s.k.server(key), "d")
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, goredis.Nil) {
+	redisKeys := make([]string, len(keys))
+	for i, key := range keys {
+		redisKeys[i] = s.k.server(key)
+	}
+	records, err := s.hgetAll(ctx, redisKeys, "d")
+	if err != nil {
 		return nil, fmt.Errorf("list servers: %w", err)
 	}
 	list := make([]store.Server, 0, len(keys))
-	for i, cmd := range cmds {
-		b, err := cmd.Bytes()
-		if errors.Is(err, goredis.Nil) {
+	for i, b := range records {
+		if b == nil {
 			continue // deleted since it was listed
-		}
-		if err != nil {
-			return nil, fmt.Errorf("get server %s: %w", keys[i], err)
 		}
 		srv, err := decodeServer(keys[i], b)
 		if err != nil {
@@ -129,6 +123,33 @@ func (s *Store) getServers(ctx context.Context, keys []store.Key) ([]store.Serve
 		list = append(list, srv)
 	}
 	return list, nil
+}
+
+// hgetAll reads one field of many hashes in one round trip; a missing
+// hash gives nil.
+func (s *Store) hgetAll(ctx context.Context, keys []string, field string) ([][]byte, error) {
+	cmds := make([]*goredis.StringCmd, len(keys))
+	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, key := range keys {
+			cmds[i] = p.HGet(ctx, key, field)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, err
+	}
+	out := make([][]byte, len(keys))
+	for i, cmd := range cmds {
+		b, err := cmd.Bytes()
+		if errors.Is(err, goredis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", keys[i], err)
+		}
+		out[i] = b
+	}
+	return out, nil
 }
 
 // UpdateServer replaces the record if srv.Version is the stored version and

@@ -4,12 +4,10 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -101,24 +99,18 @@ func (s *Store) ListNamespaces(ctx context.Context) ([]store.Namespace, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list namespaces: %w", err)
 	}
-	cmds := make([]*goredis.StringCmd, len(names))
-	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for i, name := range names {
-			cmds[i] = p.HGet(ctx, s.k.namespace(name), "d")
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, goredis.Nil) {
+	redisKeys := make([]string, len(names))
+	for i, name := range names {
+		redisKeys[i] = s.k.namespace(name)
+	}
+	records, err := s.hgetAll(ctx, redisKeys, "d")
+	if err != nil {
 		return nil, fmt.Errorf("list namespaces: %w", err)
 	}
 	list := make([]store.Namespace, 0, len(names))
-	for i, cmd := range cmds {
-		b, err := cmd.Bytes()
-		if errors.Is(err, goredis.Nil) {
+	for i, b := range records {
+		if b == nil {
 			continue // indexed, but its creation did not happen or is under way
-		}
-		if err != nil {
-			return nil, fmt.Errorf("get namespace %s: %w", names[i], err)
 		}
 		n, err := decodeNamespace(names[i], b)
 		if err != nil {
