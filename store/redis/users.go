@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 
-
 	"github.com/spawnhub/spawnhub/store"
 )
 
