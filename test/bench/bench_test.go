@@ -36,11 +36,11 @@ func TestMeasureDirectAndThroughAProxy(t *testing.T) {
 		{name: targetDirect, base: backend.URL},
 		{name: targetNginx, base: proxy.URL, proxy: self}, // stands in for a reference proxy
 	} {
-		res := measure(t.Context(), rep.Settings, tg, self, "/notebook/alice/lab/", hdr)
+		res := measure(t.Context(), rep.Settings, tg, backend.URL, self, "/notebook/alice/lab/", hdr)
 		if res.Error != "" {
 			t.Fatalf("measure %s: %s", tg.name, res.Error)
 		}
-		if res.Requests <= 0 || res.RPS <= 0 || res.WSP50us <= 0 || res.WSP99us < res.WSP50us || res.IdleWebsockets != 20 {
+		if res.Requests <= 0 || res.RPS <= 0 || res.WSP50us <= 0 || res.WSP99us < res.WSP50us || res.WSDirectP50us <= 0 || res.IdleWebsockets != 20 {
 			t.Errorf("measure %s = %+v, want requests, req/s and round trips > 0 and 20 idle websockets", tg.name, res)
 		}
 		rep.Results = append(rep.Results, res)

@@ -33,7 +33,7 @@ func main() {
 	flag.DurationVar(&o.Duration, "duration", 5*time.Second, "measured GET load per target")
 	flag.IntVar(&o.Echoes, "echoes", 3000, "websocket round trips timed per target")
 	flag.IntVar(&o.Idle, "idle", 5000, "idle websockets opened per target (0 skips)")
-	flag.DurationVar(&o.Settle, "settle", 2*time.Second, "how long idle websockets sit before memory is read")
+	flag.DurationVar(&o.Settle, "settle", 2*time.Second, "pause after the GET load, and how long idle websockets sit before memory is read")
 	flag.StringVar(&o.Spawnhub, "spawnhub", "", "a spawnhub binary to use instead of building one")
 	flag.BoolVar(&o.Nginx, "nginx", true, "measure nginx if installed ("+nginxInstall+")")
 	flag.BoolVar(&o.CHP, "chp", true, "measure configurable-http-proxy if installed ("+chpInstall+")")

@@ -9,12 +9,12 @@ import (
 
 // Settings say how hard and how long each target is measured.
 type Settings struct {
-	Conns    int           `json:"conns"`    // keep-alive connections of the load
-	Warmup   time.Duration `json:"warmup"`   // load before the measured window
-	Duration time.Duration `json:"duration"` // measured window per target
-	Echoes   int           `json:"echoes"`   // websocket round trips timed per target
-	Idle     int           `json:"idle"`     // idle websockets per target (0: skip)
-	Settle   time.Duration `json:"settle"`   // how long idle websockets sit before RSS is read
+	Conns    int           `json:"conns"`      // keep-alive connections of the load
+	Warmup   time.Duration `json:"warmupNs"`   // load before the measured window
+	Duration time.Duration `json:"durationNs"` // measured window per target
+	Echoes   int           `json:"echoes"`     // websocket round trips timed per target
+	Idle     int           `json:"idle"`       // idle websockets per target (0: skip)
+	Settle   time.Duration `json:"settleNs"`   // pause after the load, and before idle websockets' RSS is read
 }
 
 // target is one way to reach the backend.
@@ -36,6 +36,7 @@ type Result struct {
 	GeneratorCPUus float64 `json:"generatorCPUPerRequestUs"`
 	WSP50us        float64 `json:"wsRoundTripP50Us"`
 	WSP99us        float64 `json:"wsRoundTripP99Us"`
+	WSDirectP50us  float64 `json:"wsDirectRoundTripP50Us"` // direct, timed in alternation with this target
 	IdleWebsockets int     `json:"idleWebsockets"`
 	IdleBytesPerWS int64   `json:"idleBytesPerWebsocket"` // of the proxy; of the backend for direct
 	Error          string  `json:"error,omitempty"`
@@ -44,9 +45,11 @@ type Result struct {
 func micros(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
 
 // measure runs the GET load, the websocket round trips and the idle
-// websockets against t. Every request goes to path under t.base with h.
+// websockets against t. Every request goes to path under t.base with h;
+// direct is the backend's own base, whose round trips are timed in
+// alternation with a proxy's.
 // A failure is recorded in Result.Error with what was measured before it.
-func measure(ctx context.Context, s Settings, t target, backend procGroup, path string, h http.Header) Result {
+func measure(ctx context.Context, s Settings, t target, direct string, backend procGroup, path string, h http.Header) Result {
 	res := Result{Target: t.name}
 	cookie := map[string]string{}
 	if c := h.Get("Cookie"); c != "" {
@@ -63,13 +66,21 @@ func measure(ctx context.Context, s Settings, t target, backend procGroup, path 
 	if t.proxy != nil {
 		res.ProxyCPUus = micros(lr.PerRequest(lr.ProxyCPU))
 	}
+	if err := sleep(ctx, s.Settle); err != nil { // the proxy finishes with the load
+		res.Error = err.Error()
+		return res
+	}
 	ws := "ws" + strings.TrimPrefix(t.base, "http") + path + "ws"
-	lat, err := RoundTrips(ctx, ws, h, s.Echoes/10, s.Echoes)
+	urls := []string{ws}
+	if t.proxy != nil { // paired with direct access, echo by echo
+		urls = append(urls, "ws"+strings.TrimPrefix(direct, "http")+path+"ws")
+	}
+	lat, err := RoundTrips(ctx, urls, h, s.Echoes/10, s.Echoes)
 	if err != nil {
 		res.Error = "round trips: " + err.Error()
 		return res
 	}
-	res.WSP50us, res.WSP99us = micros(lat.P50), micros(lat.P99)
+	res.WSP50us, res.WSP99us, res.WSDirectP50us = micros(lat[0].P50), micros(lat[0].P99), micros(lat[len(lat)-1].P50)
 	if s.Idle <= 0 {
 		return res
 	}

@@ -62,7 +62,7 @@ func run(ctx context.Context, o Options, log *slog.Logger) (Report, error) {
 
 	each := func(t target) {
 		log.Info("measuring", "target", t.name)
-		rep.Results = append(rep.Results, measure(ctx, s, t, backend, path, hdr))
+		rep.Results = append(rep.Results, measure(ctx, s, t, "http://"+h.backend.Addr, backend, path, hdr))
 	}
 	each(target{name: targetDirect, base: "http://" + h.backend.Addr})
 	each(target{name: targetSpawnhub, base: h.url, proxy: procGroup{h.proc.pid()}})

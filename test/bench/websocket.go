@@ -23,30 +23,51 @@ type Latency struct {
 	P50, P99 time.Duration
 }
 
-// RoundTrips sends n small messages over one websocket to url, one at a
-// time, and times each echo (after warmup untimed ones).
-func RoundTrips(ctx context.Context, url string, h http.Header, warmup, n int) (Latency, error) {
-	c, _, err := dialer.DialContext(ctx, url, h)
-	if err != nil {
-		return Latency{}, fmt.Errorf("websocket %s: %w", url, err)
+// RoundTrips opens one websocket to each of urls and times n echoes of a
+// small message on each (after warmup untimed ones), alternating between
+// them echo by echo so that a noisy moment on the machine hits all alike.
+func RoundTrips(ctx context.Context, urls []string, h http.Header, warmup, n int) ([]Latency, error) {
+	conns := make([]*websocket.Conn, 0, len(urls))
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	for _, u := range urls {
+		c, _, err := dialer.DialContext(ctx, u, h)
+		if err != nil {
+			return nil, fmt.Errorf("websocket %s: %w", u, err)
+		}
+		conns = append(conns, c)
 	}
-	defer c.Close()
 	msg := []byte(strings.Repeat("x", 100))
-	times := make([]time.Duration, 0, n)
+	times := make([][]time.Duration, len(urls))
 	for i := range warmup + n {
-		start := time.Now()
-		if err := c.WriteMessage(websocket.TextMessage, msg); err != nil {
-			return Latency{}, fmt.Errorf("websocket %s: %w", url, err)
-		}
-		if _, _, err := c.ReadMessage(); err != nil {
-			return Latency{}, fmt.Errorf("websocket %s: %w", url, err)
-		}
-		if i >= warmup {
-			times = append(times, time.Since(start))
+		for j, c := range conns {
+			d, err := roundTrip(c, msg)
+			if err != nil {
+				return nil, fmt.Errorf("websocket %s: %w", urls[j], err)
+			}
+			if i >= warmup {
+				times[j] = append(times[j], d)
+			}
 		}
 	}
-	slices.Sort(times)
-	return Latency{N: n, P50: percentile(times, 0.50), P99: percentile(times, 0.99)}, nil
+	out := make([]Latency, len(urls))
+	for j, t := range times {
+		slices.Sort(t)
+		out[j] = Latency{N: n, P50: percentile(t, 0.50), P99: percentile(t, 0.99)}
+	}
+	return out, nil
+}
+
+func roundTrip(c *websocket.Conn, msg []byte) (time.Duration, error) {
+	start := time.Now()
+	if err := c.WriteMessage(websocket.TextMessage, msg); err != nil {
+		return 0, err
+	}
+	_, _, err := c.ReadMessage()
+	return time.Since(start), err
 }
 
 func percentile(sorted []time.Duration, p float64) time.Duration {
