@@ -55,9 +55,11 @@ func (p *Proxy) newUpstream(key string, r store.Route) (*upstream, error) {
 		u.authz = []string{"token " + r.Token}
 	}
 	u.rp = &httputil.ReverseProxy{
-		Rewrite:        func(pr *httputil.ProxyRequest) { p.rewrite(pr, u) },
-		Transport:      p.transport,
-		FlushInterval:  -1,
+		Rewrite:   func(pr *httputil.ProxyRequest) { p.rewrite(pr, u) },
+		Transport: p.transport,
+		// 0: a response with a length goes out in one write; streams
+		// (server-sent events, unknown lengths) are flushed at once anyway.
+		FlushInterval:  0,
 		BufferPool:     p.buffers,
 		ErrorLog:       slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
 		ErrorHandler:   func(w http.ResponseWriter, r *http.Request, err error) { p.upstreamError(w, r, u, err) },
