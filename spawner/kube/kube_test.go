@@ -199,7 +199,7 @@ func testVolumes(t *testing.T, env *kubeenv.Env, b *backend) {
 	}{
 		{"existing volume mounted elsewhere", withData("two", store.DataVolume{Volume: store.Volume{Name: "shared"}, MountPath: "/data"}), "mounted by server one"},
 		{"missing existing volume", withData("three", store.DataVolume{Volume: store.Volume{Name: "nope"}, MountPath: "/data"}), "does not exist"},
-		{"new volume named like another's", withData("four", store.DataVolume{Volume: store.Volume{Name: "one-workspace", Size: "1Gi", New: true}, MountPath: "/data"}), "not this server's"},
+		{"new volume that another server mounts", withData("four", store.DataVolume{Volume: store.Volume{Name: "one-workspace", Size: "1Gi", New: true}, MountPath: "/data"}), "mounted by server one"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := b.Start(ctx, tt.srv, "t", func(store.Event) {})

@@ -32,11 +32,17 @@ func serverLabels(server string) map[string]string {
 }
 
 // podLabels adds one label per configuration ("<id>": "true"), which is how
-// Kubeflow PodDefaults select the pods they apply to.
+// Kubeflow PodDefaults select the pods they apply to, and the labels the
+// configurations set.
 func podLabels(srv store.Server) map[string]string {
 	l := serverLabels(srv.Name)
 	for _, id := range srv.Spec.Configurations {
 		l[id] = "true"
+	}
+	for k, v := range srv.Spec.Labels {
+		if k != LabelManagedBy && k != LabelServer {
+			l[k] = v
+		}
 	}
 	return l
 }
@@ -214,6 +220,9 @@ func (c Config) mounts(spec store.Spec) []corev1.VolumeMount {
 	for i, dv := range spec.DataVolumes {
 		out = append(out, corev1.VolumeMount{Name: dataVolName(i), MountPath: dv.MountPath})
 	}
+	for i, ev := range spec.ExtraVolumes {
+		out = append(out, corev1.VolumeMount{Name: extraVolName(i), MountPath: ev.MountPath})
+	}
 	if spec.SharedMemory {
 		out = append(out, corev1.VolumeMount{Name: shmVolume, MountPath: "/dev/shm"})
 	}
@@ -221,6 +230,9 @@ func (c Config) mounts(spec store.Spec) []corev1.VolumeMount {
 }
 
 func dataVolName(i int) string { return "data-" + strconv.Itoa(i+1) }
+
+// extraVolName names a configuration's shared volume in the pod.
+func extraVolName(i int) string { return "shared-" + strconv.Itoa(i+1) }
 
 func (c Config) volumes(spec store.Spec) []corev1.Volume {
 	claim := func(name, claimName string) corev1.Volume {
@@ -234,6 +246,9 @@ func (c Config) volumes(spec store.Spec) []corev1.Volume {
 	}
 	for i, dv := range spec.DataVolumes {
 		out = append(out, claim(dataVolName(i), dv.Name))
+	}
+	for i, ev := range spec.ExtraVolumes {
+		out = append(out, claim(extraVolName(i), ev.Name))
 	}
 	if spec.SharedMemory {
 		out = append(out, corev1.Volume{Name: shmVolume, VolumeSource: corev1.VolumeSource{

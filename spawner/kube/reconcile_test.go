@@ -2,6 +2,7 @@ package kube_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,9 +17,10 @@ import (
 
 // replica is a manager and its backend, as one spawnhub process runs them.
 type replica struct {
-	m    *spawner.Manager
-	b    *backend
-	stop func()
+	m     *spawner.Manager
+	b     *backend
+	ticks chan time.Time // the reconciler's clock; waitPhase ticks it
+	stop  func()
 }
 
 func startReplica(t *testing.T, env *kubeenv.Env, st *memory.Store) *replica {
@@ -27,20 +29,32 @@ func startReplica(t *testing.T, env *kubeenv.Env, st *memory.Store) *replica {
 	cfg := spawner.Config{Images: images, Limits: spawner.Limits{
 		CPU: spawner.Range{Default: "500m"}, Memory: spawner.Range{Default: "1Gi"}, WorkspaceSize: spawner.Range{Default: "1Gi"},
 	}}
-	m := spawner.NewManager(st, b, cfg, spawner.WithOwner("replica-1"), spawner.WithTicks(make(chan time.Time)))
+	ticks := make(chan time.Time)
+	m := spawner.NewManager(st, b, cfg, spawner.WithOwner("replica-1"), spawner.WithTicks(ticks))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }() // ends when stop cancels ctx
-	r := &replica{m: m, b: b}
-	r.stop = func() { cancel(); <-done; b.stop() }
+	r := &replica{m: m, b: b, ticks: ticks}
+	r.stop = sync.OnceFunc(func() { cancel(); <-done; b.stop() })
 	t.Cleanup(r.stop)
 	return r
 }
 
-func waitPhase(t *testing.T, st store.Store, key store.Key, want store.Phase) store.Server {
+// waitPhase waits for the record to reach want, ticking r's reconciler.
+func (r *replica) waitPhase(t *testing.T, st store.Store, key store.Key, want store.Phase) store.Server {
 	t.Helper()
 	var srv store.Server
+	defer func() {
+		if t.Failed() {
+			evs, _ := st.ListEvents(context.Background(), key)
+			t.Logf("record %s: %s %q; events %v", key, srv.Phase, srv.Message, evs)
+		}
+	}()
 	eventually(t, string(want)+" "+key.String(), func() bool {
+		select {
+		case r.ticks <- time.Now():
+		default:
+		}
 		var err error
 		srv, err = st.GetServer(context.Background(), key.Namespace, key.Name)
 		if err == nil && srv.Phase == store.PhaseFailed {
@@ -68,18 +82,19 @@ func setPhase(t *testing.T, st store.Store, key store.Key, phase store.Phase, in
 func testReconciler(t *testing.T, env *kubeenv.Env) {
 	ctx := ctxFor(t)
 	st := memory.New()
+	outer := t // replicas outlive the subtests that restart them
 	key := store.Key{Namespace: "rec", Name: "lab"}
 	r := startReplica(t, env, st)
 	if _, err := r.m.Create(ctx, key.Namespace, spawner.Requester{UserID: "rec"}, spawner.Form{Name: key.Name, Image: "jupyter"}); err != nil {
 		t.Fatal(err)
 	}
-	running := waitPhase(t, st, key, store.PhaseRunning)
+	running := r.waitPhase(t, st, key, store.PhaseRunning)
 
 	t.Run("crash mid-stop", func(t *testing.T) {
 		setPhase(t, st, key, store.PhaseStopping, running.Instance)
 		r.stop()
-		r = startReplica(t, env, st) // its first reconcile finishes the stop
-		waitPhase(t, st, key, store.PhaseStopped)
+		r = startReplica(outer, env, st) // its first reconcile finishes the stop
+		r.waitPhase(t, st, key, store.PhaseStopped)
 		if !podGone(t, env, key.Namespace, key.Name) {
 			t.Errorf("pod still there after the stop was finished")
 		}
@@ -89,11 +104,11 @@ func testReconciler(t *testing.T, env *kubeenv.Env) {
 		if _, err := r.m.Start(ctx, key.Namespace, key.Name); err != nil {
 			t.Fatal(err)
 		}
-		first := waitPhase(t, st, key, store.PhaseRunning)
+		first := r.waitPhase(t, st, key, store.PhaseRunning)
 		setPhase(t, st, key, store.PhaseStarting, "") // the instance was never recorded
 		r.stop()
-		r = startReplica(t, env, st) // requeues: stops the half-started pod, starts again
-		srv := waitPhase(t, st, key, store.PhaseRunning)
+		r = startReplica(outer, env, st) // requeues: stops the half-started pod, starts again
+		srv := r.waitPhase(t, st, key, store.PhaseRunning)
 		pods, err := env.Admin.CoreV1().Pods(key.Namespace).List(ctx, metav1.ListOptions{LabelSelector: kube.LabelServer + "=" + key.Name})
 		if err != nil {
 			t.Fatal(err)

@@ -29,7 +29,8 @@ func podState(pod *corev1.Pod) (ready bool, err error) {
 		}
 	}
 	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable &&
+			!waitingForVolumes(c.Message) {
 			return false, fmt.Errorf("no node can run pod %s (Unschedulable): %s", pod.Name, c.Message)
 		}
 	}
@@ -89,4 +90,10 @@ func describe(pod *corev1.Pod) string {
 		}
 	}
 	return s
+}
+
+// waitingForVolumes tells a transient Unschedulable: the scheduler retries
+// once the pod's new claims are bound.
+func waitingForVolumes(msg string) bool {
+	return strings.Contains(msg, "unbound immediate PersistentVolumeClaims") || strings.Contains(msg, "persistentvolumeclaim") && strings.Contains(msg, "not found")
 }

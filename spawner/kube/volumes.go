@@ -19,10 +19,9 @@ import (
 // ErrVolumeInUse means a ReadWriteOnce volume is mounted by another server.
 var ErrVolumeInUse = errors.New("volume in use")
 
-// claimsToCreate applies the attach rules and returns the claims to create:
-//   - a new volume is created, or reused when it is this server's (a
-//     restart); a claim of that name that is not the server's is a
-//     conflict;
+// claimsToCreate applies the attach rules and returns the claims to create
+// (the manager normally created them with the server):
+//   - a new volume is created when missing, else reused (a restart);
 //   - an existing volume must exist;
 //   - no volume may be mounted by another server's pod, unless it is
 //     ReadWriteMany or ReadOnlyMany.
@@ -38,8 +37,6 @@ func (b *Backend) claimsToCreate(ctx context.Context, srv store.Server) ([]*core
 			return nil, fmt.Errorf("volume %s does not exist in namespace %s: %w", v.Name, srv.Namespace, spawner.ErrInvalidSpec)
 		case err != nil:
 			return nil, fmt.Errorf("get volume %s/%s: %w", srv.Namespace, v.Name, err)
-		case v.New && got.Labels[LabelServer] != srv.Name:
-			return nil, fmt.Errorf("volume %s already exists and is not this server's; choose it as an existing volume: %w", v.Name, store.ErrConflict)
 		}
 		if err := b.notInUse(srv, got); err != nil {
 			return nil, err
@@ -86,7 +83,9 @@ func (b *Backend) ListVolumes(ctx context.Context, ns string) ([]spawner.Volume,
 	}
 	out := make([]spawner.Volume, 0, len(list.Items))
 	for _, c := range list.Items {
-		out = append(out, volumeOf(&c))
+		if c.DeletionTimestamp == nil { // a claim being deleted is gone to users
+			out = append(out, volumeOf(&c))
+		}
 	}
 	slices.SortFunc(out, func(a, b spawner.Volume) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
@@ -101,11 +100,15 @@ func volumeOf(c *corev1.PersistentVolumeClaim) spawner.Volume {
 }
 
 // CreateVolume implements spawner.VolumeStore: a ReadWriteOnce claim
-// labelled as spawnhub's; store.ErrConflict if the name is taken.
+// labelled as spawnhub's, in a namespace created when configured to;
+// store.ErrConflict if the name is taken.
 func (b *Backend) CreateVolume(ctx context.Context, ns string, v spawner.Volume) (spawner.Volume, error) {
 	size, err := resource.ParseQuantity(v.Size)
 	if err != nil {
 		return spawner.Volume{}, fmt.Errorf("volume %s: size %q: %w", v.Name, v.Size, spawner.ErrInvalidSpec)
+	}
+	if err := b.ensureNamespace(ctx, ns, func(store.Event) {}); err != nil {
+		return spawner.Volume{}, err
 	}
 	c := b.o.claim(store.Server{Namespace: ns}, store.Volume{Name: v.Name, Size: size.String()})
 	c.Labels = map[string]string{LabelManagedBy: ManagedBy}
@@ -120,9 +123,18 @@ func (b *Backend) CreateVolume(ctx context.Context, ns string, v spawner.Volume)
 }
 
 // DeleteVolume implements spawner.VolumeStore; store.ErrNotFound if there
-// is no such claim.
+// is no such claim, or it is already being deleted (a mounted claim waits
+// for its pod to go, kept by the pvc-protection finalizer).
 func (b *Backend) DeleteVolume(ctx context.Context, ns, name string) error {
-	err := b.client.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, name, metav1.DeleteOptions{})
+	claims := b.client.CoreV1().PersistentVolumeClaims(ns)
+	got, err := claims.Get(ctx, name, metav1.GetOptions{})
+	if err == nil && got.DeletionTimestamp != nil {
+		err = apierrors.NewNotFound(corev1.Resource("persistentvolumeclaims"), name) // already going
+	}
+	if err == nil {
+		uid := got.UID
+		err = claims.Delete(ctx, name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+	}
 	if apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete volume %s/%s: %w", ns, name, store.ErrNotFound)
 	}
