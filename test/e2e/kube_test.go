@@ -32,9 +32,9 @@ spawner:
     container: quay.io/jupyter/base-notebook:test
     readyPath: api
   limits:
-    cpu: {default: "500m"}
-    memory: {default: 1Gi}
-    workspaceSize: {default: 1Gi}
+    cpu: {min: "100m", max: "2", default: "500m"}
+    memory: {min: 256Mi, max: 4Gi, default: 1Gi}
+    workspaceSize: {min: 1Gi, max: 4Gi, default: 1Gi}
 `
 
 // TestJupyterOnKubernetes: login → launch → pod Running (kwok) → a real
@@ -56,9 +56,11 @@ func TestJupyterOnKubernetes(t *testing.T) {
 	})
 	alice = login(t, hub.URL, "alice")
 
+	began := time.Now()
 	srv := mustCall(t, alice, http.StatusCreated, "POST", hub.URL+"/api/v1/namespaces/alice/launch", map[string]string{"image": "jupyter"})
 	name := srv["name"].(string)
 	waitRunning(t, alice, hub.URL, "alice", name)
+	t.Logf("launch to running (pod Running and Ready under kwok): %v", time.Since(began).Round(time.Millisecond))
 
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -101,7 +103,7 @@ func startJupyterAt(t *testing.T, ip, baseURL, token string) {
 	home := t.TempDir()
 	cmd := exec.Command("/usr/bin/python3", "-m", "notebook", "--no-browser", "--ip="+ip, "--port=8888",
 		"--port-retries=0", "--NotebookApp.base_url="+baseURL, "--NotebookApp.token="+token,
-		"--NotebookApp.allow_remote_access=True", "--notebook-dir="+home)
+		"--NotebookApp.allow_remote_access=True", "--allow-root", "--notebook-dir="+home)
 	cmd.Dir = home
 	cmd.Env = []string{"HOME=" + home, "PATH=/usr/bin:/bin", "JUPYTER_RUNTIME_DIR=" + home + "/runtime"}
 	logs := &logBuffer{}
