@@ -114,6 +114,7 @@ type Proxy struct {
 	conns     *registry
 	metrics   *metrics
 	transport http.RoundTripper
+	lean      *leanTransport // the default transport; nil when replaced
 	buffers   *bufferPool
 	upgrader  websocket.Upgrader
 	dialer    websocket.Dialer
@@ -143,7 +144,8 @@ func New(opts Options) *Proxy {
 	}
 	p.transport = opts.Transport
 	if p.transport == nil {
-		p.transport = newTransport(opts)
+		p.lean = newTransport(opts)
+		p.transport = p.lean
 	}
 	if opts.PublicURL != nil {
 		p.origin = originOf(opts.PublicURL.Scheme, opts.PublicURL.Host)

@@ -12,7 +12,7 @@ import (
 // Run does the proxy's background work until ctx is done: it keeps the
 // route cache in step with the store's invalidations, closes the websockets
 // of revoked sessions, flushes activity (once more on exit) and pings
-// websocket clients. It returns nil when ctx is done. Sharing changes reach
+// websocket clients, and closes upstream connections left idle. It returns nil when ctx is done. Sharing changes reach
 // Recheck from the access policy, after it has forgotten the old sharing
 // (listening to the store here too would race with the policy's cache).
 func (p *Proxy) Run(ctx context.Context) error {
@@ -21,6 +21,9 @@ func (p *Proxy) Run(ctx context.Context) error {
 	g.Go(func() error { return p.subscribeLoop(ctx, store.TopicSessions, p.closeSession) })
 	g.Go(func() error { return p.flushLoop(ctx, p.tick(ctx, p.opts.ActivityTick, p.opts.ActivityFlush)) })
 	g.Go(func() error { return p.pingLoop(ctx, p.tick(ctx, p.opts.PingTick, p.opts.PingInterval)) })
+	if p.lean != nil {
+		g.Go(func() error { return p.idleConnLoop(ctx, p.tick(ctx, nil, idleConnTimeout/3)) })
+	}
 	return g.Wait()
 }
 
@@ -85,6 +88,20 @@ func consume(ctx context.Context, msgs <-chan string, handle func(string)) {
 			handle(msg)
 		case <-ctx.Done():
 			return
+		}
+	}
+}
+
+// idleConnLoop closes the upstream connections idle longer than
+// idleConnTimeout on every tick, and all of them when ctx is done.
+func (p *Proxy) idleConnLoop(ctx context.Context, tick <-chan time.Time) error {
+	for {
+		select {
+		case now := <-tick:
+			p.lean.pool.closeIdle(now.Add(-idleConnTimeout))
+		case <-ctx.Done():
+			p.lean.pool.closeIdle(time.Now().Add(time.Hour))
+			return nil
 		}
 	}
 }

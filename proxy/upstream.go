@@ -156,17 +156,32 @@ func isDialError(err error) bool {
 	return errors.As(err, &op) && op.Op == "dial"
 }
 
-// newTransport is the one transport shared by every upstream: many idle
+// idleConnTimeout is how long an idle upstream connection is kept.
+const idleConnTimeout = 90 * time.Second
+
+// newTransport is the one transport shared by every upstream: bodiless
+// plain-HTTP requests go over the lean transport's pooled connections, the
+// rest over an http.Transport (see newStdTransport).
+func newTransport(o Options) *leanTransport {
+	d := &net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second}
+	return &leanTransport{
+		pool:          newConnPool(256, idleConnTimeout),
+		dial:          d.DialContext,
+		headerTimeout: o.ResponseHeaderTimeout,
+		other:         newStdTransport(o, d),
+	}
+}
+
+// newStdTransport relays what the lean transport does not: many idle
 // connections per server, HTTP/1.1 only, no environment proxies, and no
 // transparent decompression (the client's Accept-Encoding is passed on).
-func newTransport(o Options) *http.Transport {
-	d := &net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second}
+func newStdTransport(o Options, d *net.Dialer) *http.Transport {
 	return &http.Transport{
 		DialContext:           d.DialContext,
 		ForceAttemptHTTP2:     false,
 		MaxIdleConns:          0, // no total limit; per server below
 		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
+		IdleConnTimeout:       idleConnTimeout,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
 		ExpectContinueTimeout: time.Second,

@@ -1,0 +1,113 @@
+package proxy
+
+import (
+	"net"
+	"sync"
+	"time"
+)
+
+// upConn is one keep-alive connection to a server.
+type upConn struct {
+	nc        net.Conn
+	addr      string    // host:port, the pool's key
+	idleSince time.Time // when it was last put back
+	reused    bool      // it has carried a request before
+	abort     func()    // closes nc; built once, run on cancellation
+}
+
+func newUpConn(nc net.Conn, addr string) *upConn {
+	return &upConn{nc: nc, addr: addr, abort: func() { _ = nc.Close() }}
+}
+
+// connPool keeps idle keep-alive connections per server address, newest
+// last. It starts no goroutines: connections idle longer than maxAge are
+// closed when their server's pool is next used, or by closeIdle.
+type connPool struct {
+	mu      sync.Mutex
+	idle    map[string][]*upConn
+	maxIdle int // per address
+	maxAge  time.Duration
+}
+
+func newConnPool(maxIdle int, maxAge time.Duration) *connPool {
+	return &connPool{idle: make(map[string][]*upConn), maxIdle: maxIdle, maxAge: maxAge}
+}
+
+// take returns the most recently used idle connection to addr, or nil.
+func (p *connPool) take(addr string, now time.Time) *upConn {
+	p.mu.Lock()
+	conns := p.idle[addr]
+	n := len(conns)
+	if n == 0 {
+		p.mu.Unlock()
+		return nil
+	}
+	c := conns[n-1]
+	conns[n-1] = nil
+	p.idle[addr] = conns[:n-1]
+	if now.Sub(c.idleSince) <= p.maxAge {
+		p.mu.Unlock()
+		return c
+	}
+	// c and every older connection expired.
+	expired := append(conns[:0:0], conns[:n-1]...)
+	clear(conns[:n-1])
+	p.idle[addr] = conns[:0]
+	p.mu.Unlock()
+	closeAll(append(expired, c))
+	return nil
+}
+
+// put keeps c for the next request to its server, or closes it when the
+// server already has maxIdle idle connections.
+func (p *connPool) put(c *upConn, now time.Time) {
+	c.idleSince = now
+	c.reused = true
+	p.mu.Lock()
+	conns := p.idle[c.addr]
+	if len(conns) < p.maxIdle {
+		p.idle[c.addr] = append(conns, c)
+		c = nil
+	}
+	p.mu.Unlock()
+	if c != nil {
+		_ = c.nc.Close()
+	}
+}
+
+// closeIdle closes the connections put back before cutoff.
+func (p *connPool) closeIdle(cutoff time.Time) {
+	var expired []*upConn
+	p.mu.Lock()
+	for addr, conns := range p.idle {
+		keep := conns[:0]
+		for _, c := range conns {
+			if c.idleSince.Before(cutoff) {
+				expired = append(expired, c)
+			} else {
+				keep = append(keep, c)
+			}
+		}
+		clear(conns[len(keep):])
+		if len(keep) == 0 {
+			delete(p.idle, addr)
+		} else {
+			p.idle[addr] = keep
+		}
+	}
+	p.mu.Unlock()
+	closeAll(expired)
+}
+
+// count is the number of idle connections to addr.
+func (p *connPool) count(addr string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.idle[addr])
+}
+
+func closeAll(conns []*upConn) {
+	for _, c := range conns {
+		_ = c.nc.Close()
+	}
+}

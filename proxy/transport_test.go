@@ -1,0 +1,368 @@
+package proxy
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httptrace"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// leanFor returns the proxy's default transport, as New builds it.
+func leanFor(t *testing.T) *leanTransport {
+	t.Helper()
+	lt := newTransport(withDefaults(Options{}))
+	t.Cleanup(func() { lt.pool.closeIdle(time.Now().Add(time.Hour)) })
+	return lt
+}
+
+// remoteBackend answers every request with the client's address, so that
+// tests can tell connections apart. ?close=1 answers Connection: close;
+// ?size=N sends N bytes after the address line.
+func remoteBackend(t *testing.T) *httptest.Server {
+	return httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("close") != "" {
+			w.Header().Set("Connection", "close")
+		}
+		_, _ = io.WriteString(w, r.RemoteAddr+"\n")
+		if n, _ := strconv.Atoi(r.URL.Query().Get("size")); n > 0 {
+			_, _ = w.Write(bytes.Repeat([]byte("x"), n))
+		}
+	}))
+}
+
+// do sends a request with lt and returns the first line of the body, having
+// read (all) or closed the body after 4 bytes (partial).
+func do(t *testing.T, lt http.RoundTripper, method, url string, partial bool) string {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := lt.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer res.Body.Close()
+	if partial {
+		buf := make([]byte, 4)
+		_, _ = io.ReadFull(res.Body, buf)
+		return string(buf)
+	}
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the body: %v", method, url, err)
+	}
+	line, _, _ := strings.Cut(string(body), "\n")
+	return line
+}
+
+func TestLeanTransportConnectionReuse(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		first  string // query of the first request
+		method string
+		reused bool
+	}{
+		{"keep-alive", "", http.MethodGet, true},
+		{"post without body", "", http.MethodPost, true},
+		{"large body read to the end", "?size=1000000", http.MethodGet, true},
+		{"server says close", "?close=1", http.MethodGet, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			lt, backend := leanFor(t), remoteBackend(t)
+			first := do(t, lt, tt.method, backend.URL+"/"+tt.first, false)
+			second := do(t, lt, http.MethodGet, backend.URL+"/", false)
+			if got := first == second; got != tt.reused {
+				t.Errorf("first from %s, second from %s: reused = %v, want %v", first, second, got, tt.reused)
+			}
+		})
+	}
+}
+
+func TestLeanTransportPartialBodyNotReused(t *testing.T) {
+	lt, backend := leanFor(t), remoteBackend(t)
+	do(t, lt, http.MethodGet, backend.URL+"/?size=1000000", true)
+	if n := lt.pool.count(backend.Listener.Addr().String()); n != 0 {
+		t.Errorf("idle connections after a partly read body = %d, want 0", n)
+	}
+}
+
+func TestLeanTransportRetriesClosedIdleConnection(t *testing.T) {
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		t.Run(method, func(t *testing.T) {
+			lt, backend := leanFor(t), remoteBackend(t)
+			first := do(t, lt, method, backend.URL+"/", false)
+			backend.CloseClientConnections() // the idle connection dies
+			second := do(t, lt, method, backend.URL+"/", false)
+			if first == second {
+				t.Errorf("both requests from %s, want a new connection after the server closed the first", first)
+			}
+		})
+	}
+}
+
+func TestLeanTransportNoBodyResponses(t *testing.T) {
+	backend := httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		code, _ := strconv.Atoi(r.URL.Query().Get("code"))
+		w.Header().Set("Content-Length", "13")
+		w.WriteHeader(code)
+		if r.Method != http.MethodHead && code == 200 {
+			_, _ = io.WriteString(w, "hello, world\n")
+		}
+	}))
+	lt := leanFor(t)
+	for _, tt := range []struct {
+		method string
+		code   int
+	}{
+		{http.MethodHead, 200}, {http.MethodGet, 204}, {http.MethodGet, 304},
+	} {
+		req, _ := http.NewRequest(tt.method, backend.URL+"/?code="+strconv.Itoa(tt.code), nil)
+		res, err := lt.RoundTrip(req)
+		if err != nil {
+			t.Fatalf("%s %d: %v", tt.method, tt.code, err)
+		}
+		if res.StatusCode != tt.code || res.Body != http.NoBody {
+			t.Errorf("%s %d: got %d with body %T, want %d with http.NoBody", tt.method, tt.code, res.StatusCode, res.Body, tt.code)
+		}
+		if n := lt.pool.count(backend.Listener.Addr().String()); n != 1 {
+			t.Errorf("%s %d: idle connections = %d, want 1", tt.method, tt.code, n)
+		}
+	}
+}
+
+func TestLeanTransportInformational(t *testing.T) {
+	backend := httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", "</style.css>; rel=preload")
+		w.WriteHeader(http.StatusEarlyHints)
+		_, _ = io.WriteString(w, "done")
+	}))
+	var got []string
+	trace := &httptrace.ClientTrace{Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+		got = append(got, fmt.Sprint(code, " ", h.Get("Link")))
+		return nil
+	}}
+	req, _ := http.NewRequest(http.MethodGet, backend.URL, nil)
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	res, err := leanFor(t).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || string(body) != "done" {
+		t.Errorf("final response %d %q, want 200 %q", res.StatusCode, body, "done")
+	}
+	if want := "103 </style.css>; rel=preload"; len(got) != 1 || got[0] != want {
+		t.Errorf("1xx seen = %q, want [%q]", got, want)
+	}
+}
+
+func TestLeanTransportCancelMidResponse(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	backend := httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "first part\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	lt := leanFor(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, backend.URL, nil)
+	res, err := lt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(res.Body).ReadString('\n')
+	if line != "first part\n" {
+		t.Fatalf("first line = %q (%v), want %q", line, err, "first part\n")
+	}
+	cancel()
+	_, err = io.ReadAll(res.Body)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("reading after cancel: err = %v, want context.Canceled", err)
+	}
+	_ = res.Body.Close()
+	if n := lt.pool.count(backend.Listener.Addr().String()); n != 0 {
+		t.Errorf("idle connections after cancel = %d, want 0", n)
+	}
+}
+
+func TestLeanTransportChunkedResponse(t *testing.T) {
+	backend := httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "X-Sum")
+		for i := range 3 {
+			fmt.Fprintf(w, "chunk %d\n", i)
+			w.(http.Flusher).Flush()
+		}
+		w.Header().Set("X-Sum", "3")
+	}))
+	lt := leanFor(t)
+	req, _ := http.NewRequest(http.MethodGet, backend.URL, nil)
+	res, err := lt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	if want := "chunk 0\nchunk 1\nchunk 2\n"; err != nil || string(body) != want {
+		t.Errorf("body = %q (%v), want %q", body, err, want)
+	}
+	if got := res.Trailer.Get("X-Sum"); got != "3" {
+		t.Errorf("trailer X-Sum = %q, want %q", got, "3")
+	}
+	if n := lt.pool.count(backend.Listener.Addr().String()); n != 1 {
+		t.Errorf("idle connections after a chunked body = %d, want 1", n)
+	}
+}
+
+func TestProxyChunkedRequestBody(t *testing.T) {
+	h := newHarness(t)
+	h.route("lab", httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%s %d %q", r.Method, len(body), r.TransferEncoding)
+	})), store.Route{})
+	pr, pw := io.Pipe()
+	go func() {
+		for range 100 {
+			_, _ = pw.Write(bytes.Repeat([]byte("y"), 1000))
+		}
+		_ = pw.Close()
+	}()
+	req, _ := http.NewRequest(http.MethodPut, h.srv.URL+"/notebook/alice/lab/api/contents/x", pr)
+	req.Header.Set("Authorization", "Bearer alice-secret")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	got, _ := io.ReadAll(res.Body)
+	if want := `PUT 100000 ["chunked"]`; string(got) != want {
+		t.Errorf("backend saw %q, want %q", got, want)
+	}
+}
+
+func TestProxyLargeStreamingBody(t *testing.T) {
+	const size = 16 << 20
+	h := newHarness(t)
+	block := bytes.Repeat([]byte("0123456789abcdef"), 4096)
+	h.route("lab", httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for range size / len(block) {
+			_, _ = w.Write(block)
+		}
+	})), store.Route{})
+	want := sha256.New()
+	for range size / len(block) {
+		want.Write(block)
+	}
+	res := h.get("/notebook/alice/lab/files/big", "alice-secret")
+	got := sha256.New()
+	n, err := io.Copy(got, res.Body)
+	if err != nil || n != size || !bytes.Equal(got.Sum(nil), want.Sum(nil)) {
+		t.Errorf("body: %d bytes (%v), sha256 equal %v; want %d bytes, equal", n, err, bytes.Equal(got.Sum(nil), want.Sum(nil)), size)
+	}
+}
+
+// An event stream's first event reaches the client while the server is still
+// writing: the test blocks (and times out) if the proxy buffers it.
+func TestProxyServerSentEventsFlushed(t *testing.T) {
+	h := newHarness(t)
+	release := make(chan struct{})
+	h.route("lab", httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, "data: first\n\n")
+		w.(http.Flusher).Flush()
+		<-release
+		_, _ = io.WriteString(w, "data: last\n\n")
+	})), store.Route{})
+	res := h.get("/notebook/alice/lab/api/events", "alice-secret")
+	br := bufio.NewReader(res.Body)
+	line, err := br.ReadString('\n')
+	close(release) // only after the first event arrived
+	if line != "data: first\n" {
+		t.Fatalf("first line = %q (%v), want %q", line, err, "data: first\n")
+	}
+	rest, _ := io.ReadAll(br)
+	if want := "\ndata: last\n\n"; string(rest) != want {
+		t.Errorf("rest = %q, want %q", rest, want)
+	}
+}
+
+func TestProxyKeepsUpstreamConnections(t *testing.T) {
+	h := newHarness(t)
+	backend := remoteBackend(t)
+	h.route("lab", backend, store.Route{})
+	var seen []string
+	for range 3 {
+		body, _ := io.ReadAll(h.get("/notebook/alice/lab/", "alice-secret").Body)
+		seen = append(seen, string(body))
+	}
+	if seen[0] != seen[1] || seen[1] != seen[2] {
+		t.Errorf("backend saw clients %q, want one connection", seen)
+	}
+}
+
+func TestHostPort(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:8888": "127.0.0.1:8888",
+		"pod":            "pod:80",
+		"[::1]":          "[::1]:80",
+		"[::1]:8888":     "[::1]:8888",
+		"10.0.0.1":       "10.0.0.1:80",
+	} {
+		if got := hostPort(in); got != want {
+			t.Errorf("hostPort(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestConnPoolExpires(t *testing.T) {
+	p := newConnPool(2, time.Minute)
+	now := time.Now()
+	a, b := net.Pipe()
+	defer b.Close()
+	p.put(newUpConn(a, "x:80"), now)
+	if c := p.take("x:80", now.Add(2*time.Minute)); c != nil {
+		t.Errorf("take after maxAge = a connection, want nil")
+	}
+	if _, err := a.Write([]byte("x")); err == nil {
+		t.Errorf("expired connection still open, want it closed")
+	}
+	c1, c2, c3 := newUpConn(nopConn(), "x:80"), newUpConn(nopConn(), "x:80"), newUpConn(nopConn(), "x:80")
+	for _, c := range []*upConn{c1, c2, c3} {
+		p.put(c, now)
+	}
+	if n := p.count("x:80"); n != 2 {
+		t.Errorf("idle connections = %d, want maxIdle 2", n)
+	}
+	if c := p.take("x:80", now); c != c2 {
+		t.Errorf("take = %p, want the newest kept %p", c, c2)
+	}
+	p.closeIdle(now.Add(time.Second))
+	if n := p.count("x:80"); n != 0 {
+		t.Errorf("idle connections after closeIdle = %d, want 0", n)
+	}
+}
+
+func nopConn() net.Conn {
+	a, b := net.Pipe()
+	_ = b.Close()
+	return a
+}
