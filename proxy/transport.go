@@ -125,7 +125,7 @@ func (t *leanTransport) write(nc net.Conn, req *http.Request) error {
 	} else {
 		bw.Reset(nc)
 	}
-	err := req.Write(bw)
+	err := writeRequest(bw, req)
 	if err == nil {
 		err = bw.Flush()
 	}

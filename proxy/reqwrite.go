@@ -1,0 +1,135 @@
+package proxy
+
+import (
+	"bufio"
+	"net/http"
+	"strings"
+)
+
+// writeRequest writes the head of a bodiless request as
+// (*http.Request).Write would, without its formatting and sorting
+// allocations; anything unusual (a body, trailers, a Host or request URI
+// needing care, Connection: close) goes to Request.Write itself.
+func writeRequest(w *bufio.Writer, req *http.Request) error {
+	host := req.Host
+	if host == "" {
+		host = req.URL.Host
+	}
+	if !plainRequest(req, host) {
+		return req.Write(w)
+	}
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	w.WriteString(method)
+	w.WriteByte(' ')
+	writeRequestURI(w, req)
+	w.WriteString(" HTTP/1.1\r\nHost: ")
+	w.WriteString(host)
+	w.WriteString("\r\n")
+	if ua, ok := req.Header["User-Agent"]; !ok {
+		w.WriteString("User-Agent: Go-http-client/1.1\r\n")
+	} else if len(ua) > 0 && ua[0] != "" {
+		writeField(w, "User-Agent", ua[0])
+	}
+	switch method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+		w.WriteString("Content-Length: 0\r\n")
+	}
+	for k, vv := range req.Header {
+		if excludedField(k) || !token(k) {
+			continue
+		}
+		for _, v := range vv {
+			writeField(w, k, v)
+		}
+	}
+	_, err := w.WriteString("\r\n")
+	return err
+}
+
+// plainRequest tells whether writeRequest may write req itself.
+func plainRequest(req *http.Request, host string) bool {
+	return (req.Body == nil || req.Body == http.NoBody) && req.ContentLength == 0 &&
+		!req.Close && req.Trailer == nil && len(req.TransferEncoding) == 0 &&
+		req.URL.Opaque == "" && req.Method != http.MethodConnect && token(req.Method) &&
+		plainHost(host) && !hasCTL(req.URL.EscapedPath()) && !hasCTL(req.URL.RawQuery)
+}
+
+func writeRequestURI(w *bufio.Writer, req *http.Request) {
+	path := req.URL.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	w.WriteString(path)
+	if req.URL.ForceQuery || req.URL.RawQuery != "" {
+		w.WriteByte('?')
+		w.WriteString(req.URL.RawQuery)
+	}
+}
+
+// writeField writes "k: v\r\n", with v's line breaks turned into spaces and
+// surrounding blanks trimmed as Header.Write does.
+func writeField(w *bufio.Writer, k, v string) {
+	if strings.ContainsAny(v, "\r\n") {
+		v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+	}
+	v = strings.Trim(v, " \t")
+	w.WriteString(k)
+	w.WriteString(": ")
+	w.WriteString(v)
+	w.WriteString("\r\n")
+}
+
+// excludedField are the fields Request.Write takes from the request's other
+// fields rather than its Header.
+func excludedField(k string) bool {
+	switch k {
+	case "Host", "User-Agent", "Content-Length", "Transfer-Encoding", "Trailer":
+		return true
+	}
+	return false
+}
+
+// plainHost is a non-empty host[:port] of ASCII letters, digits and
+// . - _ : [ ] only (no zone, nothing to encode).
+func plainHost(h string) bool {
+	if h == "" {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '.' || c == '-' || c == '_' || c == ':' || c == '[' || c == ']') {
+			return false
+		}
+	}
+	return true
+}
+
+// token is a non-empty RFC 9110 token (a valid method or field name).
+func token(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+			continue
+		}
+		if !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func hasCTL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
