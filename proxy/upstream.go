@@ -77,11 +77,32 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest, u *upstream) {
 		stripPrefix(pr.Out.URL, len(Prefix)+len(u.key))
 	}
 	pr.SetURL(u.target) // also sends the target's Host
-	pr.SetXForwarded()
-	if p.forwardedProto != nil {
-		pr.Out.Header["X-Forwarded-Proto"] = p.forwardedProto
-	}
+	p.setXForwarded(pr)
 	p.replaceCredentials(pr.Out.Header, u)
+}
+
+// setXForwarded sets X-Forwarded-For, -Host and -Proto as
+// ProxyRequest.SetXForwarded does (ReverseProxy has removed the client's),
+// with the proto from PublicURL when set, in one allocation.
+func (p *Proxy) setXForwarded(pr *httputil.ProxyRequest) {
+	h := pr.Out.Header
+	v := make([]string, 3)
+	v[0] = pr.In.Host
+	h["X-Forwarded-Host"] = v[0:1:1]
+	if ip, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
+		v[1] = ip
+		h["X-Forwarded-For"] = v[1:2:2]
+	}
+	switch {
+	case p.forwardedProto != nil:
+		h["X-Forwarded-Proto"] = p.forwardedProto
+	case pr.In.TLS != nil:
+		v[2] = "https"
+		h["X-Forwarded-Proto"] = v[2:3:3]
+	default:
+		v[2] = "http"
+		h["X-Forwarded-Proto"] = v[2:3:3]
+	}
 }
 
 // replaceCredentials removes spawnhub's cookies and the client's
