@@ -69,15 +69,28 @@ func freePort(t *testing.T) int {
 // startRedis runs a private redis-server on a free loopback port.
 func startRedis(t *testing.T) string {
 	t.Helper()
+	return startRedisServer(t, fmt.Sprintf("127.0.0.1:%d", freePort(t)), t.TempDir(), false)
+}
+
+// startRedisServer runs redis-server on addr with its files in dir;
+// durable makes it write every change to its append-only file first, as
+// production Redis must. It returns addr once Redis answers; redisProcs
+// holds its process, for tests that crash it.
+func startRedisServer(t *testing.T, addr, dir string, durable bool) string {
+	t.Helper()
 	requireTool(t, "redis-server")
-	port := freePort(t)
-	cmd := exec.Command("redis-server", "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	_, port, _ := net.SplitHostPort(addr)
+	aof := []string{"--appendonly", "no"}
+	if durable {
+		aof = []string{"--appendonly", "yes", "--appendfsync", "always"}
+	}
+	args := append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--dir", dir}, aof...)
+	cmd := exec.Command("redis-server", args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	redisProcs.Store(addr, cmd.Process)
 	t.Cleanup(func() { stopProcess(cmd.Process.Pid); _ = cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	waitFor(t, 10*time.Second, "redis "+addr, func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
@@ -87,6 +100,9 @@ func startRedis(t *testing.T) string {
 	})
 	return addr
 }
+
+// redisProcs finds the process serving a Redis address, to crash it.
+var redisProcs sync.Map // addr → *os.Process
 
 func stopProcess(pid int) {
 	_ = syscall.Kill(pid, syscall.SIGTERM)
