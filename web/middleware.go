@@ -43,6 +43,7 @@ func (w *Web) requireAPIUser(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set(ctxIdentity, id)
+		w.renewSession(c, id)
 		return next(c)
 	}
 }
