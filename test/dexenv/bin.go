@@ -1,29 +1,20 @@
 package dexenv
 
 import (
-	"bytes"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spawnhub/spawnhub/test/buildcache"
 )
 
 // DefaultBinary is where build.sh puts Dex:
 // ${SPAWNHUB_DEX_CACHE:-$HOME/.cache/spawnhub-dex}/bin/dex.
 func DefaultBinary() string {
-	root := os.Getenv("SPAWNHUB_DEX_CACHE")
-	if root == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			home = os.TempDir()
-		}
-		root = filepath.Join(home, ".cache", "spawnhub-dex")
-	}
-	return filepath.Join(root, "bin", "dex")
+	return filepath.Join(buildcache.Root("SPAWNHUB_DEX_CACHE", "spawnhub-dex"), "bin", "dex")
 }
 
 // BuildScript is the path of build.sh, found next to this source file.
@@ -72,17 +63,6 @@ func binary(t testing.TB, bin string) string {
 }
 
 func runBuild() error {
-	script := BuildScript()
-	var out bytes.Buffer
-	cmd := exec.Command("sh", script)
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	if err := cmd.Run(); err != nil {
-		b := out.Bytes()
-		if len(b) > 8<<10 {
-			b = b[len(b)-8<<10:]
-		}
-		return fmt.Errorf("%s: %w; output:\n%s", script, err, b)
-	}
-	return nil
+	_, err := buildcache.Run(BuildScript())
+	return err
 }

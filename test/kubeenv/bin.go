@@ -1,15 +1,14 @@
 package kubeenv
 
 import (
-	"bytes"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spawnhub/spawnhub/test/buildcache"
 )
 
 // Files build.sh puts into the bin directory.
@@ -21,15 +20,7 @@ var binFiles = []string{
 // DefaultBinDir is where build.sh puts the binaries:
 // ${SPAWNHUB_KUBE_CACHE:-$HOME/.cache/spawnhub-kube}/v<KubernetesVersion>/bin.
 func DefaultBinDir() string {
-	root := os.Getenv("SPAWNHUB_KUBE_CACHE")
-	if root == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			home = os.TempDir()
-		}
-		root = filepath.Join(home, ".cache", "spawnhub-kube")
-	}
-	return filepath.Join(root, "v"+KubernetesVersion, "bin")
+	return filepath.Join(buildcache.Root("SPAWNHUB_KUBE_CACHE", "spawnhub-kube"), "v"+KubernetesVersion, "bin")
 }
 
 // Missing lists the files of dir that build.sh would create but are absent.
@@ -85,21 +76,10 @@ func binaries(t testing.TB, dir string) string {
 
 // runBuild runs build.sh and returns the directory it printed last.
 func runBuild() (string, error) {
-	script := BuildScript()
-	var out, errOut bytes.Buffer
-	cmd := exec.Command("bash", script)
-	cmd.Stdout = &out
-	cmd.Stderr = &errOut
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("%s: %w; output:\n%s", script, err, lastBytes(errOut.String(), logTail))
+	out, err := buildcache.Run(BuildScript())
+	if err != nil {
+		return "", err
 	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
 	return lines[len(lines)-1], nil
-}
-
-func lastBytes(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
 }
