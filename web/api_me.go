@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
@@ -85,12 +84,6 @@ type configurationView struct {
 	Name string `json:"name"`
 }
 
-// formSource is where the form's options come from (spawner.Manager).
-type formSource interface {
-	Config() spawner.Config
-	Volumes(ctx context.Context, ns string) ([]spawner.VolumeInfo, error)
-}
-
 func (w *Web) config(c echo.Context) error {
 	tr := w.translator(c)
 	v := configView{
@@ -102,17 +95,13 @@ func (w *Web) config(c echo.Context) error {
 	for i := range 8 {
 		v.DefaultMountPaths = append(v.DefaultMountPaths, spawner.DefaultMountPath(i))
 	}
-	src, ok := w.servers.(formSource)
-	if !ok {
-		return c.JSON(http.StatusOK, v)
-	}
-	fillFormOptions(&v, src.Config(), tr.Lang)
+	fillFormOptions(&v, w.servers.Config(), tr.Lang)
 	ns, err := w.formNamespace(c)
 	if err != nil {
 		return err
 	}
 	v.Namespace = ns
-	if v.Volumes, err = src.Volumes(c.Request().Context(), ns); err != nil {
+	if v.Volumes, err = w.servers.Volumes(c.Request().Context(), ns); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, v)

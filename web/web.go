@@ -18,8 +18,8 @@ import (
 	"github.com/spawnhub/spawnhub/store"
 )
 
-// Servers is the spawner's lifecycle, as the web layer uses it. The caller
-// has already been authorized for the namespace.
+// Servers is the spawner's lifecycle and volumes, as the web layer uses
+// them. The caller has already been authorized for the namespace.
 type Servers interface {
 	Create(ctx context.Context, ns string, who spawner.Requester, f spawner.Form) (store.Server, error)
 	Launch(ctx context.Context, ns string, who spawner.Requester, imageID string) (store.Server, error)
@@ -30,6 +30,10 @@ type Servers interface {
 	List(ctx context.Context, ns string) ([]store.Server, error)
 	Events(ctx context.Context, ns, name string) ([]store.Event, error)
 	ImagesFor(who spawner.Requester) []spawner.ImageOption
+	Config() spawner.Config // the form's policy
+	Volumes(ctx context.Context, ns string) ([]spawner.VolumeInfo, error)
+	CreateVolume(ctx context.Context, ns, name, size string) (spawner.VolumeInfo, error)
+	DeleteVolume(ctx context.Context, ns, name string) error
 }
 
 // Store is the shared state the web layer reads and writes directly:
