@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spawnhub/spawnhub/store"
+	"github.com/spawnhub/spawnhub/store/memory"
+	"github.com/spawnhub/spawnhub/store/redis"
+)
+
+// openStore connects to the configured store. The memory store starts from
+// the snapshot its previous run left in the data directory.
+func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+	if cfg.Store.Driver == "memory" {
+		st := memory.New()
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+		if err := st.RestoreFile(snapshotPath(cfg)); err != nil {
+			return nil, err
+		}
+		return st, nil
+	}
+	r := cfg.Store.Redis
+	addrs := r.Addrs
+	if r.Addr != "" {
+		addrs = append([]string{r.Addr}, addrs...)
+	}
+	st, err := redis.New(ctx, redis.Options{Addrs: addrs, Password: r.Password, DB: r.DB, MasterName: r.MasterName, Prefix: r.Prefix})
+	if err != nil {
+		return nil, fmt.Errorf("redis store: %w", err)
+	}
+	return st, nil
+}
+
+// snapshotPath is where the memory store keeps its state between runs.
+func snapshotPath(cfg Config) string { return filepath.Join(cfg.DataDir, "state.json") }
+
+// snapshotter is a store that can save itself to a file (memory).
+type snapshotter interface {
+	SaveFile(path string) error
+}
+
+// snapshotEvery bounds what a crash of the embedded default loses.
+const snapshotEvery = 5 * time.Second
+
+// saveSnapshots saves the memory store every snapshotEvery until ctx is
+// done; the last save happens after the server has drained (in serve).
+func saveSnapshots(ctx context.Context, st snapshotter, path string, log *slog.Logger) error {
+	t := time.NewTicker(snapshotEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := st.SaveFile(path); err != nil {
+				log.Warn("save memory store", "err", err)
+			}
+		}
+	}
+}
