@@ -107,7 +107,8 @@ func (a *Authenticator) verifyBearer(ctx context.Context, raw string) (cachedIde
 	if !looksLikeToken(raw) {
 		return cachedIdentity{}, ErrUnauthenticated
 	}
-	t, err := a.store.TokenByHash(ctx, HashToken(raw))
+	hash := HashToken(raw)
+	t, err := a.store.TokenByHash(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return cachedIdentity{}, ErrUnauthenticated
 	}
@@ -120,7 +121,7 @@ func (a *Authenticator) verifyBearer(ctx context.Context, raw string) (cachedIde
 	}
 	id := Identity{
 		UserID: u.ID, Name: u.Name, Email: u.Email, Groups: u.Groups,
-		Namespace: u.Namespace, TokenID: t.ID, Scopes: t.Scopes,
+		Namespace: u.Namespace, TokenID: t.ID, TokenHash: hash, Scopes: t.Scopes,
 	}
 	id.Admin = a.policy.IsAdmin(id) && id.HasScope(ScopeAdmin)
 	id.Expires = t.ExpiresAt
@@ -196,5 +197,5 @@ func (a *Authenticator) dropRevokedToken(hash string) {
 		a.dropWhere(nil)
 		return
 	}
-	a.dropWhere(func(raw string, c cachedIdentity) bool { return c.id.TokenID != "" && HashToken(raw) == hash })
+	a.dropWhere(func(_ string, c cachedIdentity) bool { return c.id.TokenHash == hash })
 }

@@ -21,6 +21,7 @@ type Identity struct {
 	Admin     bool      //
 	SessionID string    // the session's id (jti); empty for API tokens
 	TokenID   string    // the API token's id; empty for sessions
+	TokenHash string    // the API token's stored hash, as revocations name it
 	Scopes    []string  // an API token's scopes; nil for sessions (all)
 	Expires   time.Time // when the session or token expires
 }

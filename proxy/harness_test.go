@@ -43,6 +43,7 @@ func newHarness(t testing.TB, configure ...func(*Options)) *harness {
 	opts := Options{
 		Auth: &fakeAuth{users: map[string]auth.Identity{
 			"alice-secret": {UserID: "alice", Namespace: "alice", SessionID: "alice-session"},
+			"alice-token":  {UserID: "alice", Namespace: "alice", TokenID: "tok", TokenHash: "alice-token-hash"},
 			"bob-secret":   {UserID: "bob", Namespace: "bob"},
 		}},
 		Access:       h.access,
@@ -69,7 +70,7 @@ func newHarness(t testing.TB, configure ...func(*Options)) *harness {
 		h.p.CloseWebsockets()
 		h.srv.Close()
 	})
-	for range 2 { // routes and sessions
+	for range 3 { // routes, sessions and tokens
 		<-h.pubsub.subscribed
 	}
 	h.pubsub.publish(t, store.TopicRoutes, "noop/noop") // the cache is on

@@ -123,12 +123,23 @@ func (p *Proxy) Recheck(ns string) {
 // closeSession closes the websockets opened with session id (revoked, e.g.
 // at logout), with close code 1008.
 func (p *Proxy) closeSession(id string) {
-	if id == "" {
+	p.closeWhere(id, "session revoked", func(c *wsConn) string { return c.id.SessionID })
+}
+
+// closeToken closes the websockets opened with the API token whose hash
+// is given (revoked), with close code 1008.
+func (p *Proxy) closeToken(hash string) {
+	p.closeWhere(hash, "token revoked", func(c *wsConn) string { return c.id.TokenHash })
+}
+
+// closeWhere closes the websockets whose credential is cred.
+func (p *Proxy) closeWhere(cred, reason string, credOf func(*wsConn) string) {
+	if cred == "" {
 		return
 	}
-	revoked := websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "session revoked")
+	revoked := websocket.FormatCloseMessage(websocket.ClosePolicyViolation, reason)
 	forEach(p.conns.list(""), func(c *wsConn) {
-		if c.id.SessionID == id {
+		if credOf(c) == cred {
 			c.stop(revoked, goingAway)
 		}
 	})

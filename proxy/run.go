@@ -11,7 +11,7 @@ import (
 
 // Run does the proxy's background work until ctx is done: it keeps the
 // route cache in step with the store's invalidations, closes the websockets
-// of revoked sessions, flushes activity (once more on exit) and pings
+// of revoked sessions and tokens, flushes activity (once more on exit) and pings
 // websocket clients, and closes upstream connections left idle. It returns nil when ctx is done. Sharing changes reach
 // Recheck from the access policy, after it has forgotten the old sharing
 // (listening to the store here too would race with the policy's cache).
@@ -19,6 +19,7 @@ func (p *Proxy) Run(ctx context.Context) error {
 	var g errgroup.Group
 	g.Go(func() error { return p.subscribeLoop(ctx, store.TopicRoutes, p.routeCacheHandler()) })
 	g.Go(func() error { return p.subscribeLoop(ctx, store.TopicSessions, p.closeSession) })
+	g.Go(func() error { return p.subscribeLoop(ctx, store.TopicTokens, p.closeToken) })
 	g.Go(func() error { return p.flushLoop(ctx, p.tick(ctx, p.opts.ActivityTick, p.opts.ActivityFlush)) })
 	g.Go(func() error { return p.pingLoop(ctx, p.tick(ctx, p.opts.PingTick, p.opts.PingInterval)) })
 	if p.lean != nil {

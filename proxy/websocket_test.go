@@ -291,31 +291,41 @@ func TestRecheck(t *testing.T) {
 	}
 }
 
-func TestRevokedSessionClosesWebsockets(t *testing.T) {
-	h := newHarness(t)
-	h.route("lab", newWSBackend(t).Server, store.Route{})
-	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
-	if err != nil {
+// TestRevokedCredentialClosesWebsockets: revoking a session (logout) or
+// an API token closes the websockets opened with it, and only those.
+func TestRevokedCredentialClosesWebsockets(t *testing.T) {
+	for _, tt := range []struct{ name, secret, topic, other, revoked, reason string }{
+		{"session", "alice-secret", store.TopicSessions, "another-session", "alice-session", "session revoked"},
+		{"token", "alice-token", store.TopicTokens, "another-hash", "alice-token-hash", "token revoked"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.route("lab", newWSBackend(t).Server, store.Route{})
+			c, _, err := h.dial("/notebook/alice/lab/ws", http.Header{"Authorization": {"Bearer " + tt.secret}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			echo(t, c, "hi") // the relay runs
+			h.pubsub.publish(t, tt.topic, tt.other)
+			echo(t, c, "still here")
+			h.pubsub.publish(t, tt.topic, tt.revoked)
+			_, _, err = c.ReadMessage()
+			var ce *websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation || ce.Text != tt.reason {
+				t.Errorf("client read after its %s was revoked = %v, want close 1008 %q", tt.name, err, tt.reason)
+			}
+		})
+	}
+}
+
+// echo sends msg and expects it back.
+func echo(t *testing.T, c *websocket.Conn, msg string) {
+	t.Helper()
+	if err := c.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.WriteMessage(websocket.TextMessage, []byte("hi")); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := c.ReadMessage(); err != nil { // the relay runs
-		t.Fatal(err)
-	}
-	h.pubsub.publish(t, store.TopicSessions, "another-session")
-	if err := c.WriteMessage(websocket.TextMessage, []byte("still here")); err != nil {
-		t.Fatal(err)
-	}
-	if _, m, err := c.ReadMessage(); err != nil || string(m) != "still here" {
-		t.Fatalf("echo after another session was revoked = %q %v, want %q", m, err, "still here")
-	}
-	h.pubsub.publish(t, store.TopicSessions, "alice-session")
-	_, _, err = c.ReadMessage()
-	var ce *websocket.CloseError
-	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation || ce.Text != "session revoked" {
-		t.Errorf("client read after its session was revoked = %v, want close 1008 %q", err, "session revoked")
+	if _, m, err := c.ReadMessage(); err != nil || string(m) != msg {
+		t.Fatalf("echo = %q %v, want %q", m, err, msg)
 	}
 }
 

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // TestBrowserProtections: a cross-site POST and a websocket from a foreign
@@ -107,7 +110,7 @@ func rawGet(t *testing.T, host, path, cookie string) (int, string) {
 
 // TestRevocationReachesEveryReplica runs two replicas on one Redis: a
 // session logged out on one and a token revoked on one stop working on the
-// other.
+// other, and the websocket opened on the other with that token is closed.
 func TestRevocationReachesEveryReplica(t *testing.T) {
 	redisAddr := startRedis(t)
 	env := func() spawnhubEnv {
@@ -119,8 +122,13 @@ func TestRevocationReachesEveryReplica(t *testing.T) {
 			"SPAWNHUB_AUTH_SESSIONKEYS=k1:" + strings.Repeat("r", 40),
 		}}
 	}
-	a, b := startSpawnhub(t, env()), startSpawnhub(t, env())
-	alice := login(t, a.URL, "alice")
+	var alice *http.Client
+	withCleanup := env()
+	withCleanup.beforeStop = func(base string) { stopAllServers(t, alice, base, "alice") }
+	a, b := startSpawnhub(t, withCleanup), startSpawnhub(t, env())
+	alice = login(t, a.URL, "alice")
+	srv := mustCall(t, alice, http.StatusCreated, "POST", a.URL+"/api/v1/namespaces/alice/launch", map[string]string{"image": "demo"})
+	waitRunning(t, alice, a.URL, "alice", srv["name"].(string))
 
 	token := mustCall(t, alice, http.StatusCreated, "POST", a.URL+"/api/v1/tokens", map[string]any{"name": "ci", "expiresIn": "1h"})
 	secret := token["token"].(string)
@@ -155,8 +163,20 @@ func TestRevocationReachesEveryReplica(t *testing.T) {
 		t.Errorf("token list %v must not contain the secret", listed)
 	}
 
+	ws, _, err := websocketDialer.Dial("ws"+strings.TrimPrefix(b.URL, "http")+"/notebook/alice/"+srv["name"].(string)+"/ws",
+		http.Header{"Authorization": {"Bearer " + secret}})
+	if err != nil {
+		t.Fatalf("websocket with the token on B: %v", err)
+	}
+	defer ws.Close()
+
 	mustCall(t, alice, http.StatusNoContent, "DELETE", a.URL+"/api/v1/tokens/"+token["id"].(string), nil)
 	waitFor(t, 5*time.Second, "revoked token refused on B", func() bool { return bearer(b.URL) == http.StatusUnauthorized })
+	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var ce *websocket.CloseError
+	if _, _, err := ws.ReadMessage(); !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
+		t.Errorf("websocket opened on B with the revoked token: read = %v, want close 1008", err)
+	}
 
 	cookie := sessionCookie(alice, a.URL)
 	res, err := alice.PostForm(a.URL+"/logout", url.Values{})
