@@ -143,3 +143,19 @@ func randomID() string {
 	_, _ = rand.Read(b) // never fails on Linux
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// Renew re-issues a session past half its life, so that people who keep
+// working stay signed in (sliding expiry), and sets the new cookie on w.
+// The session id is kept, so that a logout still revokes it. Sessions with
+// more than half their life left, and API tokens, are left alone.
+func (s *Signer) Renew(w http.ResponseWriter, id Identity, secure bool) error {
+	if id.SessionID == "" || id.Expires.Sub(s.now()) > s.ttl/2 {
+		return nil
+	}
+	token, _, exp, err := s.Issue(id)
+	if err != nil {
+		return err
+	}
+	SetCookie(w, token, exp, secure)
+	return nil
+}

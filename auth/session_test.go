@@ -2,6 +2,8 @@ package auth
 
 import (
 	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -91,5 +93,46 @@ func TestNewSignerRejectsShortKeys(t *testing.T) {
 	}
 	if _, err := NewSigner(nil, time.Hour, nil); err == nil {
 		t.Error("NewSigner accepted no keys")
+	}
+}
+
+// TestRenew: a session past half its life gets a fresh cookie with the
+// same session id (so logout still revokes it); a young one and an API
+// token do not.
+func TestRenew(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	s, err := NewSigner([]Key{keyA}, 12*time.Hour, fixedClock(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name      string
+		id        Identity
+		wantRenew bool
+	}{
+		{"young session", Identity{UserID: "alice", SessionID: "sid", Expires: now.Add(11 * time.Hour)}, false},
+		{"old session", Identity{UserID: "alice", SessionID: "sid", Expires: now.Add(5 * time.Hour)}, true},
+		{"API token", Identity{UserID: "alice", TokenID: "tok", Expires: now.Add(time.Hour)}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			if err := s.Renew(rec, tt.id, true); err != nil {
+				t.Fatal(err)
+			}
+			cookies := rec.Result().Cookies()
+			if renewed := len(cookies) == 1; renewed != tt.wantRenew {
+				t.Fatalf("renewed = %v, want %v", renewed, tt.wantRenew)
+			}
+			if !tt.wantRenew {
+				return
+			}
+			if c := cookies[0]; !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode {
+				t.Errorf("renewed cookie %+v, want HttpOnly, Secure, SameSite=Lax", c)
+			}
+			id, exp, err := s.Verify(cookies[0].Value)
+			if err != nil || id.SessionID != "sid" || !exp.Equal(now.Add(12*time.Hour)) {
+				t.Errorf("renewed session = %+v expiring %v (%v), want sid for 12h more", id, exp, err)
+			}
+		})
 	}
 }

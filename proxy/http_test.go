@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/spawnhub/spawnhub/auth"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -302,4 +303,30 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// TestSessionRenewedOnRelayedRequests: people who only work inside their
+// server keep a sliding session — the renewal hook runs for the caller of
+// every relayed request, and its cookie reaches the client beside the
+// server's own.
+func TestSessionRenewedOnRelayedRequests(t *testing.T) {
+	var renewedFor []string
+	h := newHarness(t, func(o *Options) {
+		o.RenewSession = func(w http.ResponseWriter, id auth.Identity) {
+			renewedFor = append(renewedFor, id.SessionID)
+			http.SetCookie(w, &http.Cookie{Name: "spawnhub_session", Value: "renewed"})
+		}
+	})
+	h.route("lab", httpBackend(t), store.Route{})
+	res := h.get("/notebook/alice/lab/tree", "alice-secret")
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200", res.StatusCode)
+	}
+	if got := res.Header.Get("Set-Cookie"); got != "spawnhub_session=renewed" {
+		t.Errorf("Set-Cookie = %q, want the renewed session", got)
+	}
+	if len(renewedFor) != 1 || renewedFor[0] != "alice-session" {
+		t.Errorf("renewal hook called for %v, want [alice-session]", renewedFor)
+	}
 }

@@ -68,6 +68,10 @@ type Options struct {
 	// LoginURL is where unauthenticated browsers are sent, with
 	// ?next=<original path and query>. Default "/login".
 	LoginURL string
+	// RenewSession, when set, is called before a request is relayed, to
+	// slide the caller's session forward (auth.Signer.Renew): people who
+	// only work inside their server stay signed in.
+	RenewSession func(w http.ResponseWriter, id auth.Identity)
 	// StripCookies are spawnhub's own cookies, never sent upstream.
 	// Default ["spawnhub_session"].
 	StripCookies []string

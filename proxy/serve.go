@@ -25,6 +25,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.activity.mark(a.t.key, time.Now())
+	if p.opts.RenewSession != nil {
+		p.opts.RenewSession(w, a.id)
+	}
 	a.u.rp.ServeHTTP(w, r)
 }
 

@@ -76,19 +76,11 @@ func (w *Web) signIn(c echo.Context, id auth.Identity) (auth.Identity, error) {
 	return id, nil
 }
 
-// renewSession re-issues a session past half its life, so that people who
-// keep working stay signed in (sliding expiry); the session id is kept, so
-// a logout still revokes it.
+// renewSession keeps the sessions of people who keep working alive.
 func (w *Web) renewSession(c echo.Context, id auth.Identity) {
-	if id.SessionID == "" || id.Expires.Sub(w.now()) > w.opts.Signer.TTL()/2 {
-		return
-	}
-	token, _, exp, err := w.opts.Signer.Issue(id)
-	if err != nil {
+	if err := w.opts.Signer.Renew(c.Response(), id, w.opts.Secure); err != nil {
 		w.log.WarnContext(c.Request().Context(), "renew session", "err", err)
-		return
 	}
-	auth.SetCookie(c.Response(), token, exp, w.opts.Secure)
 }
 
 // logout revokes the session on every replica and clears the cookie.

@@ -144,6 +144,11 @@ func build(ctx context.Context, cfg Config, st store.Store, log *slog.Logger) (*
 	px := proxy.New(proxy.Options{
 		Auth: authn, Access: policy, Routes: st, Activity: st, PubSub: st, Fallback: pages,
 		PublicURL: publicURL, LoginURL: "/login", Logger: log, Metrics: reg,
+		RenewSession: func(w http.ResponseWriter, id auth.Identity) {
+			if err := signer.Renew(w, id, secure); err != nil {
+				log.Warn("renew session", "err", err)
+			}
+		},
 	})
 	handler, err := rootHandler(px, pages, publicURL)
 	if err != nil {
