@@ -68,20 +68,28 @@ func (m *Manager) create(ctx context.Context, ns, name string, spec store.Spec) 
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return store.Server{}, fmt.Errorf("create server %s/%s: %w", ns, name, err)
 	}
-	if err := m.checkVolumes(ctx, ns, name, spec, true); err != nil {
-		return store.Server{}, err
-	}
-	created, err := m.createVolumes(ctx, ns, spec)
-	if err != nil {
-		return store.Server{}, err
-	}
-	now := m.now()
-	srv, err := m.st.CreateServer(ctx, store.Server{
-		Namespace: ns, Name: name, Phase: store.PhaseStopped, Spec: spec,
-		CreatedAt: now, UpdatedAt: now,
+	var srv store.Server
+	err := m.withVolumeLock(ctx, ns, len(volumeRefs(spec)) > 0, func() error {
+		if err := m.checkVolumes(ctx, ns, name, spec, true); err != nil {
+			return err
+		}
+		created, err := m.createVolumes(ctx, ns, spec)
+		if err != nil {
+			return err
+		}
+		now := m.now()
+		srv, err = m.st.CreateServer(ctx, store.Server{
+			Namespace: ns, Name: name, Phase: store.PhaseStopped, Spec: spec,
+			CreatedAt: now, UpdatedAt: now,
+		})
+		if err != nil {
+			m.deleteVolumes(ns, created)
+		}
+		return err
 	})
-	if err != nil {
-		m.deleteVolumes(ns, created)
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return store.Server{}, err
 	}
 	if errors.Is(err, store.ErrConflict) {
 		return store.Server{}, nameTaken(name)

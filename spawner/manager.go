@@ -18,6 +18,7 @@ type Store interface {
 	store.RouteStore
 	store.ActivityStore
 	store.EventStore
+	store.LeaseStore
 }
 
 // Manager runs the lifecycle of servers: it validates spawn forms, queues

@@ -42,21 +42,28 @@ func (m *Manager) Start(ctx context.Context, ns, name string) (store.Server, err
 			return srv, fmt.Errorf("start %s: it is stopping: %w", srv.Key(), store.ErrConflict)
 		}
 		// A volume may have been attached elsewhere, or deleted, while
-		// this server was stopped.
-		if err := m.checkVolumes(ctx, ns, name, srv.Spec, false); err != nil {
-			return store.Server{}, err
-		}
-		srv.Phase, srv.Owner, srv.Message, srv.Instance = store.PhaseQueued, m.owner, "queued", ""
-		srv, err = m.update(ctx, srv)
-		if errors.Is(err, store.ErrConflict) {
-			continue
+		// this server was stopped; the check and the move to Queued (which
+		// mounts the volumes) happen under the namespace's volume lock.
+		var queued store.Server
+		err = m.withVolumeLock(ctx, ns, len(volumeRefs(srv.Spec)) > 0, func() error {
+			if err := m.checkVolumes(ctx, ns, name, srv.Spec, false); err != nil {
+				return err
+			}
+			srv.Phase, srv.Owner, srv.Message, srv.Instance = store.PhaseQueued, m.owner, "queued", ""
+			var err error
+			queued, err = m.update(ctx, srv)
+			return err
+		})
+		var fe *FieldError
+		if errors.Is(err, store.ErrConflict) && !errors.As(err, &fe) {
+			continue // the record changed meanwhile: look again
 		}
 		if err != nil {
 			return store.Server{}, err
 		}
-		m.event(ctx, srv.Key(), store.EventNormal, "Queued", "waiting for a start slot")
-		m.enqueue(srv.Key())
-		return srv, nil
+		m.event(ctx, queued.Key(), store.EventNormal, "Queued", "waiting for a start slot")
+		m.enqueue(queued.Key())
+		return queued, nil
 	}
 	return store.Server{}, fmt.Errorf("start %s/%s: too many concurrent changes: %w", ns, name, store.ErrConflict)
 }

@@ -217,15 +217,21 @@ func (m *Manager) DeleteVolume(ctx context.Context, ns, name string) error {
 	if !ValidVolumeName(name) {
 		return fmt.Errorf("volume %s/%q: %w", ns, name, store.ErrNotFound)
 	}
-	mountedBy, _, err := m.mounts(ctx, ns, "")
+	err := m.withVolumeLock(ctx, ns, true, func() error {
+		mountedBy, _, err := m.mounts(ctx, ns, "")
+		if err != nil {
+			return err
+		}
+		if s := mountedBy[name]; s != "" {
+			return volumeMounted("name", name, s)
+		}
+		if err := m.vols.DeleteVolume(ctx, ns, name); err != nil {
+			return fmt.Errorf("delete volume %s/%s: %w", ns, name, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
-	}
-	if s := mountedBy[name]; s != "" {
-		return volumeMounted("name", name, s)
-	}
-	if err := m.vols.DeleteVolume(ctx, ns, name); err != nil {
-		return fmt.Errorf("delete volume %s/%s: %w", ns, name, err)
 	}
 	m.log.Info("volume deleted", "ns", ns, "volume", name)
 	return nil

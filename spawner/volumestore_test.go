@@ -206,3 +206,45 @@ func TestVolumesAPI(t *testing.T) {
 		t.Errorf("volumes after deleting lab with its volumes = %v, want none", names)
 	}
 }
+
+// TestConcurrentStartsShareNoVolume: two stopped servers that name the
+// same volume are started at once from two replicas, many times over;
+// exactly one of each pair may mount it, the other is told who has it.
+func TestConcurrentStartsShareNoVolume(t *testing.T) {
+	fx, vols := newVolumeFixture(t)
+	peer, err := fx.st.Peer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := NewManager(peer.(Store), newFake(), testConfig(), WithOwner("r2"), WithVolumeStore(vols),
+		WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(other.shutdown)
+	for round := range 20 {
+		vol := fmt.Sprintf("shared-%d", round)
+		vols.CreateVolume(ctx, "ns", Volume{Name: vol, Size: "8Gi"})
+		spec := store.Spec{Image: "demo", DataVolumes: []store.DataVolume{{Volume: store.Volume{Name: vol}, MountPath: "/home/jovyan/vol-1"}}}
+		for _, name := range []string{"a", "b"} {
+			if _, err := fx.st.CreateServer(ctx, store.Server{Namespace: "ns", Name: fmt.Sprintf("%s-%d", name, round), Phase: store.PhaseStopped, Spec: spec}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		errs := make(chan error, 2)
+		go func() { _, err := fx.m.Start(ctx, "ns", fmt.Sprintf("a-%d", round)); errs <- err }()
+		go func() { _, err := other.Start(ctx, "ns", fmt.Sprintf("b-%d", round)); errs <- err }()
+		var started, refused int
+		for range 2 {
+			var fe *FieldError
+			switch err := <-errs; {
+			case err == nil:
+				started++
+			case errors.As(err, &fe) && fe.Code == "volume.mounted":
+				refused++
+			default:
+				t.Fatalf("round %d: Start = %v", round, err)
+			}
+		}
+		if started != 1 || refused != 1 {
+			t.Fatalf("round %d: %d started and %d refused, want one of each", round, started, refused)
+		}
+	}
+}
