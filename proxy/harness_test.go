@@ -117,6 +117,19 @@ func (h *harness) dial(path string, header http.Header, protocols ...string) (*w
 	return c, res, err
 }
 
+// openWS routes alice's "lab" to a websocket echo backend and opens a
+// websocket to it through the proxy as alice.
+func (h *harness) openWS() (*wsBackend, *websocket.Conn) {
+	h.t.Helper()
+	b := newWSBackend(h.t)
+	h.route("lab", b.Server, store.Route{})
+	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return b, c
+}
+
 // echoed is what the HTTP backend saw.
 type echoed struct {
 	Method     string

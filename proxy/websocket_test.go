@@ -74,14 +74,9 @@ func TestWebsocketLargeMessage(t *testing.T) {
 
 func TestWebsocketTooLarge(t *testing.T) {
 	h := newHarness(t, func(o *Options) { o.MaxMessageSize = 1024 })
-	b := newWSBackend(t)
-	h.route("lab", b.Server, store.Route{})
-	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, c := h.openWS()
 	_ = c.WriteMessage(websocket.BinaryMessage, make([]byte, 4096))
-	_, _, err = c.ReadMessage()
+	_, _, err := c.ReadMessage()
 	if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
 		t.Errorf("client read after a too large message: %v, want close 1009", err)
 	}
@@ -92,12 +87,7 @@ func TestWebsocketTooLarge(t *testing.T) {
 
 func TestWebsocketClientCloseForwarded(t *testing.T) {
 	h := newHarness(t)
-	b := newWSBackend(t)
-	h.route("lab", b.Server, store.Route{})
-	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, c := h.openWS()
 	msg := websocket.FormatCloseMessage(4000, "done here")
 	if err := c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(5*time.Second)); err != nil {
 		t.Fatal(err)
@@ -267,22 +257,12 @@ func TestWebsocketDeadClientDropped(t *testing.T) {
 
 func TestRecheck(t *testing.T) {
 	h := newHarness(t)
-	b := newWSBackend(t)
-	h.route("lab", b.Server, store.Route{})
-	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, c := h.openWS()
 	h.p.Recheck("alice") // still allowed
-	if err := c.WriteMessage(websocket.TextMessage, []byte("still here")); err != nil {
-		t.Fatal(err)
-	}
-	if _, m, err := c.ReadMessage(); err != nil || string(m) != "still here" {
-		t.Fatalf("echo after an unchanged recheck = %q %v, want %q", m, err, "still here")
-	}
+	echo(t, c, "still here")
 	h.access.set("alice", "alice", false)
 	h.p.Recheck("alice")
-	_, _, err = c.ReadMessage()
+	_, _, err := c.ReadMessage()
 	if !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
 		t.Errorf("client read after access withdrawn = %v, want close 1008", err)
 	}
@@ -331,12 +311,7 @@ func echo(t *testing.T, c *websocket.Conn, msg string) {
 
 func TestCloseWebsockets(t *testing.T) {
 	h := newHarness(t)
-	b := newWSBackend(t)
-	h.route("lab", b.Server, store.Route{})
-	c, _, err := h.dial("/notebook/alice/lab/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, c := h.openWS()
 	got := make(chan error, 1)
 	go func() { _, _, err := c.ReadMessage(); got <- err }()
 	h.p.CloseWebsockets()
