@@ -28,31 +28,8 @@ func (s *Store) Publish(ctx context.Context, topic, msg string) error {
 	return nil
 }
 
-// Subscribe delivers the messages published on topic after it returns,
-// until ctx is done; then it closes the channel. When the connection breaks,
-// go-redis reconnects and resubscribes; messages published meanwhile are
-// lost, so each resubscription is delivered as "": drop every cache.
-func (s *Store) Subscribe(ctx context.Context, topic string) (<-chan string, error) {
-	ps := s.rdb.Subscribe(ctx, s.k.topic(topic))
-	// The confirmation: from here on, publications reach us.
-	if _, err := ps.Receive(ctx); err != nil {
-		_ = ps.Close()
-		return nil, fmt.Errorf("subscribe to %s: %w", topic, err)
-	}
-	out := make(chan string, 64)
-	// The receiver ends when ctx is done: closing ps unblocks its read.
-	go func() {
-		defer close(out)
-		defer func() { _ = ps.Close() }() // closing twice is harmless
-		stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
-		defer stop()
-		receive(ctx, ps, out)
-	}()
-	return out, nil
-}
-
-// receive forwards ps's messages to out until ctx is done.
-func receive(ctx context.Context, ps *goredis.PubSub, out chan<- string) {
+// receive hands ps's messages to deliver until ctx is done.
+func receive(ctx context.Context, ps *goredis.PubSub, deliver func(string)) {
 	backoff := minBackoff
 	for {
 		m, err := ps.ReceiveTimeout(ctx, pingEvery)
@@ -68,11 +45,7 @@ func receive(ctx context.Context, ps *goredis.PubSub, out chan<- string) {
 		if !ok {
 			continue
 		}
-		select {
-		case out <- msg:
-		case <-ctx.Done():
-			return
-		}
+		deliver(msg)
 	}
 }
 

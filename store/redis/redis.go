@@ -47,6 +47,7 @@ type Store struct {
 	rdb  goredis.UniversalClient
 	k    keys
 	opts Options
+	fan  fanout // shared subscriptions
 }
 
 var _ store.Store = (*Store)(nil)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -256,5 +257,54 @@ func TestExpiryUsesKeyTTL(t *testing.T) {
 		if err != nil || ttl <= 0 || ttl > time.Hour {
 			t.Errorf("PTTL %s = %v, %v; want between 0 and 1h", key, ttl, err)
 		}
+	}
+}
+
+// TestSubscribersShareOneConnection: a hundred subscribers of one topic
+// (say, open progress pages) cost one Redis connection, all get every
+// message, and the connection goes when the last one leaves.
+func TestSubscribersShareOneConnection(t *testing.T) {
+	addr := startRedis(t)
+	s := open(t, addr, "")
+	admin := goredis.NewClient(&goredis.Options{Addr: addr})
+	defer admin.Close()
+	pubsubConns := func() int {
+		list, err := admin.ClientList(t.Context()).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Count(list, "cmd=subscribe")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	chans := make([]<-chan string, 100)
+	for i := range chans {
+		ch, err := s.Subscribe(ctx, store.TopicServers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chans[i] = ch
+	}
+	if n := pubsubConns(); n != 1 {
+		t.Errorf("Redis subscription connections for 100 subscribers = %d, want 1", n)
+	}
+	if err := s.Publish(t.Context(), store.TopicServers, "alice/lab"); err != nil {
+		t.Fatal(err)
+	}
+	for i, ch := range chans {
+		if got := next(t, ch); got != "alice/lab" {
+			t.Fatalf("subscriber %d got %q, want alice/lab", i, got)
+		}
+	}
+	cancel()
+	for _, ch := range chans {
+		for range ch { // closed once ctx is done
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for pubsubConns() != 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := pubsubConns(); n != 0 {
+		t.Errorf("subscription connections after every subscriber left = %d, want 0", n)
 	}
 }
