@@ -154,11 +154,7 @@ func (w *Web) notRunningPage(c echo.Context) error {
 
 // notRunningOther answers non-GET workspace requests to a stopped server.
 func (w *Web) notRunningOther(c echo.Context) error {
-	ns, name, ok := splitWorkspacePath(c.Request().URL.Path)
-	if !ok {
-		return errNotFound
-	}
-	s, err := w.visibleServer(c, ns, name)
+	s, err := w.visibleServer(c, c.Param("ns"), c.Param("name"))
 	if err != nil {
 		return err
 	}
@@ -182,28 +178,4 @@ func (w *Web) visibleServer(c echo.Context, ns, name string) (store.Server, erro
 		return store.Server{}, errNotFound
 	}
 	return w.servers.Get(c.Request().Context(), ns, name)
-}
-
-// splitWorkspacePath extracts namespace and server from
-// /notebook/<ns>/<server>/…
-func splitWorkspacePath(p string) (ns, name string, ok bool) {
-	const prefix = "/notebook/"
-	if len(p) <= len(prefix) || p[:len(prefix)] != prefix {
-		return "", "", false
-	}
-	rest := p[len(prefix):]
-	var parts [2]string
-	for i := range parts {
-		j := 0
-		for j < len(rest) && rest[j] != '/' {
-			j++
-		}
-		parts[i] = rest[:j]
-		if j < len(rest) {
-			rest = rest[j+1:]
-		} else {
-			rest = ""
-		}
-	}
-	return parts[0], parts[1], parts[0] != "" && parts[1] != ""
 }

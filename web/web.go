@@ -140,7 +140,8 @@ func (w *Web) routes(e *echo.Echo) {
 	page.GET("/namespaces/:ns/volumes", w.volumesPage, w.requireRole(auth.RoleView))
 	page.GET("/notebook/:ns/:name/*", w.notRunningPage)
 	page.GET("/notebook/:ns/:name", w.notRunningPage)
-	e.Any("/notebook/*", w.notRunningOther, w.requireAPIUser)
+	unsafe := []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+	e.Match(unsafe, "/notebook/:ns/:name/*", w.notRunningOther, w.requireAPIUser)
 
 	api := e.Group("/api/v1", w.requireAPIUser)
 	api.GET("/me", w.me)

@@ -101,8 +101,10 @@ func assertNotRunningAnswers(t *testing.T, c *http.Client, u string) {
 	if !strings.Contains(string(page), "x=1") {
 		t.Errorf("Start page does not return to the deep link %s", u)
 	}
-	got, body := call(t, c, "GET", u, nil)
-	if got != http.StatusServiceUnavailable || body["error"] == nil || body["phase"] != "stopped" {
-		t.Errorf("API GET stopped server: status %d body %v, want 503 with error and phase", got, body)
+	for _, method := range []string{"GET", "POST"} {
+		got, body := call(t, c, method, u, nil)
+		if got != http.StatusServiceUnavailable || body["error"] == nil || body["phase"] != "stopped" {
+			t.Errorf("API %s stopped server: status %d body %v, want 503 with error and phase", method, got, body)
+		}
 	}
 }
