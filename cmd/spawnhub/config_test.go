@@ -89,3 +89,34 @@ func TestDefaultsAreValid(t *testing.T) {
 		t.Errorf("the embedded default is invalid: %v", err)
 	}
 }
+
+func TestSecretsFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	cfg, err := loadConfig("", envOf(map[string]string{
+		"SPAWNHUB_STORE_REDIS_PASSWORDFILE":   write("redis", "s3cret\n"),
+		"SPAWNHUB_AUTH_OIDC_CLIENTSECRETFILE": write("oidc", " client-secret \n"),
+		"SPAWNHUB_AUTH_SESSIONKEYSFILE":       write("keys", "# rotated monthly\nnew:"+strings.Repeat("n", 32)+"\nold:"+strings.Repeat("o", 32)+"\n"),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Store.Redis.Password != "s3cret" || cfg.Auth.OIDC.ClientSecret != "client-secret" || len(cfg.Auth.SessionKeys) != 2 {
+		t.Errorf("secrets = %q, %q, %d keys; want s3cret, client-secret, 2 keys", cfg.Store.Redis.Password, cfg.Auth.OIDC.ClientSecret, len(cfg.Auth.SessionKeys))
+	}
+	_, err = loadConfig("", envOf(map[string]string{
+		"SPAWNHUB_STORE_REDIS_PASSWORDFILE": filepath.Join(dir, "missing"),
+		"SPAWNHUB_AUTH_SESSIONKEYSFILE":     filepath.Join(dir, "missing too"),
+	}))
+	for _, want := range []string{"store.redis.passwordFile", "auth.sessionKeysFile"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing secret files: %v, want a problem naming %s", err, want)
+		}
+	}
+}

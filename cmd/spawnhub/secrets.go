@@ -31,28 +31,22 @@ func parseSessionKeys(pairs []string) ([]auth.Key, error) {
 
 // resolveSecrets reads secrets given as files into c.
 func (c *Config) resolveSecrets() error {
-	if c.Store.Redis.PasswordFile != "" {
-		b, err := os.ReadFile(c.Store.Redis.PasswordFile)
-		if err != nil {
-			return fmt.Errorf("store.redis.passwordFile: %w", err)
+	var errs []error
+	read := func(key, path string, set func(string)) {
+		if path == "" {
+			return
 		}
-		c.Store.Redis.Password = strings.TrimSpace(string(b))
-	}
-	if f := c.Auth.OIDC.ClientSecretFile; f != "" {
-		b, err := os.ReadFile(f)
+		b, err := os.ReadFile(path)
 		if err != nil {
-			return fmt.Errorf("auth.oidc.clientSecretFile: %w", err)
+			errs = append(errs, fmt.Errorf("%s: %w", key, err))
+			return
 		}
-		c.Auth.OIDC.ClientSecret = strings.TrimSpace(string(b))
+		set(string(b))
 	}
-	if c.Auth.SessionKeysFile != "" {
-		b, err := os.ReadFile(c.Auth.SessionKeysFile)
-		if err != nil {
-			return fmt.Errorf("auth.sessionKeysFile: %w", err)
-		}
-		c.Auth.SessionKeys = splitLines(string(b))
-	}
-	return nil
+	read("store.redis.passwordFile", c.Store.Redis.PasswordFile, func(s string) { c.Store.Redis.Password = strings.TrimSpace(s) })
+	read("auth.oidc.clientSecretFile", c.Auth.OIDC.ClientSecretFile, func(s string) { c.Auth.OIDC.ClientSecret = strings.TrimSpace(s) })
+	read("auth.sessionKeysFile", c.Auth.SessionKeysFile, func(s string) { c.Auth.SessionKeys = splitLines(s) })
+	return errors.Join(errs...)
 }
 
 func splitLines(s string) []string {
