@@ -87,7 +87,8 @@ func waitRunning(t *testing.T, c *http.Client, base, ns, name string) map[string
 // cleanup so that no workspace process outlives the test.
 func stopAllServers(t *testing.T, c *http.Client, base, ns string) {
 	status, out := call(t, c, http.MethodGet, base+"/api/v1/namespaces/"+ns+"/servers", nil)
-	if status != http.StatusOK {
+	if status != http.StatusOK { // a workspace process would outlive the test
+		t.Errorf("cannot list the servers of %s to stop them: status %d", ns, status)
 		return
 	}
 	items, _ := out["items"].([]any)

@@ -58,4 +58,5 @@ func TestRedisCrash(t *testing.T) {
 		got, _ := call(t, alice, "GET", status, nil)
 		return got == http.StatusServiceUnavailable
 	})
+	hub.stop() // while the restarted Redis still runs (clean-ups run last in, first out)
 }

@@ -122,11 +122,12 @@ func TestRevocationReachesEveryReplica(t *testing.T) {
 			"SPAWNHUB_AUTH_SESSIONKEYS=k1:" + strings.Repeat("r", 40),
 		}}
 	}
-	var alice *http.Client
+	var cleaner *http.Client // a session of its own: the test logs alice's out
 	withCleanup := env()
-	withCleanup.beforeStop = func(base string) { stopAllServers(t, alice, base, "alice") }
+	withCleanup.beforeStop = func(base string) { stopAllServers(t, cleaner, base, "alice") }
 	a, b := startSpawnhub(t, withCleanup), startSpawnhub(t, env())
-	alice = login(t, a.URL, "alice")
+	alice := login(t, a.URL, "alice")
+	cleaner = login(t, a.URL, "alice")
 	srv := mustCall(t, alice, http.StatusCreated, "POST", a.URL+"/api/v1/namespaces/alice/launch", map[string]string{"image": "demo"})
 	waitRunning(t, alice, a.URL, "alice", srv["name"].(string))
 
