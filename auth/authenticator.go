@@ -40,10 +40,10 @@ type cachedIdentity struct {
 type Authenticator struct {
 	signer  *Signer
 	cookies Cookies
-	store  CredentialStore
-	policy *Policy
-	now    func() time.Time
-	log    *slog.Logger
+	store   CredentialStore
+	policy  *Policy
+	now     func() time.Time
+	log     *slog.Logger
 
 	mu    sync.RWMutex
 	cache map[string]cachedIdentity // by raw credential

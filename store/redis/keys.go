@@ -38,5 +38,5 @@ func (k keys) tokenID(id string) string      { return k.prefix + "tokenid:{" + i
 func (k keys) userTokens(user string) string { return k.prefix + "{user:" + user + "}:tokens" }
 func (k keys) revoked(id string) string      { return k.prefix + "revoked:{" + id + "}" }
 func (k keys) lease(name string) string      { return k.prefix + "lease:{" + name + "}" }
-func (k keys) code(hash string) string      { return k.prefix + "code:{" + hash + "}" }
+func (k keys) code(hash string) string       { return k.prefix + "code:{" + hash + "}" }
 func (k keys) topic(topic string) string     { return k.prefix + "topic:" + topic }
