@@ -31,7 +31,7 @@ func TestJupyterThroughProxyWithRedis(t *testing.T) {
 
 	srv := mustCall(t, alice, http.StatusCreated, "POST", hub.URL+"/api/v1/namespaces/alice/launch", map[string]string{"image": "jupyter-notebook"})
 	name := srv["name"].(string)
-	if want := "/notebook/alice/" + name + "/"; srv["url"] != want {
+	if want := workspaceOrigin(hub.URL, "alice") + "/notebook/alice/" + name + "/"; srv["url"] != want {
 		t.Errorf("launch url = %v, want %s", srv["url"], want)
 	}
 	waitRunning(t, alice, hub.URL, "alice", name)
@@ -52,14 +52,14 @@ func TestJupyterThroughProxyWithRedis(t *testing.T) {
 	}
 	ws.Close()
 
-	t.Run("another user gets 404", func(t *testing.T) {
+	t.Run("another user cannot reach it", func(t *testing.T) {
 		bob := login(t, hub.URL, "bob")
 		if got, _ := call(t, bob, "GET", base+"/api/status", nil); got != http.StatusNotFound {
 			t.Errorf("bob GET alice's server: status %d, want 404", got)
 		}
-		_, res, err := dialWS(t, bob, hub.URL, kernelPath)
-		if err == nil || res == nil || res.StatusCode != http.StatusNotFound {
-			t.Errorf("bob websocket to alice's kernel: err %v, response %v, want 404", err, res)
+		_, res, err := dialWS(t, bob, hub.URL, kernelPath) // no session for him on alice's origin
+		if err == nil || res == nil || res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("bob websocket to alice's kernel: err %v, response %v, want 401", err, res)
 		}
 	})
 

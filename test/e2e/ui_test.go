@@ -35,12 +35,13 @@ func browser(t *testing.T) context.Context {
 }
 
 // TestUIInChromium drives the pages in a real browser: sign in, launch in
-// one click, connect, stop, open the stopped server's deep link and start
-// it from there, and see a form error next to its field in French.
+// one click, connect (on the workspace origin, signed in there through the
+// hub), stop, open the stopped server's deep link and start it from there,
+// and see a form error next to its field in French.
 func TestUIInChromium(t *testing.T) {
 	hub, _ := startDemoHub(t, "alice") // alice's API client stops her servers at the end
 	ctx := browser(t)
-	connect := chromedp.CSS(`a.button.primary[href^="/notebook/alice/"]`)
+	connect := chromedp.CSS(`a.button.primary[href^="` + workspaceOrigin(hub.URL, "alice") + `/notebook/alice/"]`)
 
 	run(t, ctx, "sign in",
 		chromedp.Navigate(hub.URL+"/"),
@@ -58,7 +59,7 @@ func TestUIInChromium(t *testing.T) {
 	if text := value(t, ctx, chromedp.Text(chromedp.CSS(`h1`))); text != "spawnhub demo server" {
 		t.Errorf("Connect opened a page titled %q, want the demo server", text)
 	}
-	deepLink := hub.URL + url + "?from=bookmark"
+	deepLink := url + "?from=bookmark" // on the workspace origin
 	run(t, ctx, "stop it",
 		chromedp.Navigate(hub.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`button[data-action=stop]`)),
