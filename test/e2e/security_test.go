@@ -44,6 +44,24 @@ func TestBrowserProtections(t *testing.T) {
 		t.Errorf("after refused cross-site stops the server is %v, want running", s["phase"])
 	}
 
+	// DNS rebinding: a page of evil.example whose name now resolves to
+	// this machine may not sign in or use anything, even in development
+	// mode.
+	for _, try := range []struct{ method, path string }{{"GET", "/"}, {"POST", "/login"}, {"GET", "/notebook/alice/" + name + "/"}} {
+		req, _ := http.NewRequest(try.method, hub.URL+try.path, strings.NewReader("username=mallory"))
+		req.Host = "evil.example" + hub.URL[strings.LastIndex(hub.URL, ":"):]
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Cookie", sessionCookie(alice, hub.URL))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusMisdirectedRequest {
+			t.Errorf("%s %s with Host %s: %d, want 421", try.method, try.path, req.Host, res.StatusCode)
+		}
+	}
+
 	h := http.Header{"Cookie": {sessionCookie(alice, hub.URL)}, "Origin": {"https://evil.example"}}
 	_, res, err := (&websocketDialer).Dial("ws"+strings.TrimPrefix(hub.URL, "http")+"/notebook/alice/"+name+"/ws", h)
 	if err == nil || res == nil || res.StatusCode != http.StatusForbidden {
