@@ -31,7 +31,8 @@ type attackScene struct {
 }
 
 // attackImages is the catalogue: the demo server, Jupyter from Debian, and
-// bob's page server (testdata/attack/server.py) that serves the folder dir.
+// bob's page server (testdata/attack/server.py), which serves the folder
+// filled in for %[1]s.
 const attackImages = `
 spawner:
   images:
@@ -148,7 +149,7 @@ func (s *attackScene) origin(ns string) string {
 	return fmt.Sprintf("http://%s.localhost:%d", ns, s.port)
 }
 
-// jupyter is alice's Jupyter base URL on its workspace origin.
+// jupyterURL is alice's Jupyter base URL on its workspace origin.
 func (s *attackScene) jupyterURL() string {
 	return s.origin("alice") + "/notebook/alice/" + s.jupyter + "/"
 }
