@@ -38,11 +38,12 @@ type cachedIdentity struct {
 // about a credential about once a minute, not once a request; revocations
 // published by any replica drop cache entries at once.
 type Authenticator struct {
-	signer *Signer
-	store  CredentialStore
-	policy *Policy
-	now    func() time.Time
-	log    *slog.Logger
+	signer  *Signer
+	cookies Cookies
+	store   CredentialStore
+	policy  *Policy
+	now     func() time.Time
+	log     *slog.Logger
 
 	mu    sync.RWMutex
 	cache map[string]cachedIdentity // by raw credential
@@ -50,22 +51,50 @@ type Authenticator struct {
 
 // NewAuthenticator returns an authenticator; call Run to receive
 // revocations.
-func NewAuthenticator(s *Signer, st CredentialStore, p *Policy, log *slog.Logger) *Authenticator {
+func NewAuthenticator(s *Signer, st CredentialStore, p *Policy, c Cookies, log *slog.Logger) *Authenticator {
 	return &Authenticator{
-		signer: s, store: st, policy: p, now: s.now, log: log.With("component", "auth"),
+		signer: s, cookies: c, store: st, policy: p, now: s.now, log: log.With("component", "auth"),
 		cache: make(map[string]cachedIdentity),
 	}
 }
 
-// Authenticate returns the caller of r, or ErrUnauthenticated.
+// Authenticate returns the caller of a request to the hub (its pages and
+// API), from an API token or the hub's session cookie, or
+// ErrUnauthenticated.
 func (a *Authenticator) Authenticate(r *http.Request) (Identity, error) {
+	return a.authenticate(r, a.cookies.Hub(), "")
+}
+
+// AuthenticateWorkspace returns the caller of a request to the workspace
+// origin whose host is host (lower case, without a default port), from an
+// API token or that origin's own session cookie. A session issued for
+// another origin, or the hub's, is refused.
+func (a *Authenticator) AuthenticateWorkspace(r *http.Request, host string) (Identity, error) {
+	return a.authenticate(r, a.cookies.Workspace(), host)
+}
+
+// AuthenticateBearer returns the caller of a request that carries an API
+// token, ignoring cookies: what the hub origin relays to workspaces.
+func (a *Authenticator) AuthenticateBearer(r *http.Request) (Identity, error) {
 	if raw := bearerToken(r); raw != "" {
 		return a.lookup(r.Context(), raw, a.verifyBearer)
 	}
-	if raw := sessionCookie(r); raw != "" {
-		return a.lookup(r.Context(), raw, a.verifySession)
-	}
 	return Identity{}, ErrUnauthenticated
+}
+
+func (a *Authenticator) authenticate(r *http.Request, cookie, audience string) (Identity, error) {
+	if raw := bearerToken(r); raw != "" {
+		return a.lookup(r.Context(), raw, a.verifyBearer)
+	}
+	raw := sessionCookie(r, cookie)
+	if raw == "" {
+		return Identity{}, ErrUnauthenticated
+	}
+	id, err := a.lookup(r.Context(), raw, a.verifySession)
+	if err == nil && id.Audience != audience {
+		return Identity{}, ErrUnauthenticated
+	}
+	return id, err
 }
 
 func (a *Authenticator) lookup(ctx context.Context, raw string, verify func(context.Context, string) (cachedIdentity, error)) (Identity, error) {

@@ -7,26 +7,41 @@ import (
 
 // sessionCookie returns the session cookie's value without parsing every
 // cookie of the request (no allocation on the proxy's hot path).
-func sessionCookie(r *http.Request) string {
+func sessionCookie(r *http.Request, name string) string {
+	var found string
 	for _, line := range r.Header["Cookie"] {
-		if v, ok := cookieValue(line, CookieName); ok {
-			return v
+		for rest := line; ; {
+			v, after, ok := nextCookieValue(rest, name)
+			if !ok {
+				break
+			}
+			if found != "" { // two of ours: one was tossed by a neighbour
+				return ""
+			}
+			found, rest = v, after
 		}
 	}
-	return ""
+	return found
 }
 
-// cookieValue finds name=value in one Cookie header line.
-func cookieValue(line, name string) (string, bool) {
+// nextCookieValue finds the first name=value in line and returns its value
+// and the rest of the line after it.
+func nextCookieValue(line, name string) (value, rest string, ok bool) {
 	for len(line) > 0 {
 		var part string
 		part, line, _ = strings.Cut(line, ";")
 		part = strings.TrimLeft(part, " \t")
 		if len(part) > len(name) && part[len(name)] == '=' && part[:len(name)] == name {
-			return strings.Trim(part[len(name)+1:], `"`), true
+			return strings.Trim(part[len(name)+1:], `"`), line, true
 		}
 	}
-	return "", false
+	return "", "", false
+}
+
+// cookieValue finds name=value in one Cookie header line.
+func cookieValue(line, name string) (string, bool) {
+	v, _, ok := nextCookieValue(line, name)
+	return v, ok
 }
 
 // bearerToken returns the credential of an "Authorization: Bearer X" header.

@@ -15,7 +15,7 @@ func TestCookieValue(t *testing.T) {
 		{"spawnhub_session", ""},
 		{"", ""},
 	} {
-		got, _ := cookieValue(tt.line, CookieName)
+		got, _ := cookieValue(tt.line, hubCookie)
 		if got != tt.want {
 			t.Errorf("cookieValue(%q) = %q, want %q", tt.line, got, tt.want)
 		}
@@ -26,12 +26,12 @@ func FuzzCookieValue(f *testing.F) {
 	f.Add("a=1; spawnhub_session=abc; b=2")
 	f.Add(`spawnhub_session="x"`)
 	f.Fuzz(func(t *testing.T, line string) {
-		got, ok := cookieValue(line, CookieName)
+		got, ok := cookieValue(line, hubCookie)
 		if !ok {
 			return
 		}
 		r := &http.Request{Header: http.Header{"Cookie": {line}}}
-		if c, err := r.Cookie(CookieName); err == nil && c.Value != got && `"`+c.Value+`"` != got {
+		if c, err := r.Cookie(hubCookie); err == nil && c.Value != got && `"`+c.Value+`"` != got {
 			// net/http drops invalid cookies; when it finds one, ours must agree
 			t.Errorf("cookieValue(%q) = %q, net/http says %q", line, got, c.Value)
 		}

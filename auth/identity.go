@@ -20,6 +20,7 @@ type Identity struct {
 	Namespace string    // the namespace the user owns
 	Admin     bool      //
 	SessionID string    // the session's id (jti); empty for API tokens
+	Audience  string    // a workspace session's origin host; empty on the hub
 	TokenID   string    // the API token's id; empty for sessions
 	TokenHash string    // the API token's stored hash, as revocations name it
 	Scopes    []string  // an API token's scopes; nil for sessions (all)

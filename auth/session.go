@@ -11,9 +11,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// CookieName is the session cookie. The proxy strips it before forwarding.
-const CookieName = "spawnhub_session"
-
 // signingMethod is the one algorithm sessions are signed and verified with;
 // tokens claiming any other (including "none") are rejected.
 var signingMethod = jwt.SigningMethodHS256
@@ -71,7 +68,9 @@ func NewSigner(keys []Key, ttl time.Duration, now func() time.Time) (*Signer, er
 func (s *Signer) TTL() time.Duration { return s.ttl }
 
 // Issue signs a new session for id, with a fresh session id unless id has
-// one (renewal keeps it, so that revoking it still works).
+// one (renewal keeps it, so that revoking it still works). A session for a
+// workspace origin carries that origin's host as its audience and the hub
+// session's id, so that logging out of the hub ends it too.
 func (s *Signer) Issue(id Identity) (token string, claims Identity, expires time.Time, err error) {
 	if id.SessionID == "" {
 		id.SessionID = randomID()
@@ -87,6 +86,9 @@ func (s *Signer) Issue(id Identity) (token string, claims Identity, expires time
 			ExpiresAt: jwt.NewNumericDate(expires),
 		},
 	}
+	if id.Audience != "" {
+		c.Audience = jwt.ClaimStrings{id.Audience}
+	}
 	t := jwt.NewWithClaims(signingMethod, c)
 	t.Header["kid"] = s.keys[0].ID
 	token, err = t.SignedString(s.keys[0].Secret)
@@ -101,12 +103,15 @@ func (s *Signer) Issue(id Identity) (token string, claims Identity, expires time
 func (s *Signer) Verify(token string) (Identity, time.Time, error) {
 	var c sessionClaims
 	_, err := s.parser.ParseWithClaims(token, &c, s.keyFor)
-	if err != nil || c.Subject == "" || c.ID == "" || c.ExpiresAt == nil {
+	if err != nil || c.Subject == "" || c.ID == "" || c.ExpiresAt == nil || len(c.Audience) > 1 {
 		return Identity{}, time.Time{}, ErrUnauthenticated
 	}
 	id := Identity{
 		UserID: c.Subject, Name: c.Name, Email: c.Email, Groups: c.Groups,
 		Namespace: c.Namespace, SessionID: c.ID,
+	}
+	if len(c.Audience) == 1 {
+		id.Audience = c.Audience[0]
 	}
 	return id, c.ExpiresAt.Time, nil
 }
@@ -121,23 +126,6 @@ func (s *Signer) keyFor(t *jwt.Token) (any, error) {
 	return nil, fmt.Errorf("unknown session key %q", kid)
 }
 
-// SetCookie writes the session cookie; secure when the site is served over
-// TLS.
-func SetCookie(w http.ResponseWriter, token string, expires time.Time, secure bool) {
-	http.SetCookie(w, &http.Cookie{
-		Name: CookieName, Value: token, Path: "/", Expires: expires,
-		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode,
-	})
-}
-
-// ClearCookie removes the session cookie.
-func ClearCookie(w http.ResponseWriter, secure bool) {
-	http.SetCookie(w, &http.Cookie{
-		Name: CookieName, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode,
-	})
-}
-
 func randomID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // never fails on Linux
@@ -145,10 +133,11 @@ func randomID() string {
 }
 
 // Renew re-issues a session past half its life, so that people who keep
-// working stay signed in (sliding expiry), and sets the new cookie on w.
+// working stay signed in (sliding expiry), and sets the new cookie (the
+// hub's or the workspace origin's, by the session's audience) on w.
 // The session id is kept, so that a logout still revokes it. Sessions with
 // more than half their life left, and API tokens, are left alone.
-func (s *Signer) Renew(w http.ResponseWriter, id Identity, secure bool) error {
+func (s *Signer) Renew(w http.ResponseWriter, id Identity, cookies Cookies) error {
 	if id.SessionID == "" || id.Expires.Sub(s.now()) > s.ttl/2 {
 		return nil
 	}
@@ -156,6 +145,6 @@ func (s *Signer) Renew(w http.ResponseWriter, id Identity, secure bool) error {
 	if err != nil {
 		return err
 	}
-	SetCookie(w, token, exp, secure)
+	cookies.Set(w, id.Audience, token, exp)
 	return nil
 }

@@ -106,17 +106,19 @@ func TestRenew(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
-		name      string
-		id        Identity
-		wantRenew bool
+		name       string
+		id         Identity
+		wantRenew  bool
+		wantCookie string
 	}{
-		{"young session", Identity{UserID: "alice", SessionID: "sid", Expires: now.Add(11 * time.Hour)}, false},
-		{"old session", Identity{UserID: "alice", SessionID: "sid", Expires: now.Add(5 * time.Hour)}, true},
-		{"API token", Identity{UserID: "alice", TokenID: "tok", Expires: now.Add(time.Hour)}, false},
+		{"young session", Identity{UserID: "alice", SessionID: "sid", Expires: now.Add(11 * time.Hour)}, false, ""},
+		{"old session", Identity{UserID: "alice", SessionID: "sid", Expires: now.Add(5 * time.Hour)}, true, "__Host-spawnhub_session"},
+		{"old workspace session", Identity{UserID: "alice", SessionID: "sid", Audience: "bob.nb.example.org", Expires: now.Add(5 * time.Hour)}, true, "__Host-spawnhub_workspace"},
+		{"API token", Identity{UserID: "alice", TokenID: "tok", Expires: now.Add(time.Hour)}, false, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			if err := s.Renew(rec, tt.id, true); err != nil {
+			if err := s.Renew(rec, tt.id, Cookies{Secure: true}); err != nil {
 				t.Fatal(err)
 			}
 			cookies := rec.Result().Cookies()
@@ -126,12 +128,12 @@ func TestRenew(t *testing.T) {
 			if !tt.wantRenew {
 				return
 			}
-			if c := cookies[0]; !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode {
-				t.Errorf("renewed cookie %+v, want HttpOnly, Secure, SameSite=Lax", c)
+			if c := cookies[0]; !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode || c.Name != tt.wantCookie || c.Domain != "" || c.Path != "/" {
+				t.Errorf("renewed cookie %+v, want %s, host-only on /, HttpOnly, Secure, SameSite=Lax", c, tt.wantCookie)
 			}
 			id, exp, err := s.Verify(cookies[0].Value)
-			if err != nil || id.SessionID != "sid" || !exp.Equal(now.Add(12*time.Hour)) {
-				t.Errorf("renewed session = %+v expiring %v (%v), want sid for 12h more", id, exp, err)
+			if err != nil || id.SessionID != "sid" || id.Audience != tt.id.Audience || !exp.Equal(now.Add(12*time.Hour)) {
+				t.Errorf("renewed session = %+v expiring %v (%v), want sid for %q for 12h more", id, exp, err, tt.id.Audience)
 			}
 		})
 	}

@@ -128,12 +128,12 @@ func BenchmarkHotPath(b *testing.B) {
 	r := httptest.NewRequest(http.MethodGet, "/notebook/alice/lab/api/kernels", nil)
 	r.Header.Set("Authorization", "Bearer alice-secret")
 	w := httptest.NewRecorder()
-	if _, ok := h.p.admit(w, r); !ok {
+	if _, ok := h.p.admit(w, r, place{at: auth.PlaceHub}); !ok {
 		b.Fatalf("admit: %d %s", w.Code, w.Body)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		a, ok := h.p.admit(w, r)
+		a, ok := h.p.admit(w, r, place{at: auth.PlaceHub})
 		if !ok {
 			b.Fatal("not admitted")
 		}

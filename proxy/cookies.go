@@ -3,28 +3,30 @@ package proxy
 import (
 	"net/http"
 	"strings"
+
+	"github.com/spawnhub/spawnhub/auth"
 )
 
-// stripCookies returns the Cookie header lines without the cookies named in
-// names, dropping lines left empty. When nothing is removed it returns lines
-// itself and does not allocate.
-func stripCookies(lines, names []string) []string {
-	if !anyCookieNamed(lines, names) {
+// stripCookies returns the Cookie header lines without spawnhub's own
+// cookies, dropping lines left empty. When nothing is removed it returns
+// lines itself and does not allocate.
+func stripCookies(lines []string) []string {
+	if !anyCookieOfOurs(lines) {
 		return lines
 	}
 	var out []string
 	for _, line := range lines {
-		if kept := stripCookieLine(line, names); kept != "" {
+		if kept := stripCookieLine(line); kept != "" {
 			out = append(out, kept)
 		}
 	}
 	return out
 }
 
-func anyCookieNamed(lines, names []string) bool {
+func anyCookieOfOurs(lines []string) bool {
 	for _, line := range lines {
 		for pair := range strings.SplitSeq(line, ";") {
-			if isNamed(cookieName(pair), names) {
+			if isOurs(cookieName(pair)) {
 				return true
 			}
 		}
@@ -32,11 +34,11 @@ func anyCookieNamed(lines, names []string) bool {
 	return false
 }
 
-func stripCookieLine(line string, names []string) string {
+func stripCookieLine(line string) string {
 	var b strings.Builder
 	for pair := range strings.SplitSeq(line, ";") {
 		pair = strings.TrimSpace(pair)
-		if pair == "" || isNamed(cookieName(pair), names) {
+		if pair == "" || isOurs(cookieName(pair)) {
 			continue
 		}
 		if b.Len() > 0 {
@@ -53,18 +55,23 @@ func cookieName(pair string) string {
 	return strings.TrimSpace(name)
 }
 
-func isNamed(name string, names []string) bool {
-	for _, n := range names {
-		if name == n {
-			return true
+// isOurs reports whether a cookie name is one of spawnhub's, whatever its
+// case and __Host- or __Secure- prefix: workspaces may neither read nor
+// set them.
+func isOurs(name string) bool {
+	for _, p := range [...]string{"__host-", "__secure-"} {
+		if len(name) >= len(p) && strings.EqualFold(name[:len(p)], p) {
+			name = name[len(p):]
+			break
 		}
 	}
-	return false
+	n := len(auth.CookiePrefix)
+	return len(name) >= n && strings.EqualFold(name[:n], auth.CookiePrefix)
 }
 
 // stripSetCookies removes the Set-Cookie lines that would set one of
 // spawnhub's own cookies: a workspace must not replace the user's session.
-func stripSetCookies(h http.Header, names []string) {
+func stripSetCookies(h http.Header) {
 	lines := h["Set-Cookie"]
 	if len(lines) == 0 {
 		return
@@ -72,7 +79,7 @@ func stripSetCookies(h http.Header, names []string) {
 	kept := lines[:0:0]
 	for _, l := range lines {
 		name, _, _ := strings.Cut(l, ";")
-		if !isNamed(cookieName(name), names) {
+		if !isOurs(cookieName(name)) {
 			kept = append(kept, l)
 		}
 	}

@@ -23,8 +23,25 @@ func (a *fakeAuth) Authenticate(r *http.Request) (auth.Identity, error) {
 			secret = c.Value
 		}
 	}
-	if id, ok := a.users[secret]; ok {
+	if id, ok := a.users[secret]; ok && id.Audience == "" {
 		return id, nil
+	}
+	return auth.Identity{}, auth.ErrUnauthenticated
+}
+
+// AuthenticateWorkspace takes a Bearer token, or the workspace cookie of an
+// identity whose audience is host.
+func (a *fakeAuth) AuthenticateWorkspace(r *http.Request, host string) (auth.Identity, error) {
+	if secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		if id, ok := a.users[secret]; ok && id.Audience == "" {
+			return id, nil
+		}
+		return auth.Identity{}, auth.ErrUnauthenticated
+	}
+	if c, err := r.Cookie("spawnhub_workspace"); err == nil {
+		if id, ok := a.users[c.Value]; ok && id.Audience == host {
+			return id, nil
+		}
 	}
 	return auth.Identity{}, auth.ErrUnauthenticated
 }

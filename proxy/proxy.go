@@ -22,10 +22,15 @@ import (
 	"github.com/spawnhub/spawnhub/store"
 )
 
-// Authenticator finds who sent a request (session cookie or Bearer token).
-// It returns auth.ErrUnauthenticated when the request carries neither.
+// Authenticator finds who sent a request (a session cookie or a Bearer
+// token). It returns auth.ErrUnauthenticated when the request carries
+// neither.
 type Authenticator interface {
+	// Authenticate reads the hub's session cookie or a token.
 	Authenticate(r *http.Request) (auth.Identity, error)
+	// AuthenticateWorkspace reads the session cookie of the workspace
+	// origin whose host is given, or a token.
+	AuthenticateWorkspace(r *http.Request, host string) (auth.Identity, error)
 }
 
 // Access decides whether id may use the servers of namespace ns (connect
@@ -58,6 +63,13 @@ type Options struct {
 	Routes   Routes
 	Activity Activity
 	PubSub   Subscriber
+	// Origins are the hub's and the workspaces' origins; FrontDoor needs
+	// them. Without, workspaces are served on whatever origin a request
+	// names (tests, embedding).
+	Origins *auth.Origins
+	// Handshake and Cookies sign browsers in to workspace origins.
+	Handshake Handshake
+	Cookies   auth.Cookies
 	// Fallback serves requests for servers that have no route (not
 	// running). When nil the proxy answers 503 with a JSON body.
 	Fallback http.Handler
@@ -72,9 +84,6 @@ type Options struct {
 	// slide the caller's session forward (auth.Signer.Renew): people who
 	// only work inside their server stay signed in.
 	RenewSession func(w http.ResponseWriter, id auth.Identity)
-	// StripCookies are spawnhub's own cookies, never sent upstream.
-	// Default ["spawnhub_session"].
-	StripCookies []string
 	Logger       *slog.Logger
 	// Metrics registers the proxy's Prometheus metrics when not nil.
 	Metrics prometheus.Registerer
@@ -122,6 +131,7 @@ type Proxy struct {
 	buffers   *bufferPool
 	upgrader  websocket.Upgrader
 	dialer    websocket.Dialer
+	origins   *auth.Origins
 	origin    string // allowed websocket Origin when PublicURL is set
 	fallback  http.Handler
 	// forwardedProto is X-Forwarded-Proto, from PublicURL; nil: the request's.
@@ -142,6 +152,7 @@ func New(opts Options) *Proxy {
 		metrics:  newMetrics(opts.Metrics),
 		buffers:  newBufferPool(),
 		fallback: opts.Fallback,
+		origins:  opts.Origins,
 	}
 	if p.fallback == nil {
 		p.fallback = http.HandlerFunc(notRunning)
@@ -169,9 +180,6 @@ func New(opts Options) *Proxy {
 func withDefaults(o Options) Options {
 	if o.LoginURL == "" {
 		o.LoginURL = "/login"
-	}
-	if o.StripCookies == nil {
-		o.StripCookies = []string{"spawnhub_session"}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

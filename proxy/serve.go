@@ -14,9 +14,23 @@ import (
 	"github.com/spawnhub/spawnhub/store"
 )
 
-// ServeHTTP relays a request under /notebook/<ns>/<server>/ to its server.
+// ServeHTTP relays a request under /notebook/<ns>/<server>/ to its server,
+// on the hub origin. Without Origins (tests, embedding) workspaces are
+// served on whatever origin the request names.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	a, ok := p.admit(w, r)
+	p.serve(w, r, place{at: auth.PlaceHub})
+}
+
+// place is where a request arrived: the hub, or a workspace origin (its
+// namespace, "" when one host serves every namespace, and its host).
+type place struct {
+	at   auth.Place
+	ns   string
+	host string
+}
+
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, pl place) {
+	a, ok := p.admit(w, r, pl)
 	if !ok {
 		return
 	}
@@ -43,22 +57,21 @@ type admitted struct {
 // the route; when any step fails it answers the request itself and returns
 // false. With a cached route and an authenticator that caches, it does not
 // allocate.
-func (p *Proxy) admit(w http.ResponseWriter, r *http.Request) (a admitted, ok bool) {
+func (p *Proxy) admit(w http.ResponseWriter, r *http.Request, pl place) (a admitted, ok bool) {
 	t, err := parsePath(r.URL.EscapedPath())
-	if errors.Is(err, errNoSlashes) {
+	if errors.Is(err, errNoSlashes) && (pl.ns == "" || t.ns == pl.ns) {
 		p.addSlash(w, r, t)
 		return a, false
 	}
-	if err != nil {
+	if err != nil || (pl.ns != "" && t.ns != pl.ns) {
 		p.writeError(w, http.StatusNotFound, "not found")
 		return a, false
 	}
-	ws := websocket.IsWebSocketUpgrade(r)
-	if ws && !p.originAllowed(r) {
-		p.writeError(w, http.StatusForbidden, "websocket from a foreign origin")
+	if isUpgrade(r) && !p.upgradeAllowed(w, r, pl) {
 		return a, false
 	}
-	id, ok := p.authenticate(w, r, ws)
+	ws := websocket.IsWebSocketUpgrade(r)
+	id, ok := p.authenticate(w, r, pl, ws)
 	if !ok {
 		return a, false
 	}
@@ -69,20 +82,36 @@ func (p *Proxy) admit(w http.ResponseWriter, r *http.Request) (a admitted, ok bo
 	u, err := p.route(r.Context(), t)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		p.fallback.ServeHTTP(w, r)
+		p.notRunning(w, r, pl)
 		return a, false
 	case err != nil:
 		p.log.WarnContext(r.Context(), "route lookup", "server", t.key, "err", err)
 		p.writeError(w, http.StatusServiceUnavailable, "the server's route is unavailable")
 		return a, false
 	}
+	if pl.at == auth.PlaceHub && p.separateOrigins() && id.SessionID != "" {
+		p.toWorkspaceOrigin(w, r, t.ns, ws) // never relayed with the hub's cookie
+		return a, false
+	}
 	return admitted{t: t, u: u, id: id, ws: ws}, true
 }
 
+// separateOrigins reports whether workspaces have origins of their own.
+func (p *Proxy) separateOrigins() bool {
+	return p.origins != nil && !p.origins.SameOrigin()
+}
+
 // authenticate returns the caller, or answers the request itself: browsers
-// go to the login page, API and websocket clients get 401.
-func (p *Proxy) authenticate(w http.ResponseWriter, r *http.Request, ws bool) (auth.Identity, bool) {
-	id, err := p.opts.Auth.Authenticate(r)
+// go to the login page (or, on a workspace origin, through the sign-in
+// handshake), API and websocket clients get 401.
+func (p *Proxy) authenticate(w http.ResponseWriter, r *http.Request, pl place, ws bool) (auth.Identity, bool) {
+	var id auth.Identity
+	var err error
+	if pl.at == auth.PlaceWorkspace {
+		id, err = p.opts.Auth.AuthenticateWorkspace(r, pl.host)
+	} else {
+		id, err = p.opts.Auth.Authenticate(r)
+	}
 	if err == nil {
 		return id, true
 	}
@@ -91,14 +120,67 @@ func (p *Proxy) authenticate(w http.ResponseWriter, r *http.Request, ws bool) (a
 		p.writeError(w, http.StatusServiceUnavailable, "authentication is unavailable")
 		return id, false
 	}
-	if !ws && r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
-		p.metrics.request(http.StatusFound)
-		http.Redirect(w, r, p.loginURL(r), http.StatusFound)
+	if !ws && isNavigation(r) {
+		p.redirect(w, r, p.signInURL(w, r, pl), http.StatusFound)
 		return id, false
 	}
 	w.Header().Set("WWW-Authenticate", "Bearer")
 	p.writeError(w, http.StatusUnauthorized, "authentication required")
 	return id, false
+}
+
+// isNavigation tells a browser opening a page from an API or script call.
+func isNavigation(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// signInURL is where an unauthenticated browser goes: the login page on
+// the hub; from a workspace origin, the hub's authorize step, with a state
+// that only this browser holds (a cookie of this origin), so that nobody
+// can make a browser redeem a code minted for someone else.
+func (p *Proxy) signInURL(w http.ResponseWriter, r *http.Request, pl place) string {
+	if pl.at != auth.PlaceWorkspace {
+		return p.loginURL(r)
+	}
+	state := p.opts.Cookies.SetState(w)
+	q := url.Values{"next": {p.origins.Workspace(pl.ns) + r.URL.RequestURI()}, "state": {state}}
+	return p.origins.Hub() + auth.AuthorizePath + "?" + q.Encode()
+}
+
+// notRunning answers a request for a server without a route: the hub's
+// fallback (the "start it?" page) on the hub; from a workspace origin,
+// browsers go to that page on the hub and other clients get 503 JSON.
+func (p *Proxy) notRunning(w http.ResponseWriter, r *http.Request, pl place) {
+	switch {
+	case pl.at != auth.PlaceWorkspace:
+		p.fallback.ServeHTTP(w, r)
+	case isNavigation(r):
+		p.redirect(w, r, p.origins.Hub()+r.URL.RequestURI(), http.StatusFound)
+	default:
+		p.metrics.request(http.StatusServiceUnavailable)
+		notRunning(w, r)
+	}
+}
+
+// toWorkspaceOrigin sends a cookie-authenticated request on the hub to the
+// same path on the namespace's workspace origin. A websocket cannot follow
+// a redirect: it is refused.
+func (p *Proxy) toWorkspaceOrigin(w http.ResponseWriter, r *http.Request, ns string, ws bool) {
+	if ws {
+		p.writeError(w, http.StatusForbidden, "workspaces are served on "+p.origins.Workspace(ns))
+		return
+	}
+	code := http.StatusFound
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		code = http.StatusTemporaryRedirect
+	}
+	p.redirect(w, r, p.origins.Workspace(ns)+r.URL.RequestURI(), code)
+}
+
+func (p *Proxy) redirect(w http.ResponseWriter, r *http.Request, to string, code int) {
+	p.metrics.request(code)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, to, code)
 }
 
 // loginURL is LoginURL?next=<the original path and query>.

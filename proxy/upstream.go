@@ -83,15 +83,18 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest, u *upstream) {
 
 // setXForwarded sets X-Forwarded-For, -Host and -Proto as
 // ProxyRequest.SetXForwarded does (ReverseProxy has removed the client's),
-// with the proto from PublicURL when set, in one allocation.
+// with the proto from PublicURL when set, and X-Real-IP, in one allocation;
+// every other forwarding header the client sent is dropped.
 func (p *Proxy) setXForwarded(pr *httputil.ProxyRequest) {
 	h := pr.Out.Header
+	dropClientForwarding(h)
 	v := make([]string, 3)
 	v[0] = pr.In.Host
 	h["X-Forwarded-Host"] = v[0:1:1]
 	if ip, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
 		v[1] = ip
 		h["X-Forwarded-For"] = v[1:2:2]
+		h["X-Real-Ip"] = v[1:2:2]
 	}
 	switch {
 	case p.forwardedProto != nil:
@@ -109,7 +112,7 @@ func (p *Proxy) setXForwarded(pr *httputil.ProxyRequest) {
 // Authorization, and adds the server's token.
 func (p *Proxy) replaceCredentials(h http.Header, u *upstream) {
 	if c := h["Cookie"]; len(c) > 0 {
-		if c = stripCookies(c, p.opts.StripCookies); len(c) == 0 {
+		if c = stripCookies(c); len(c) == 0 {
 			delete(h, "Cookie")
 		} else {
 			h["Cookie"] = c
@@ -138,8 +141,13 @@ func cut(s string, n int) string {
 	return s[n:]
 }
 
+// modifyResponse keeps a workspace's response from touching the hub or the
+// user's sessions: no spawnhub cookie set, no site data cleared, no service
+// worker scope widened.
 func (p *Proxy) modifyResponse(res *http.Response) {
-	stripSetCookies(res.Header, p.opts.StripCookies)
+	stripSetCookies(res.Header)
+	delete(res.Header, "Clear-Site-Data")
+	delete(res.Header, "Service-Worker-Allowed")
 	p.metrics.request(res.StatusCode)
 }
 

@@ -40,10 +40,41 @@ func (p *Proxy) newDialer() websocket.Dialer {
 	}
 }
 
-// originAllowed reports whether a websocket upgrade comes from the public
-// origin (or, without PublicURL, the request's own). Clients that send no
-// Origin are not browsers and cannot be driven by another site.
-func (p *Proxy) originAllowed(r *http.Request) bool {
+// isUpgrade reports whether r asks to switch protocols: a websocket, or
+// any other protocol a workspace may speak.
+func isUpgrade(r *http.Request) bool { return len(r.Header["Upgrade"]) > 0 }
+
+// upgradeAllowed answers 403 to a protocol upgrade from a foreign origin:
+// a websocket or any other upgrade must come from the origin it is
+// addressed to. Clients that send no Origin are not browsers and cannot be
+// driven by another site.
+func (p *Proxy) upgradeAllowed(w http.ResponseWriter, r *http.Request, pl place) bool {
+	if p.originAllowed(r, p.expectedOrigin(r, pl)) {
+		return true
+	}
+	p.writeError(w, http.StatusForbidden, "upgrade from a foreign origin")
+	return false
+}
+
+// expectedOrigin is the origin a request to pl must come from: the
+// workspace origin itself, the hub's, or without either the request's own.
+func (p *Proxy) expectedOrigin(r *http.Request, pl place) string {
+	switch {
+	case pl.at == auth.PlaceWorkspace:
+		return originOf(p.origins.Scheme(), pl.host)
+	case p.origins != nil:
+		return p.origins.Hub()
+	case p.origin != "":
+		return p.origin
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return originOf(scheme, r.Host)
+}
+
+func (p *Proxy) originAllowed(r *http.Request, want string) bool {
 	o := r.Header["Origin"]
 	switch len(o) {
 	case 0:
@@ -51,14 +82,6 @@ func (p *Proxy) originAllowed(r *http.Request) bool {
 	case 1:
 	default:
 		return false
-	}
-	want := p.origin
-	if want == "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		want = originOf(scheme, r.Host)
 	}
 	got, err := url.Parse(o[0])
 	if err != nil || got.Path != "" || got.RawQuery != "" || got.User != nil {
@@ -164,12 +187,14 @@ func (p *Proxy) backendHeader(r *http.Request, u *upstream) http.Header {
 			h[k] = v
 		}
 	}
+	dropClientForwarding(h)
 	p.replaceCredentials(h, u)
 	if _, ok := h["Origin"]; ok {
 		h["Origin"] = []string{u.origin}
 	}
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		h["X-Forwarded-For"] = []string{ip}
+		h["X-Real-Ip"] = []string{ip}
 	}
 	h["X-Forwarded-Host"] = []string{r.Host}
 	switch {

@@ -1,7 +1,7 @@
 // Package store keeps the state every spawnhub replica shares: server records
 // (with a version for compare-and-set), routes (with pub/sub invalidation),
 // user activity, per-server events, users and namespaces, hashed API tokens,
-// revoked sessions and leases. Anything that must survive the death of a
+// revoked sessions, leases and one-time codes. Anything that must survive the death of a
 // replica lives here. store/redis is the production implementation and
 // store/memory the embedded one; both pass the contract suite in
 // store/storetest.
@@ -30,6 +30,7 @@ type Store interface {
 	TokenStore
 	SessionStore
 	LeaseStore
+	CodeStore
 	PubSub
 	Ping(ctx context.Context) error
 	Close() error
@@ -125,6 +126,16 @@ type LeaseStore interface {
 	// AcquireLease takes or renews the lease; false if another holder has it.
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
+}
+
+// CodeStore keeps one-time codes: a value that can be taken once, until it
+// expires (the workspace origins' sign-in handshake). Callers pass a hash of
+// the code, never the code itself.
+type CodeStore interface {
+	PutCode(ctx context.Context, code, value string, ttl time.Duration) error
+	// TakeCode returns the value and forgets it; ErrNotFound if the code is
+	// unknown, expired or already taken.
+	TakeCode(ctx context.Context, code string) (string, error)
 }
 
 // Topics on which the store publishes invalidations.

@@ -72,18 +72,22 @@ func (w *Web) signIn(c echo.Context, id auth.Identity) (auth.Identity, error) {
 	if err != nil {
 		return auth.Identity{}, err
 	}
-	auth.SetCookie(c.Response(), token, exp, w.opts.Secure)
+	w.cookies().Set(c.Response(), "", token, exp)
 	return id, nil
 }
 
 // renewSession keeps the sessions of people who keep working alive.
 func (w *Web) renewSession(c echo.Context, id auth.Identity) {
-	if err := w.opts.Signer.Renew(c.Response(), id, w.opts.Secure); err != nil {
+	if err := w.opts.Signer.Renew(c.Response(), id, w.cookies()); err != nil {
 		w.log.WarnContext(c.Request().Context(), "renew session", "err", err)
 	}
 }
 
-// logout revokes the session on every replica and clears the cookie.
+// cookies names and writes the session cookies.
+func (w *Web) cookies() auth.Cookies { return auth.Cookies{Secure: w.opts.Secure} }
+
+// logout revokes the session on every replica, which ends the sessions of
+// every workspace origin it signed in to, and clears the cookie.
 func (w *Web) logout(c echo.Context) error {
 	id, err := w.opts.Auth.Authenticate(c.Request())
 	if err == nil && id.SessionID != "" {
@@ -95,7 +99,7 @@ func (w *Web) logout(c echo.Context) error {
 			return err
 		}
 	}
-	auth.ClearCookie(c.Response(), w.opts.Secure)
+	w.cookies().Clear(c.Response(), "")
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
 

@@ -28,13 +28,16 @@ type list[T any] struct {
 	Items []T `json:"items"`
 }
 
-// ServerURL is where a server is reached through the proxy.
-func ServerURL(ns, name string) string { return "/notebook/" + ns + "/" + name + "/" }
+// serverURL is where a server is reached through the proxy: its path on
+// its namespace's workspace origin.
+func (w *Web) serverURL(ns, name string) string {
+	return w.opts.Origins.Workspace(ns) + "/notebook/" + ns + "/" + name + "/"
+}
 
 func (w *Web) view(ctx context.Context, s store.Server) serverView {
 	v := serverView{
 		Namespace: s.Namespace, Name: s.Name, Image: s.Spec.Image, Kind: s.Spec.Kind,
-		Phase: s.Phase, Message: s.Message, URL: ServerURL(s.Namespace, s.Name),
+		Phase: s.Phase, Message: s.Message, URL: w.serverURL(s.Namespace, s.Name),
 		CreatedAt: s.CreatedAt, StartedAt: timePtr(s.StartedAt), Spec: s.Spec,
 	}
 	if v.Image == "" {

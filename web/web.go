@@ -58,6 +58,18 @@ type Authenticator interface {
 	Authenticate(r *http.Request) (auth.Identity, error)
 }
 
+// WorkspaceOrigins knows each namespace's workspace origin (auth.Origins).
+type WorkspaceOrigins interface {
+	Workspace(ns string) string // scheme://host
+}
+
+// WorkspaceSignIn is the hub's side of a workspace origin's sign-in
+// (auth.Handshake).
+type WorkspaceSignIn interface {
+	ParseNext(next string) (ns, pathQuery string, err error)
+	Begin(ctx context.Context, id auth.Identity, ns, pathQuery, state string) (string, error)
+}
+
 // SingleSignOn is the OpenID Connect login (auth.OIDC).
 type SingleSignOn interface {
 	Begin(w http.ResponseWriter, r *http.Request, next string) (string, error)
@@ -78,6 +90,11 @@ type Options struct {
 	// provider); it replaces the development login.
 	SSO    SingleSignOn
 	Secure bool // the site is served over TLS: cookies get Secure
+	// Origins tells where each namespace's workspaces are served; the
+	// server URLs of pages and the API point there.
+	Origins WorkspaceOrigins
+	// WorkspaceSignIn signs browsers in to workspace origins (/authorize).
+	WorkspaceSignIn WorkspaceSignIn
 	// NamespaceMapping assigns namespaces to users (by user id, i.e.
 	// email) instead of the slug of their email.
 	NamespaceMapping map[string]string
@@ -135,6 +152,7 @@ func (w *Web) routes(e *echo.Echo) {
 
 	page := e.Group("", w.requirePageUser)
 	page.GET("/", w.landingPage)
+	page.GET(auth.AuthorizePath, w.authorize)
 	page.GET("/namespaces/:ns/contributors", w.contributorsPage, w.requireRole(auth.RoleOwner))
 	page.GET("/namespaces/:ns/new", w.newServerPage, w.requireRole(auth.RoleEdit))
 	page.GET("/namespaces/:ns/volumes", w.volumesPage, w.requireRole(auth.RoleView))

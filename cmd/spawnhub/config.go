@@ -19,13 +19,21 @@ import (
 // Config is the whole configuration: a YAML file, then SPAWNHUB_* variables,
 // then flags. Zero values take the embedded defaults.
 type Config struct {
-	Listen    string        `yaml:"listen"`    // address to serve on
-	PublicURL string        `yaml:"publicURL"` // how browsers reach us; Origin checks use it
-	DataDir   string        `yaml:"dataDir"`   // local backend homes and logs, dev session key
-	Store     StoreConfig   `yaml:"store"`
-	Auth      AuthConfig    `yaml:"auth"`
-	Spawner   SpawnerConfig `yaml:"spawner"`
-	Log       LogConfig     `yaml:"log"`
+	Listen    string `yaml:"listen"`    // address to serve on
+	PublicURL string `yaml:"publicURL"` // how browsers reach the hub; Origin checks use it
+	// WorkspaceURL is the template of workspace origins, e.g.
+	// "https://{ns}.nb.example.org"; default http://{ns}.localhost:<port>
+	// when the hub is on loopback.
+	WorkspaceURL string `yaml:"workspaceURL"`
+	// InsecureSameOriginWorkspaces serves workspaces on the hub's origin,
+	// where their pages run with the visitor's hub session. Never in
+	// production.
+	InsecureSameOriginWorkspaces bool          `yaml:"insecureSameOriginWorkspaces"`
+	DataDir                      string        `yaml:"dataDir"` // local backend homes and logs, dev session key
+	Store                        StoreConfig   `yaml:"store"`
+	Auth                         AuthConfig    `yaml:"auth"`
+	Spawner                      SpawnerConfig `yaml:"spawner"`
+	Log                          LogConfig     `yaml:"log"`
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
 }
@@ -149,6 +157,7 @@ func (c Config) Validate() error {
 			add("publicURL: %q is not an http(s) URL", c.PublicURL)
 		}
 	}
+	errs = append(errs, c.validateOrigins())
 	if c.DataDir == "" {
 		add("dataDir: required")
 	}

@@ -50,15 +50,24 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
-	a, err := build(ctx, cfg, st, log)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	log.Info("spawnhub listening", "url", "http://"+ln.Addr().String(), "store", cfg.Store.Driver,
+	defer ln.Close()
+	origins, err := cfg.origins(ln.Addr())
+	if err != nil {
+		return err
+	}
+	a, err := build(ctx, cfg, st, origins, log)
+	if err != nil {
+		return err
+	}
+	if origins.SameOrigin() {
+		log.Warn("insecureSameOriginWorkspaces: workspaces share the hub's origin; a page any workspace serves runs with its visitor's session")
+	}
+	log.Info("spawnhub listening", "url", "http://"+ln.Addr().String(), "hub", origins.Hub(),
+		"workspaces", origins.Workspace("{ns}"), "store", cfg.Store.Driver,
 		"backend", cfg.Spawner.Backend, "auth", cfg.Auth.Mode, "version", version)
 	err = a.run(ctx, cfg, ln, log)
 	if snap, ok := st.(snapshotter); ok { // drained: nothing changes any more
@@ -99,7 +108,7 @@ func (a *app) run(ctx context.Context, cfg Config, ln net.Listener, log *slog.Lo
 }
 
 // build wires the parts of a replica.
-func build(ctx context.Context, cfg Config, st store.Store, log *slog.Logger) (*app, error) {
+func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origins, log *slog.Logger) (*app, error) {
 	keys, err := cfg.sessionKeys()
 	if err != nil {
 		return nil, err
@@ -108,8 +117,15 @@ func build(ctx context.Context, cfg Config, st store.Store, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
+	publicURL, err := url.Parse(origins.Hub())
+	if err != nil {
+		return nil, err
+	}
+	secure := publicURL.Scheme == "https"
+	cookies := auth.Cookies{Secure: secure}
 	policy := auth.NewPolicy(cfg.Auth.Admins.Emails, cfg.Auth.Admins.Groups, st)
-	authn := auth.NewAuthenticator(signer, st, policy, log)
+	authn := auth.NewAuthenticator(signer, st, policy, cookies, log)
+	handshake := auth.NewHandshake(signer, st, origins)
 	mgr, backendRun, err := newManager(cfg, st, log)
 	if err != nil {
 		return nil, err
@@ -120,12 +136,8 @@ func build(ctx context.Context, cfg Config, st store.Store, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	publicURL, err := publicURLOf(cfg)
-	if err != nil {
-		return nil, err
-	}
-	secure := publicURL != nil && publicURL.Scheme == "https"
 	opts := web.Options{
+		Origins: origins, WorkspaceSignIn: handshake,
 		Servers: mgr, Store: st, Auth: authn, Policy: policy, Signer: signer, Catalog: catalog,
 		Logger: log, DevLogin: cfg.Auth.Mode == "dev", Secure: secure, NamespaceMapping: lowerKeys(cfg.Auth.Namespaces),
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
@@ -143,9 +155,10 @@ func build(ctx context.Context, cfg Config, st store.Store, log *slog.Logger) (*
 	}
 	px := proxy.New(proxy.Options{
 		Auth: authn, Access: policy, Routes: st, Activity: st, PubSub: st, Fallback: pages,
+		Origins: origins, Handshake: handshake, Cookies: cookies,
 		PublicURL: publicURL, LoginURL: "/login", Logger: log, Metrics: reg,
 		RenewSession: func(w http.ResponseWriter, id auth.Identity) {
-			if err := signer.Renew(w, id, secure); err != nil {
+			if err := signer.Renew(w, id, cookies); err != nil {
 				log.Warn("renew session", "err", err)
 			}
 		},
@@ -158,26 +171,16 @@ func build(ctx context.Context, cfg Config, st store.Store, log *slog.Logger) (*
 	return &app{store: st, authn: authn, policy: policy, manager: mgr, backend: backendRun, proxy: px, handler: handler}, nil
 }
 
-// rootHandler sends workspace traffic to the proxy and everything else to
-// the web layer, behind cross-origin protection for unsafe methods.
-func rootHandler(px, pages http.Handler, publicURL *url.URL) (http.Handler, error) {
-	mux := http.NewServeMux()
-	mux.Handle("/notebook/", px)
-	mux.Handle("/", pages)
+// rootHandler routes requests by host (the proxy's front door): the hub's
+// pages and API to the web layer, workspace traffic to the proxy; all
+// behind cross-origin protection for unsafe methods (the front door adds a
+// stricter one on workspace origins: exactly their own origin).
+func rootHandler(px *proxy.Proxy, pages http.Handler, publicURL *url.URL) (http.Handler, error) {
 	cop := http.NewCrossOriginProtection()
-	if publicURL != nil {
-		if err := cop.AddTrustedOrigin(publicURL.Scheme + "://" + publicURL.Host); err != nil {
-			return nil, fmt.Errorf("publicURL: %w", err)
-		}
+	if err := cop.AddTrustedOrigin(publicURL.Scheme + "://" + publicURL.Host); err != nil {
+		return nil, fmt.Errorf("publicURL: %w", err)
 	}
-	return cop.Handler(mux), nil
-}
-
-func publicURLOf(cfg Config) (*url.URL, error) {
-	if cfg.PublicURL == "" {
-		return nil, nil
-	}
-	return url.Parse(cfg.PublicURL)
+	return cop.Handler(px.FrontDoor(pages)), nil
 }
 
 func hostname() string {

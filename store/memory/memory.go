@@ -45,6 +45,7 @@ type state struct {
 	tokenIDs   map[string]string // id → hash
 	revoked    map[string]time.Time
 	leases     map[string]lease
+	codes      map[string]lease // value in holder
 }
 
 // versioned is a JSON record and its compare-and-set version.
@@ -72,6 +73,7 @@ func NewWithClock(now func() time.Time) *Store {
 		tokenIDs:   map[string]string{},
 		revoked:    map[string]time.Time{},
 		leases:     map[string]lease{},
+		codes:      map[string]lease{},
 	}}
 }
 

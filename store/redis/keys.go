@@ -19,6 +19,7 @@ import "github.com/spawnhub/spawnhub/store"
 //	<p>{user:<id>}:tokens     sorted set: token ids by creation, unix ms
 //	<p>revoked:{<id>}         "1" until the session would have expired
 //	<p>lease:{<name>}         the holder, with the lease's TTL
+//	<p>code:{<hash>}          a one-time code's value, with its TTL
 //	<p>topic:<topic>          pub/sub channel
 type keys struct{ prefix string }
 
@@ -37,4 +38,5 @@ func (k keys) tokenID(id string) string      { return k.prefix + "tokenid:{" + i
 func (k keys) userTokens(user string) string { return k.prefix + "{user:" + user + "}:tokens" }
 func (k keys) revoked(id string) string      { return k.prefix + "revoked:{" + id + "}" }
 func (k keys) lease(name string) string      { return k.prefix + "lease:{" + name + "}" }
+func (k keys) code(hash string) string       { return k.prefix + "code:{" + hash + "}" }
 func (k keys) topic(topic string) string     { return k.prefix + "topic:" + topic }

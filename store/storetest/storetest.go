@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"tokens", testTokens},
 		{"sessions", testSessions},
 		{"leases", testLeases},
+		{"codes", testCodes},
 		{"pubsub", testPubSub},
 		{"concurrency", testConcurrency},
 	} {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -78,8 +79,15 @@ func TestDemoServerWithMemoryStore(t *testing.T) {
 	if got, _ := call(t, bob, "GET", base+"/api/status", nil); got != http.StatusNotFound {
 		t.Errorf("bob GET alice's demo server: status %d, want 404", got)
 	}
-	if _, res, err := dialWS(t, bob, hub.URL, "/notebook/alice/"+name+"/ws"); err == nil || res == nil || res.StatusCode != http.StatusNotFound {
-		t.Errorf("bob websocket to alice's demo server: err %v, want 404", err)
+	// bob gets no session on alice's workspace origin (the hub refuses to
+	// sign him in there), and his own origin serves only his namespace
+	if _, res, err := dialWS(t, bob, hub.URL, "/notebook/alice/"+name+"/ws"); err == nil || res == nil || res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("bob websocket on alice's workspace origin: err %v, want 401", err)
+	}
+	bobOrigin := signInWorkspace(t, bob, hub.URL, "/notebook/bob/x/")
+	h := http.Header{"Cookie": {sessionCookie(bob, bobOrigin)}, "Origin": {bobOrigin}}
+	if _, res, err := websocketDialer.Dial("ws"+strings.TrimPrefix(bobOrigin, "http")+"/notebook/alice/"+name+"/ws", h); err == nil || res == nil || res.StatusCode != http.StatusNotFound {
+		t.Errorf("bob websocket to alice's server on his own origin: err %v, want 404", err)
 	}
 
 	mustCall(t, alice, http.StatusAccepted, "POST", hub.URL+"/api/v1/namespaces/alice/servers/"+name+"/stop", nil)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -242,9 +241,7 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 // carries the session cookie and does not follow redirects.
 func login(t *testing.T, base, user string) *http.Client {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c := newBrowserlikeClient()
 	res, err := c.PostForm(base+"/login", url.Values{"username": {user}})
 	if err != nil {
 		t.Fatal(err)

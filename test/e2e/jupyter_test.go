@@ -3,8 +3,6 @@ package e2e
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,20 +13,6 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-var websocketDialer = websocket.Dialer{HandshakeTimeout: 10 * time.Second}
-
-// dialWS opens a websocket through spawnhub with the client's session and
-// the site's own Origin, as a browser would.
-func dialWS(t *testing.T, c *http.Client, base, path string) (*websocket.Conn, *http.Response, error) {
-	t.Helper()
-	h := http.Header{}
-	if c != nil {
-		h.Set("Cookie", sessionCookie(c, base))
-	}
-	h.Set("Origin", base)
-	return websocketDialer.Dial("ws"+strings.TrimPrefix(base, "http")+path, h)
 }
 
 // executeOnKernel runs code on a kernel over its websocket and returns the

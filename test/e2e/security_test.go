@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,11 +58,19 @@ func TestPathTricksNeverReachAnotherNamespace(t *testing.T) {
 	srv := mustCall(t, users["alice"], http.StatusCreated, "POST", hub.URL+"/api/v1/namespaces/alice/launch", map[string]string{"image": "demo"})
 	name := srv["name"].(string)
 	waitRunning(t, users["alice"], hub.URL, "alice", name)
-	cookie := sessionCookie(users["bob"], hub.URL)
 	host := strings.TrimPrefix(hub.URL, "http://")
-	// the control: alice's own cookie on the plain path does reach it
-	if status, body := rawGet(t, host, "/notebook/alice/"+name+"/api/status", sessionCookie(users["alice"], hub.URL)); status != 200 || !strings.Contains(body, `"ok":true`) {
+	// the control: alice's own cookie on the plain path of her workspace
+	// origin does reach it
+	aliceOrigin := signInWorkspace(t, users["alice"], hub.URL, "/notebook/alice/"+name+"/")
+	if status, body := rawGet(t, strings.TrimPrefix(aliceOrigin, "http://"), "/notebook/alice/"+name+"/api/status", sessionCookie(users["alice"], aliceOrigin)); status != 200 || !strings.Contains(body, `"ok":true`) {
 		t.Fatalf("alice GET her server: %d %q, want 200 ok", status, body)
+	}
+	// bob tries from the hub with his hub cookie, and from his own
+	// workspace origin with its cookie
+	bobOrigin := signInWorkspace(t, users["bob"], hub.URL, "/notebook/bob/x/")
+	tries := []struct{ host, cookie string }{
+		{host, sessionCookie(users["bob"], hub.URL)},
+		{strings.TrimPrefix(bobOrigin, "http://"), sessionCookie(users["bob"], bobOrigin)},
 	}
 
 	for _, path := range []string{
@@ -82,17 +89,20 @@ func TestPathTricksNeverReachAnotherNamespace(t *testing.T) {
 		"/notebook/bob/x/../../alice/" + name + "/api/status",
 		"/notebook/alice/" + name + "%2f..%2f..%2fbob/x/api/status",
 	} {
-		status, body := rawGet(t, host, path, cookie)
-		if status == http.StatusOK || strings.Contains(body, `"ok":true`) {
-			t.Errorf("bob GET %s: %d %q — reached alice's server", path, status, body)
+		for _, try := range tries {
+			status, body := rawGet(t, try.host, path, try.cookie)
+			if status == http.StatusOK || strings.Contains(body, `"ok":true`) {
+				t.Errorf("bob GET %s on %s: %d %q — reached alice's server", path, try.host, status, body)
+			}
 		}
 	}
 }
 
-// rawGet sends a request line exactly as given (no client-side cleaning).
+// rawGet sends a request line exactly as given (no client-side cleaning)
+// to host (*.localhost dialled on loopback).
 func rawGet(t *testing.T, host, path, cookie string) (int, string) {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", host, 5*time.Second)
+	conn, err := loopbackDialer()(t.Context(), "tcp", host)
 	if err != nil {
 		t.Fatal(err)
 	}
