@@ -55,9 +55,8 @@ auth:
 `
 
 // newAttackScene starts the hub and every server of the scene. With
-// sameOrigin the hub runs with insecureSameOriginWorkspaces (set through
-// its environment variable); otherwise with workspace origins on
-// *.localhost.
+// sameOrigin the hub runs with insecureSameOriginWorkspaces; otherwise with
+// workspace origins on *.localhost.
 func newAttackScene(t *testing.T, sameOrigin bool) *attackScene {
 	t.Helper()
 	s := &attackScene{t: t, port: freePort(t), sameOrigin: sameOrigin, users: map[string]*http.Client{}}
@@ -66,7 +65,7 @@ func newAttackScene(t *testing.T, sameOrigin bool) *attackScene {
 	config := "publicURL: " + s.hub + "\n"
 	env := []string{"SPAWNHUB_LISTEN=" + strings.TrimPrefix(s.hub, "http://"), "SPAWNHUB_DATADIR=" + t.TempDir()}
 	if sameOrigin {
-		env = append(env, "SPAWNHUB_INSECURESAMEORIGINWORKSPACES=true")
+		config += "insecureSameOriginWorkspaces: true\n"
 	} else {
 		config += fmt.Sprintf("workspaceURL: \"http://{ns}.localhost:%d\"\n", s.port)
 	}
