@@ -42,6 +42,9 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, pl place) {
 	if p.opts.RenewSession != nil {
 		p.opts.RenewSession(w, a.id)
 	}
+	if isUpgrade(r) { // another protocol than websocket: relayed by ReverseProxy
+		w = &trackedUpgrade{ResponseWriter: w, p: p, t: a.t, id: a.id}
+	}
 	a.u.rp.ServeHTTP(w, r)
 }
 

@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"io"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,7 +25,8 @@ type wsConn struct {
 	p       *Proxy
 	client  *websocket.Conn
 	backend *websocket.Conn
-	key     string // "ns/server"
+	raw     net.Conn // instead of client and backend: another upgraded protocol
+	key     string   // "ns/server"
 	ns      string
 	id      auth.Identity
 
@@ -119,6 +121,10 @@ func (c *wsConn) loopDone() {
 func (c *wsConn) stop(toClient, toBackend []byte) {
 	c.stopOnce.Do(func() {
 		c.stopped.Store(true)
+		if c.raw != nil { // no frames to send: ReverseProxy's copy ends
+			_ = c.raw.Close()
+			return
+		}
 		now := time.Now()
 		deadline := now.Add(min(c.p.opts.WriteTimeout, closeGrace))
 		if toClient != nil {
@@ -136,6 +142,9 @@ func (c *wsConn) stop(toClient, toBackend []byte) {
 
 // ping sends the client a ping; a client that cannot take one is dropped.
 func (c *wsConn) ping() {
+	if c.raw != nil {
+		return // the upgraded protocol has its own liveness
+	}
 	err := c.client.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.p.opts.WriteTimeout))
 	if err != nil && !c.stopped.Load() {
 		c.stop(goingAway, goingAway)
