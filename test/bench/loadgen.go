@@ -137,7 +137,7 @@ func hammer(ctx context.Context, addr string, req []byte, done, reconnects *atom
 var errServerClosed = errors.New("server closed the connection")
 
 func hammerConn(ctx context.Context, addr string, req []byte, done *atomic.Int64) error {
-	c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	c, err := (&net.Dialer{}).DialContext(ctx, "tcp", loopbackAddr(addr))
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", addr, err)
 	}

@@ -19,9 +19,10 @@ type Settings struct {
 
 // target is one way to reach the backend.
 type target struct {
-	name  string
-	base  string    // http://host:port
-	proxy procGroup // the proxy's processes; nil for direct access
+	name   string
+	base   string      // http://host:port
+	proxy  procGroup   // the proxy's processes; nil for direct access
+	header http.Header // replaces the run's headers when set
 }
 
 // Result is what was measured for one target. Times are in microseconds,
@@ -51,6 +52,9 @@ func micros(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
 // A failure is recorded in Result.Error with what was measured before it.
 func measure(ctx context.Context, s Settings, t target, direct string, backend procGroup, path string, h http.Header) Result {
 	res := Result{Target: t.name}
+	if t.header != nil {
+		h = t.header
+	}
 	cookie := map[string]string{}
 	if c := h.Get("Cookie"); c != "" {
 		cookie["Cookie"] = c

@@ -65,7 +65,7 @@ func run(ctx context.Context, o Options, log *slog.Logger) (Report, error) {
 		rep.Results = append(rep.Results, measure(ctx, s, t, "http://"+h.backend.Addr, backend, path, hdr))
 	}
 	each(target{name: targetDirect, base: "http://" + h.backend.Addr})
-	each(target{name: targetSpawnhub, base: h.url, proxy: procGroup{h.proc.pid()}})
+	each(target{name: targetSpawnhub, base: h.wsBase, proxy: procGroup{h.proc.pid()}, header: http.Header{"Cookie": {h.wsCookie}}})
 	if o.Nginx {
 		withProxy(ctx, &rep, targetNginx, nginxInstall, func() (*process, string, error) {
 			return startNginx(dir, h.backend.Addr, max(s.Idle, s.Conns)+16)

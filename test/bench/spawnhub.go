@@ -18,13 +18,15 @@ import (
 // hub is a running `spawnhub serve` with one user signed in and one
 // workspace — the tool's own backend — running.
 type hub struct {
-	proc    *process
-	url     string
-	cookie  string
-	ns      string
-	server  string
-	backend backendInfo
-	client  *http.Client
+	proc     *process
+	url      string
+	cookie   string // the hub's session
+	wsBase   string // the workspace origin
+	wsCookie string // its session
+	ns       string
+	server   string
+	backend  backendInfo
+	client   *http.Client
 }
 
 // buildSpawnhub compiles the spawnhub binary into dir.
@@ -89,6 +91,9 @@ func (h *hub) setUp(ctx context.Context, info string) error {
 		return err
 	}
 	if err := h.launch(ctx); err != nil {
+		return err
+	}
+	if err := h.signInWorkspace(ctx); err != nil {
 		return err
 	}
 	raw, err := os.ReadFile(info)

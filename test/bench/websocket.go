@@ -13,8 +13,8 @@ import (
 )
 
 var dialer = websocket.Dialer{
-	HandshakeTimeout: 10 * time.Second,
-	ReadBufferSize:   1024, WriteBufferSize: 1024,
+	HandshakeTimeout: 10 * time.Second, NetDialContext: dialLoopback,
+	ReadBufferSize: 1024, WriteBufferSize: 1024,
 }
 
 // Latency is a distribution of websocket round trips.
