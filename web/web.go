@@ -90,7 +90,7 @@ type Options struct {
 	// Quotas are the limits; the web layer enforces TokensPerUser (the
 	// spawner the others), for the namespace the user owns.
 	Quotas spawner.Quotas
-	Now       func() time.Time
+	Now    func() time.Time
 }
 
 // Web holds the handlers.
