@@ -27,6 +27,9 @@ func (w *Web) getServer(c echo.Context) error {
 }
 
 func (w *Web) createServer(c echo.Context) error {
+	if err := w.existingNamespace(c); err != nil {
+		return err
+	}
 	var f spawner.Form
 	if err := decodeStrict(c, &f); err != nil {
 		return err
@@ -49,6 +52,9 @@ type launchRequest struct {
 }
 
 func (w *Web) launch(c echo.Context) error {
+	if err := w.existingNamespace(c); err != nil {
+		return err
+	}
 	var req launchRequest
 	if err := decodeStrict(c, &req); err != nil {
 		return err
