@@ -87,7 +87,7 @@ func (q Quotas) Validate() error {
 		if !validName(ns) {
 			errs = append(errs, fmt.Errorf("namespaces.%s: %q is not a namespace name", ns, ns))
 		}
-		errs = append(errs, q.For(ns).validate(path))
+		errs = append(errs, Quotas{Namespaces: q.Namespaces}.For(ns).validate(path)) // its own values only
 	}
 	return errors.Join(errs...)
 }
