@@ -1,6 +1,7 @@
 package spawner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/store/memory"
@@ -204,25 +206,43 @@ func TestStorageSumDoesNotOverflow(t *testing.T) {
 	wantLimit(t, err, "a", "quota.storage", ErrOverLimit)
 }
 
+// slowList is a store whose ListServers answers late, as a remote one
+// does: the list may be out of date when it arrives, so that creates
+// racing without a lock would all see room.
+type slowList struct{ *memory.Store }
+
+func (s slowList) ListServers(ctx context.Context, ns string) ([]store.Server, error) {
+	srvs, err := s.Store.ListServers(ctx, ns)
+	time.Sleep(5 * time.Millisecond) // widens the race; nothing is timed
+	return srvs, err
+}
+
 // TestLimitsHoldAcrossReplicas: two managers on one store (two replicas)
 // racing to create servers never go past the limit together.
 func TestLimitsHoldAcrossReplicas(t *testing.T) {
 	const limit = 3
-	fx := newQuotaFixture(t, Quotas{Quota: Quota{Servers: limit}}, nil)
-	other := NewManager(fx.st, fx.b, testConfig(), WithOwner("r2"), WithLogger(quiet()), WithQuotas(fx.m.quotas))
+	st, b := memory.New(), newFake()
+	defer st.Close()
+	q := Quotas{Quota: Quota{Servers: limit}}
+	one := NewManager(slowList{st}, b, testConfig(), WithOwner("r1"), WithLogger(quiet()), WithQuotas(q))
+	other := NewManager(slowList{st}, b, testConfig(), WithOwner("r2"), WithLogger(quiet()), WithQuotas(q))
+	defer one.shutdown()
 	defer other.shutdown()
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
+	start := make(chan struct{})
 	for i := range 20 {
-		m := fx.m
+		m := one
 		if i%2 == 1 {
 			m = other
 		}
 		wg.Go(func() {
+			<-start // all at once
 			_, err := m.Create(ctx, "ns", Requester{}, named(fmt.Sprintf("s%d", i)))
 			errs <- err
 		})
 	}
+	close(start)
 	wg.Wait()
 	close(errs)
 	created := 0
@@ -234,7 +254,7 @@ func TestLimitsHoldAcrossReplicas(t *testing.T) {
 			t.Errorf("Create: %v, want success or the limit", err)
 		}
 	}
-	srvs, _ := fx.m.List(ctx, "ns")
+	srvs, _ := one.List(ctx, "ns")
 	if created != limit || len(srvs) != limit {
 		t.Errorf("%d creates succeeded and %d servers exist, want %d of each", created, len(srvs), limit)
 	}

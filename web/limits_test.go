@@ -40,6 +40,17 @@ func (idleBackend) Start(ctx context.Context, _ store.Server, _ string, _ func(s
 func (idleBackend) Stop(context.Context, store.Server) error          { return nil }
 func (idleBackend) Alive(context.Context, store.Server) (bool, error) { return false, nil }
 
+// slowTokens is a store whose token list answers late, as a remote one
+// does: it may be out of date when it arrives, so that token creations
+// racing without a lock would all see room.
+type slowTokens struct{ *memory.Store }
+
+func (s slowTokens) ListTokens(ctx context.Context, user string) ([]store.Token, error) {
+	ts, err := s.Store.ListTokens(ctx, user)
+	time.Sleep(5 * time.Millisecond) // widens the race; nothing is timed
+	return ts, err
+}
+
 type apiFixture struct {
 	h  http.Handler
 	st *memory.Store
@@ -74,7 +85,7 @@ func newAPIFixture(t *testing.T, q spawner.Quotas) *apiFixture {
 		"bob":   {UserID: "bob", Namespace: "bob", Expires: later},
 		"root":  {UserID: "root", Namespace: "root", Admin: true, Expires: later},
 	}
-	e, err := New(Options{Servers: mgr, Store: st, Auth: ids, Policy: auth.NewPolicy(nil, nil, st),
+	e, err := New(Options{Servers: mgr, Store: slowTokens{st}, Auth: ids, Policy: auth.NewPolicy(nil, nil, st),
 		Signer: signer, Catalog: cat, Logger: log, Quotas: q})
 	if err != nil {
 		t.Fatal(err)
@@ -103,8 +114,10 @@ func TestTokensPerUserLimit(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	statuses := map[int]int{}
+	start := make(chan struct{})
 	for range 10 {
 		wg.Go(func() {
+			<-start // all at once
 			res, out := fx.call("alice", "en", "POST", "/api/v1/tokens", `{"name":"t"}`)
 			mu.Lock()
 			defer mu.Unlock()
@@ -114,6 +127,7 @@ func TestTokensPerUserLimit(t *testing.T) {
 			}
 		})
 	}
+	close(start)
 	wg.Wait()
 	if statuses[http.StatusCreated] != 3 || statuses[http.StatusConflict] != 7 {
 		t.Errorf("statuses = %v, want 3 created and 7 refused", statuses)
