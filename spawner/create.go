@@ -11,19 +11,20 @@ import (
 // launchAttempts bounds the retries of a generated name that is taken.
 const launchAttempts = 8
 
-// Create validates the form, stores the server Stopped and starts it. A form
-// error is a *FieldError (ErrInvalidSpec, or store.ErrConflict with code
-// "name.taken").
+// Create validates the form, checks the namespace's limits, and stores the
+// server Queued: its start runs in the background. A form error is a
+// *FieldError (ErrInvalidSpec; store.ErrConflict with code "name.taken";
+// ErrLimitReached or ErrOverLimit for a limit). When Create fails, nothing
+// is left: no record, no volume.
 func (m *Manager) Create(ctx context.Context, ns string, who Requester, f Form) (store.Server, error) {
+	if err := m.quotas.For(ns).checkForm(ns, f); err != nil {
+		return store.Server{}, err
+	}
 	spec, err := BuildSpec(m.cfg, who, f)
 	if err != nil {
 		return store.Server{}, err
 	}
-	srv, err := m.create(ctx, ns, f.Name, spec)
-	if err != nil {
-		return store.Server{}, err
-	}
-	return m.Start(ctx, ns, srv.Name)
+	return m.create(ctx, ns, f.Name, spec)
 }
 
 // Launch is the one-click start: a server of the image (the requester's
@@ -50,26 +51,29 @@ func (m *Manager) Launch(ctx context.Context, ns string, who Requester, imageID 
 		if errors.Is(err, store.ErrConflict) {
 			continue
 		}
-		if err != nil {
-			return store.Server{}, err
-		}
-		return m.Start(ctx, ns, srv.Name)
+		return srv, err
 	}
 	return store.Server{}, fmt.Errorf("launch %s in %s: no free name after %d tries: %w", imageID, ns, launchAttempts, store.ErrConflict)
 }
 
-// create records a new Stopped server after checking its volumes and
-// creating its new ones. New volumes are created here, before the record,
-// so that a server is never recorded without its volumes; if the record
-// cannot be written they are deleted again.
+// create records a new server Queued after checking the namespace's
+// limits and the server's volumes and creating its new ones, all under the
+// namespace's lock: two creates on any replicas cannot both take the last
+// place. New volumes are created before the record, so that a server is
+// never recorded without its volumes; if the record cannot be written they
+// are deleted again.
 func (m *Manager) create(ctx context.Context, ns, name string, spec store.Spec) (store.Server, error) {
 	if _, err := m.st.GetServer(ctx, ns, name); err == nil {
 		return store.Server{}, nameTaken(name)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return store.Server{}, fmt.Errorf("create server %s/%s: %w", ns, name, err)
 	}
+	q := m.quotas.For(ns)
 	var srv store.Server
-	err := m.withVolumeLock(ctx, ns, len(volumeRefs(spec)) > 0, func() error {
+	err := m.withNamespaceLock(ctx, ns, q.countsServers() || len(volumeRefs(spec)) > 0, func() error {
+		if err := m.checkCreate(ctx, ns, q, spec); err != nil {
+			return err
+		}
 		if err := m.checkVolumes(ctx, ns, name, spec, true); err != nil {
 			return err
 		}
@@ -79,8 +83,8 @@ func (m *Manager) create(ctx context.Context, ns, name string, spec store.Spec) 
 		}
 		now := m.now()
 		srv, err = m.st.CreateServer(ctx, store.Server{
-			Namespace: ns, Name: name, Phase: store.PhaseStopped, Spec: spec,
-			CreatedAt: now, UpdatedAt: now,
+			Namespace: ns, Name: name, Phase: store.PhaseQueued, Owner: m.owner, Message: "queued",
+			Spec: spec, CreatedAt: now, UpdatedAt: now,
 		})
 		if err != nil {
 			m.deleteVolumes(ns, created)
@@ -98,6 +102,8 @@ func (m *Manager) create(ctx context.Context, ns, name string, spec store.Spec) 
 		return store.Server{}, fmt.Errorf("create server %s/%s: %w", ns, name, err)
 	}
 	m.event(ctx, srv.Key(), store.EventNormal, "Created", "server created with image "+imageLabel(spec))
+	m.event(ctx, srv.Key(), store.EventNormal, "Queued", "waiting for a start slot")
+	m.enqueue(srv.Key())
 	return srv, nil
 }
 

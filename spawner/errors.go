@@ -10,13 +10,27 @@ import (
 // *FieldError naming the field.
 var ErrInvalidSpec = errors.New("invalid server spec")
 
+// Errors of the limits (Quotas); each comes as a *FieldError whose code
+// names the limit ("quota.servers", …) and whose field is the part of the
+// request that goes over it, when there is one.
+var (
+	// ErrLimitReached means the namespace (or user) already holds what a
+	// limit allows: the request may succeed once something is deleted or
+	// stopped (HTTP 409).
+	ErrLimitReached = errors.New("limit reached")
+	// ErrOverLimit means the request by itself asks for more than a limit
+	// allows, whatever the namespace holds (HTTP 422).
+	ErrOverLimit = errors.New("over a limit")
+)
+
 // FieldError is a rule broken by one field of the spawn form.
 type FieldError struct {
 	Field  string         // JSON path, e.g. "dataVolumes[1].mountPath"
 	Code   string         // stable message id, a key of FieldErrorCodes
 	Params map[string]any // values for the message template
-	// Err is the sentinel the error wraps: ErrInvalidSpec when nil, and
-	// store.ErrConflict for "name.taken" (a 409, not a 400).
+	// Err is the sentinel the error wraps: ErrInvalidSpec when nil,
+	// store.ErrConflict for "name.taken" (a 409, not a 400), and
+	// ErrLimitReached or ErrOverLimit for the limits.
 	Err error
 }
 
@@ -94,4 +108,9 @@ var FieldErrorCodes = map[string]string{
 	"volume.taken":            "A volume named {{.volume}} already exists in this namespace.",
 	"volume.unknown":          "There is no volume {{.volume}} in this namespace.",
 	"volume.mounted":          "The volume {{.volume}} is mounted by the server {{.server}}; stop that server first.",
+
+	"quota.servers":              "Namespace {{.namespace}} already has {{.limit}} servers, the limit: delete one first.",
+	"quota.runningServers":       "Namespace {{.namespace}} already has {{.limit}} servers running or starting, the limit: stop one first.",
+	"quota.dataVolumesPerServer": "A server of namespace {{.namespace}} may have at most {{.limit}} data volumes, the limit.",
+	"quota.storage":              "This would bring the storage requested in namespace {{.namespace}} to {{.total}}, above the limit of {{.limit}} ({{.used}} already in use).",
 }

@@ -32,6 +32,7 @@ type Manager struct {
 	b          Backend
 	vols       VolumeStore
 	cfg        Config
+	quotas     Quotas
 	log        *slog.Logger
 	now        func() time.Time
 	owner      string

@@ -28,7 +28,8 @@ type job struct {
 // Starts (on any replicas) exactly one queues it and both succeed. A
 // Stopping server is a store.ErrConflict. A server whose volume is gone or
 // mounted by another running server is refused with a *FieldError
-// ("volume.unknown", "volume.mounted").
+// ("volume.unknown", "volume.mounted"), and so is one more server than the
+// namespace may run ("quota.runningServers", ErrLimitReached).
 func (m *Manager) Start(ctx context.Context, ns, name string) (store.Server, error) {
 	for range casAttempts {
 		srv, err := m.Get(ctx, ns, name)
@@ -42,10 +43,15 @@ func (m *Manager) Start(ctx context.Context, ns, name string) (store.Server, err
 			return srv, fmt.Errorf("start %s: it is stopping: %w", srv.Key(), store.ErrConflict)
 		}
 		// A volume may have been attached elsewhere, or deleted, while
-		// this server was stopped; the check and the move to Queued (which
-		// mounts the volumes) happen under the namespace's volume lock.
+		// this server was stopped, and other servers may have started; the
+		// checks and the move to Queued (which mounts the volumes and
+		// counts as running) happen under the namespace's lock.
+		q := m.quotas.For(ns)
 		var queued store.Server
-		err = m.withVolumeLock(ctx, ns, len(volumeRefs(srv.Spec)) > 0, func() error {
+		err = m.withNamespaceLock(ctx, ns, q.RunningServers > 0 || len(volumeRefs(srv.Spec)) > 0, func() error {
+			if err := m.checkStart(ctx, ns, name, q); err != nil {
+				return err
+			}
 			if err := m.checkVolumes(ctx, ns, name, srv.Spec, false); err != nil {
 				return err
 			}

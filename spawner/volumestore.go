@@ -190,7 +190,8 @@ func (m *Manager) Volumes(ctx context.Context, ns string) ([]VolumeInfo, error) 
 
 // CreateVolume creates an empty data volume; size "" is the configured
 // default. Errors are *FieldError on "name" or "size" ("volume.taken" is a
-// store.ErrConflict).
+// store.ErrConflict; "quota.storage" is ErrLimitReached or ErrOverLimit).
+// The storage limit is checked under the namespace's lock.
 func (m *Manager) CreateVolume(ctx context.Context, ns, name, size string) (VolumeInfo, error) {
 	if !ValidVolumeName(name) {
 		return VolumeInfo{}, fieldErr("name", "volume.name.invalid", map[string]any{"value": name})
@@ -199,7 +200,21 @@ func (m *Manager) CreateVolume(ctx context.Context, ns, name, size string) (Volu
 	if fe != nil {
 		return VolumeInfo{}, fe
 	}
-	v, err := m.vols.CreateVolume(ctx, ns, Volume{Name: name, Size: size, CreatedAt: m.now()})
+	q := m.quotas.For(ns)
+	var v Volume
+	err := m.withNamespaceLock(ctx, ns, q.StorageBytes() > 0, func() error {
+		add := []volumeRef{{Name: name, Size: size, New: true, Field: "size"}}
+		if err := m.checkStorage(ctx, ns, q, nil, add); err != nil {
+			return err
+		}
+		var err error
+		v, err = m.vols.CreateVolume(ctx, ns, Volume{Name: name, Size: size, CreatedAt: m.now()})
+		return err
+	})
+	var qe *FieldError
+	if errors.As(err, &qe) {
+		return VolumeInfo{}, err
+	}
 	if errors.Is(err, store.ErrConflict) {
 		return VolumeInfo{}, &FieldError{Field: "name", Code: "volume.taken", Params: map[string]any{"volume": name}, Err: store.ErrConflict}
 	}
@@ -217,7 +232,7 @@ func (m *Manager) DeleteVolume(ctx context.Context, ns, name string) error {
 	if !ValidVolumeName(name) {
 		return fmt.Errorf("volume %s/%q: %w", ns, name, store.ErrNotFound)
 	}
-	err := m.withVolumeLock(ctx, ns, true, func() error {
+	err := m.withNamespaceLock(ctx, ns, true, func() error {
 		mountedBy, _, err := m.mounts(ctx, ns, "")
 		if err != nil {
 			return err

@@ -177,6 +177,29 @@ func (w *Web) removeContributor(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// existingNamespace refuses to create anything in the :ns namespace
+// unless it exists: 400 for a name that cannot be a namespace, 404 for one
+// nobody owns. Administrators have a role in every namespace name; without
+// this they could create servers and volumes for a namespace that a
+// user's first login has yet to create (or, on Kubernetes, in any
+// namespace of the cluster).
+func (w *Web) existingNamespace(c echo.Context) error {
+	ns := c.Param("ns")
+	if !auth.ValidNamespace(ns) {
+		return badRequest("namespace", "namespace.invalid", map[string]any{"namespace": ns})
+	}
+	if ns == identity(c).Namespace {
+		return nil // created at login
+	}
+	if _, err := w.store.GetNamespace(c.Request().Context(), ns); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return errNotFound
+		}
+		return err
+	}
+	return nil
+}
+
 // updateNamespace applies change with compare-and-set, retrying when
 // another request changed the namespace meanwhile.
 func (w *Web) updateNamespace(ctx context.Context, name string, change func(*store.Namespace) error) (store.Namespace, error) {

@@ -1,21 +1,12 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/spawnhub/spawnhub/spawner"
 )
-
-// maxBody bounds the size of a JSON request body.
-const maxBody = 1 << 20
 
 func (w *Web) listServers(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -36,6 +27,9 @@ func (w *Web) getServer(c echo.Context) error {
 }
 
 func (w *Web) createServer(c echo.Context) error {
+	if err := w.existingNamespace(c); err != nil {
+		return err
+	}
 	var f spawner.Form
 	if err := decodeStrict(c, &f); err != nil {
 		return err
@@ -58,6 +52,9 @@ type launchRequest struct {
 }
 
 func (w *Web) launch(c echo.Context) error {
+	if err := w.existingNamespace(c); err != nil {
+		return err
+	}
 	var req launchRequest
 	if err := decodeStrict(c, &req); err != nil {
 		return err
@@ -105,41 +102,4 @@ func (w *Web) serverEvents(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, list[eventView]{Items: eventViews(events)})
-}
-
-// decodeStrict reads a JSON body, rejecting unknown fields and trailing
-// data, and names the offending field in the error.
-func decodeStrict(c echo.Context, v any) error {
-	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxBody+1))
-	if err != nil {
-		return fmt.Errorf("read body: %w", err)
-	}
-	if len(body) > maxBody {
-		return badRequest("", "body.too_large", nil)
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonFieldError(err)
-	}
-	if dec.More() {
-		return badRequest("", "body.invalid_json", nil)
-	}
-	return nil
-}
-
-// jsonFieldError turns a decoding error into a field error.
-func jsonFieldError(err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return badRequest(te.Field, "json.type", map[string]any{"Expected": te.Type.String()})
-	}
-	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
-		field := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
-		return badRequest(field, "json.unknown", nil)
-	}
-	return badRequest("", "body.invalid_json", nil)
 }

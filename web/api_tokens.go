@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/spawnhub/spawnhub/auth"
+	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -48,12 +50,34 @@ func (w *Web) createToken(c echo.Context) error {
 	}
 	secret, hash := auth.NewTokenSecret()
 	t.Hash = hash
-	if err := w.store.CreateToken(c.Request().Context(), t); err != nil {
+	if err := w.storeToken(c.Request().Context(), id, t); err != nil {
 		return err
 	}
 	v := viewToken(t)
 	v.Token = secret
+	c.Response().Header().Set("Cache-Control", "no-store") // the secret is in this answer only
 	return c.JSON(http.StatusCreated, v)
+}
+
+// storeToken stores t unless its user already has as many tokens as the
+// limit of the namespace they own; the count and the write hold the
+// user's token lease, so that replicas racing cannot both take the last
+// place.
+func (w *Web) storeToken(ctx context.Context, id auth.Identity, t store.Token) error {
+	limit := w.opts.Quotas.For(id.Namespace).TokensPerUser
+	if limit == 0 {
+		return w.store.CreateToken(ctx, t)
+	}
+	return w.withLease(ctx, "tokens:"+t.User, func() error {
+		have, err := w.store.ListTokens(ctx, t.User)
+		if err != nil {
+			return err
+		}
+		if len(have) >= limit {
+			return &spawner.FieldError{Code: "quota.tokensPerUser", Params: map[string]any{"limit": limit}, Err: spawner.ErrLimitReached}
+		}
+		return w.store.CreateToken(ctx, t)
+	})
 }
 
 // newToken validates a token request.

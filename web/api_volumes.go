@@ -26,6 +26,9 @@ type volumeRequest struct {
 }
 
 func (w *Web) createVolume(c echo.Context) error {
+	if err := w.existingNamespace(c); err != nil {
+		return err
+	}
 	var req volumeRequest
 	if err := decodeStrict(c, &req); err != nil {
 		return err

@@ -59,11 +59,7 @@ func (w *Web) describe(c echo.Context, err error) (int, apiError) {
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &fe):
-		status := http.StatusBadRequest
-		if errors.Is(err, store.ErrConflict) || strings.HasSuffix(fe.Code, ".taken") {
-			status = http.StatusConflict
-		}
-		return status, apiError{Error: tr.fieldMessage(fe), Field: fe.Field, Code: fe.Code}
+		return fieldStatus(fe), apiError{Error: tr.fieldMessage(fe), Field: fe.Field, Code: fe.Code}
 	case errors.Is(err, auth.ErrUnauthenticated):
 		return http.StatusUnauthorized, apiError{Error: tr.T("error.unauthenticated")}
 	case errors.Is(err, errForbidden):
@@ -80,6 +76,20 @@ func (w *Web) describe(c echo.Context, err error) (int, apiError) {
 		return he.Code, apiError{Error: http.StatusText(he.Code)}
 	}
 	return http.StatusInternalServerError, apiError{Error: tr.T("error.internal")}
+}
+
+// fieldStatus is the status of a refused field: 400 for a bad value, 409
+// for a name taken, a volume in use, or a limit the namespace has used up
+// (deleting or stopping something makes room), 422 for a request that
+// alone asks for more than a limit allows.
+func fieldStatus(fe *spawner.FieldError) int {
+	switch {
+	case errors.Is(fe, spawner.ErrOverLimit):
+		return http.StatusUnprocessableEntity
+	case errors.Is(fe, spawner.ErrLimitReached), errors.Is(fe, store.ErrConflict), strings.HasSuffix(fe.Code, ".taken"):
+		return http.StatusConflict
+	}
+	return http.StatusBadRequest
 }
 
 // fieldMessage translates a field error, falling back to its English text

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/spawnhub/spawnhub/spawner"
@@ -16,7 +17,8 @@ func TestEveryFieldErrorIsTranslated(t *testing.T) {
 		t.Fatal(err)
 	}
 	en, fr := cat.For("en"), cat.For("fr")
-	params := map[string]any{"max": 40, "min": 1, "name": "x", "image": "x", "value": "x", "path": "/x", "id": "x", "languages": "en, fr"}
+	params := map[string]any{"max": 40, "min": 1, "name": "x", "image": "x", "value": "x", "path": "/x", "id": "x", "languages": "en, fr",
+		"namespace": "alice", "limit": 20, "used": "1Ti", "total": "3Ti"}
 	for code := range spawner.FieldErrorCodes {
 		id := "field." + code
 		e, f := en.T(id, params), fr.T(id, params)
@@ -24,6 +26,24 @@ func TestEveryFieldErrorIsTranslated(t *testing.T) {
 			t.Errorf("%s: English %q, French %q: missing", code, e, f)
 		} else if e == f {
 			t.Errorf("%s: French text is the English one: %q", code, f)
+		}
+	}
+}
+
+// TestWebFieldErrorsAreTranslated: the web layer's own field errors (not
+// the spawner's) have both texts too.
+func TestWebFieldErrorsAreTranslated(t *testing.T) {
+	cat, err := NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, fr := cat.For("en"), cat.For("fr")
+	params := map[string]any{"limit": 50, "namespace": "Bad_NS"}
+	for _, code := range []string{"quota.tokensPerUser", "namespace.invalid"} {
+		id := "field." + code
+		e, f := en.T(id, params), fr.T(id, params)
+		if e == id || f == id || e == f || strings.Contains(e+f, "<no value>") {
+			t.Errorf("%s: English %q, French %q: want two texts with the parameters", code, e, f)
 		}
 	}
 }

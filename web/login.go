@@ -56,7 +56,7 @@ func emailOf(name string) string {
 func (w *Web) signIn(c echo.Context, id auth.Identity) (auth.Identity, error) {
 	ctx := c.Request().Context()
 	now := w.now()
-	ns, err := auth.EnsureNamespace(ctx, w.store, id.UserID, w.opts.NamespaceMapping[id.UserID], now)
+	ns, err := auth.EnsureNamespace(ctx, w.store, id.UserID, w.opts.NamespaceMapping, now)
 	if err != nil {
 		return auth.Identity{}, err
 	}
@@ -73,6 +73,7 @@ func (w *Web) signIn(c echo.Context, id auth.Identity) (auth.Identity, error) {
 		return auth.Identity{}, err
 	}
 	w.cookies().Set(c.Response(), "", token, exp)
+	c.Response().Header().Set("Cache-Control", "no-store") // it carries the session
 	return id, nil
 }
 

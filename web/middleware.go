@@ -89,6 +89,15 @@ func (w *Web) requireRole(min auth.Role) echo.MiddlewareFunc {
 	}
 }
 
+// noStore keeps every API answer out of caches: they are for one caller,
+// and some carry a secret (a new token).
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
 // requireAdmin lets through administrators only; others get 404.
 func (w *Web) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -20,7 +21,55 @@ type serverView struct {
 	StartedAt    *time.Time  `json:"startedAt"`
 	LastActivity *time.Time  `json:"lastActivity"`
 	CullAt       *time.Time  `json:"cullAt"`
-	Spec         store.Spec  `json:"spec"`
+	Spec         specView    `json:"spec"`
+}
+
+// specView is what was asked for a server, in the shape of the spawn form
+// (with the defaults it took). It is never the stored spec: that also
+// holds what the spawner resolved from the configuration — the
+// environment, labels and shared volumes of configurations, which
+// GET /api/v1/config does not show either, and the container image behind
+// an image id.
+type specView struct {
+	Image          string                   `json:"image,omitempty"`
+	CustomImage    string                   `json:"customImage,omitempty"`
+	Kind           string                   `json:"kind"`
+	CPU            string                   `json:"cpu,omitempty"`
+	CPULimit       string                   `json:"cpuLimit,omitempty"`
+	Memory         string                   `json:"memory,omitempty"`
+	MemoryLimit    string                   `json:"memoryLimit,omitempty"`
+	GPUs           int                      `json:"gpus"`
+	Workspace      *spawner.WorkspaceForm   `json:"workspace,omitempty"`
+	DataVolumes    []spawner.DataVolumeForm `json:"dataVolumes,omitempty"`
+	Configurations []string                 `json:"configurations,omitempty"`
+	SharedMemory   bool                     `json:"sharedMemory"`
+	Language       string                   `json:"language,omitempty"`
+}
+
+func viewSpec(sp store.Spec) specView {
+	v := specView{
+		Image: sp.Image, CustomImage: sp.CustomImage, Kind: sp.Kind,
+		CPU: sp.CPU, CPULimit: sp.CPULimit, Memory: sp.Memory, MemoryLimit: sp.MemoryLimit, GPUs: sp.GPUs,
+		Configurations: sp.Configurations, SharedMemory: sp.SharedMemory, Language: sp.Language,
+	}
+	if w := sp.Workspace; w != nil {
+		v.Workspace = &spawner.WorkspaceForm{}
+		if w.New {
+			v.Workspace.New = &spawner.NewVolumeForm{Name: w.Name, Size: w.Size}
+		} else {
+			v.Workspace.Existing = w.Name
+		}
+	}
+	for _, dv := range sp.DataVolumes {
+		f := spawner.DataVolumeForm{MountPath: dv.MountPath}
+		if dv.New {
+			f.New = &spawner.NewVolumeForm{Name: dv.Name, Size: dv.Size}
+		} else {
+			f.Existing = dv.Name
+		}
+		v.DataVolumes = append(v.DataVolumes, f)
+	}
+	return v
 }
 
 // list is the shape of every list in the API.
@@ -30,15 +79,20 @@ type list[T any] struct {
 
 // serverURL is where a server is reached through the proxy: its path on
 // its namespace's workspace origin.
+// Without Origins (unit tests) it is the path alone.
 func (w *Web) serverURL(ns, name string) string {
-	return w.opts.Origins.Workspace(ns) + "/notebook/" + ns + "/" + name + "/"
+	path := "/notebook/" + ns + "/" + name + "/"
+	if w.opts.Origins == nil {
+		return path
+	}
+	return w.opts.Origins.Workspace(ns) + path
 }
 
 func (w *Web) view(ctx context.Context, s store.Server) serverView {
 	v := serverView{
 		Namespace: s.Namespace, Name: s.Name, Image: s.Spec.Image, Kind: s.Spec.Kind,
 		Phase: s.Phase, Message: s.Message, URL: w.serverURL(s.Namespace, s.Name),
-		CreatedAt: s.CreatedAt, StartedAt: timePtr(s.StartedAt), Spec: s.Spec,
+		CreatedAt: s.CreatedAt, StartedAt: timePtr(s.StartedAt), Spec: viewSpec(s.Spec),
 	}
 	if v.Image == "" {
 		v.Image = s.Spec.CustomImage

@@ -51,6 +51,7 @@ type Store interface {
 	LastActivity(ctx context.Context, key store.Key) (time.Time, error)
 	Subscribe(ctx context.Context, topic string) (<-chan string, error)
 	Ping(ctx context.Context) error
+	store.LeaseStore // checks of a limit together with the write
 }
 
 // Authenticator finds who sent a request.
@@ -103,7 +104,10 @@ type Options struct {
 	// CullAfter, when set, is how long a server may idle before it is
 	// stopped; it fills a server's cullAt.
 	CullAfter time.Duration
-	Now       func() time.Time
+	// Quotas are the limits; the web layer enforces TokensPerUser (the
+	// spawner the others), for the namespace the user owns.
+	Quotas spawner.Quotas
+	Now    func() time.Time
 }
 
 // Web holds the handlers.
@@ -161,7 +165,7 @@ func (w *Web) routes(e *echo.Echo) {
 	unsafe := []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 	e.Match(unsafe, "/notebook/:ns/:name/*", w.notRunningOther, w.requireAPIUser)
 
-	api := e.Group("/api/v1", w.requireAPIUser)
+	api := e.Group("/api/v1", noStore, w.requireAPIUser)
 	api.GET("/me", w.me)
 	api.GET("/config", w.config)
 	api.GET("/tokens", w.listTokens)

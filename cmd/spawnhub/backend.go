@@ -25,7 +25,7 @@ func runDemo(ctx context.Context, args []string) error {
 // nil, is the backend's part of the replica (its watches).
 func newManager(cfg Config, st store.Store, log *slog.Logger) (mgr *spawner.Manager, run func(context.Context) error, err error) {
 	sc := cfg.Spawner.Config
-	opts := []spawner.Option{spawner.WithLogger(log), spawner.WithOwner(ownerName(cfg))}
+	opts := []spawner.Option{spawner.WithLogger(log), spawner.WithOwner(ownerName(cfg)), spawner.WithQuotas(cfg.Quotas)}
 	if cfg.Spawner.Backend == "kubernetes" {
 		kb, err := kube.New(kube.Options{
 			Config: kubeConfig(cfg.Spawner), Images: sc.Image, Events: st, Leases: st, Records: st,

@@ -33,7 +33,10 @@ type Config struct {
 	Store                        StoreConfig   `yaml:"store"`
 	Auth                         AuthConfig    `yaml:"auth"`
 	Spawner                      SpawnerConfig `yaml:"spawner"`
-	Log                          LogConfig     `yaml:"log"`
+	// Quotas limit what each namespace holds (quotas.*, and
+	// quotas.namespaces.<ns>.* to override them for one namespace).
+	Quotas spawner.Quotas `yaml:"quotas"`
+	Log    LogConfig      `yaml:"log"`
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
 }
@@ -102,6 +105,7 @@ func defaults() Config {
 		Store:           StoreConfig{Driver: "memory", Redis: RedisConfig{Prefix: "spawnhub:"}},
 		Auth:            AuthConfig{Mode: "dev", SessionTTL: 12 * time.Hour},
 		Spawner:         SpawnerConfig{Backend: "local", Config: seedPolicy()},
+		Quotas:          defaultQuotas(),
 		Log:             LogConfig{Level: "info", Format: "text"},
 		ShutdownTimeout: 20 * time.Second,
 	}
@@ -121,6 +125,14 @@ func seedPolicy() spawner.Config {
 		},
 		GPU: spawner.GPU{Preset: spawner.Preset{CPU: "6", Memory: "96Gi"}},
 	}
+}
+
+// defaultQuotas are generous for one person and stop a runaway script:
+// 2,000 launches do not make 2,000 servers.
+func defaultQuotas() spawner.Quotas {
+	return spawner.Quotas{Quota: spawner.Quota{
+		Servers: 20, RunningServers: 5, DataVolumesPerServer: 16, Storage: "2Ti", TokensPerUser: 50,
+	}}
 }
 
 func defaultDataDir() string {
@@ -174,10 +186,27 @@ func (c Config) Validate() error {
 	if err := c.Spawner.Config.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("spawner: %w", err))
 	}
+	errs = append(errs, underKey("quotas.", c.Quotas.Validate()))
 	if c.ShutdownTimeout <= 0 {
 		add("shutdownTimeout: must be positive")
 	}
 	return errors.Join(errs...)
+}
+
+// underKey puts prefix before the key each joined error starts with.
+func underKey(prefix string, err error) error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		if err == nil {
+			return nil
+		}
+		return fmt.Errorf("%s%w", prefix, err)
+	}
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, underKey(prefix, e))
+	}
+	return errors.Join(out...)
 }
 
 func (s StoreConfig) validate() error {

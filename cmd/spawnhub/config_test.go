@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spawnhub/spawnhub/spawner"
 )
 
 func envOf(m map[string]string) func(string) (string, bool) {
@@ -118,5 +120,44 @@ func TestSecretsFromFiles(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("missing secret files: %v, want a problem naming %s", err, want)
 		}
+	}
+}
+
+func TestQuotasFromFileAndEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	yaml := "quotas:\n  runningServers: 2\n  storage: 500Gi\n  namespaces:\n    alice: {servers: 100, storage: \"0\"}\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(path, envOf(map[string]string{"SPAWNHUB_QUOTAS_TOKENSPERUSER": "7", "SPAWNHUB_DATADIR": t.TempDir()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	bob, alice := cfg.Quotas.For("bob"), cfg.Quotas.For("alice")
+	if bob.Servers != 20 || bob.RunningServers != 2 || bob.Storage != "500Gi" || bob.DataVolumesPerServer != 16 || bob.TokensPerUser != 7 {
+		t.Errorf("quotas of bob = %+v, want the defaults with the file's running servers and storage and the environment's tokens", bob)
+	}
+	if alice.Servers != 100 || alice.StorageBytes() != 0 || alice.RunningServers != 2 {
+		t.Errorf("quotas of alice = %+v, want 100 servers, no storage limit, the rest global", alice)
+	}
+}
+
+func TestValidateNamesBadQuotas(t *testing.T) {
+	cfg := defaults()
+	cfg.Quotas.Servers = -1
+	cfg.Quotas.Storage = "two terabytes"
+	minus := -5
+	cfg.Quotas.Namespaces = map[string]spawner.QuotaOverride{"alice": {TokensPerUser: &minus}}
+	err := cfg.Validate()
+	for _, want := range []string{"quotas.servers: -1", "quotas.storage: \"two terabytes\"", "quotas.namespaces.alice.tokensPerUser: -5"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v, want a problem with %s", err, want)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "namespaces.alice.servers") {
+		t.Errorf("Validate() = %v: blames alice for the global value", err)
 	}
 }

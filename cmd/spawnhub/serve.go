@@ -140,7 +140,7 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 		Origins: origins, WorkspaceSignIn: handshake,
 		Servers: mgr, Store: st, Auth: authn, Policy: policy, Signer: signer, Catalog: catalog,
 		Logger: log, DevLogin: cfg.Auth.Mode == "dev", Secure: secure, NamespaceMapping: lowerKeys(cfg.Auth.Namespaces),
-		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Quotas: cfg.Quotas,
 	}
 	if cfg.Auth.Mode == "oidc" {
 		sso, err := auth.NewOIDC(ctx, cfg.Auth.OIDC, oidcStateKey(keys[0]), secure, nil)

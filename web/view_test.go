@@ -1,0 +1,47 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/store"
+)
+
+// TestServerViewShowsTheFormNotTheSpec: what a configuration adds (its
+// environment, labels, shared volumes) and the container image behind an
+// image id never leave the server; what the user chose does, in the
+// form's shape.
+func TestServerViewShowsTheFormNotTheSpec(t *testing.T) {
+	spec, err := spawner.BuildSpec(spawner.Config{
+		Images: []spawner.Image{{ID: "lab", Kind: spawner.KindJupyter, Container: "registry.internal/lab:secret-tag"}},
+		Configurations: []spawner.Configuration{{ID: "db", Env: map[string]string{"DB_PASSWORD": "hunter2"},
+			Labels: map[string]string{"team": "hidden-label"}, Volumes: []spawner.ConfigurationVolume{{Name: "shared-secret", MountPath: "/srv/shared"}}}},
+		Limits: spawner.Limits{WorkspaceSize: spawner.Range{Default: "4Gi"}},
+	}, spawner.Requester{}, spawner.Form{Name: "lab", Image: "lab", Configurations: []string{"db"},
+		DataVolumes: []spawner.DataVolumeForm{{Existing: "survey", MountPath: "/home/jovyan/survey"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := (&Web{}).view(context.Background(), store.Server{Namespace: "alice", Name: "lab", Phase: store.PhaseStopped, Spec: spec})
+	raw, _ := json.Marshal(v)
+	for _, secret := range []string{"hunter2", "DB_PASSWORD", "hidden-label", "shared-secret", "registry.internal", "env", "labels", "extraVolumes", "containerImage"} {
+		if strings.Contains(string(raw), secret) {
+			t.Errorf("server JSON shows %q: %s", secret, raw)
+		}
+	}
+	var got struct {
+		Spec spawner.Form `json:"spec"`
+	}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	f := got.Spec
+	if f.Image != "lab" || len(f.Configurations) != 1 || f.Configurations[0] != "db" ||
+		f.Workspace == nil || f.Workspace.New == nil || f.Workspace.New.Name != "lab-workspace" || f.Workspace.New.Size != "4Gi" ||
+		len(f.DataVolumes) != 1 || f.DataVolumes[0].Existing != "survey" || f.DataVolumes[0].MountPath != "/home/jovyan/survey" {
+		t.Errorf("spec = %s, want the form: image lab, configuration db, a new 4Gi workspace, the existing survey volume", raw)
+	}
+}
