@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/spawnhub/spawnhub/auth"
 	"github.com/spawnhub/spawnhub/store"
+	"github.com/spawnhub/spawnhub/store/memory"
 )
 
 // Compare BenchmarkX Proxy and Direct from the same run: the machine is
@@ -41,20 +43,50 @@ func smallBackend(b *testing.B) *httptest.Server {
 	}))
 }
 
+var bearerAlice = http.Header{"Authorization": {"Bearer alice-secret"}}
+
 func BenchmarkDirect(b *testing.B) {
-	benchGET(b, smallBackend(b).URL+"/notebook/alice/lab/api/status")
+	benchGET(b, smallBackend(b).URL+"/notebook/alice/lab/api/status", "", bearerAlice)
 }
 
 func BenchmarkProxy(b *testing.B) {
 	h := benchHarness(b)
 	h.route("lab", smallBackend(b), store.Route{Token: "server-token"})
-	benchGET(b, h.srv.URL+"/notebook/alice/lab/api/status")
+	benchGET(b, h.srv.URL+"/notebook/alice/lab/api/status", "", bearerAlice)
 }
 
-// benchGET sends small GETs in parallel over keep-alive connections and
-// reports, besides ns/op, the CPU time of the whole process per request
-// (client, proxy and server together: subtract Direct's from Proxy's).
-func benchGET(b *testing.B, url string) {
+// BenchmarkProxyWorkspaceOrigin is BenchmarkProxy as browsers use it:
+// through the front door (host check, strict same-origin check), on the
+// namespace's workspace origin, with that origin's session cookie verified
+// by the real authenticator (cached).
+func BenchmarkProxyWorkspaceOrigin(b *testing.B) {
+	f, cookie := benchFrontDoor(b)
+	f.route("lab", smallBackend(b), store.Route{Token: "server-token"})
+	benchGET(b, f.door.URL+"/notebook/alice/lab/api/status", "alice.ws.test", http.Header{"Cookie": {cookie}})
+}
+
+// benchFrontDoor is newFrontDoor with the real authenticator and a
+// workspace session of alice's for her origin.
+func benchFrontDoor(b *testing.B) (*frontDoor, string) {
+	st := memory.New()
+	signer, err := auth.NewSigner([]auth.Key{{ID: "k", Secret: []byte(strings.Repeat("k", 32))}}, time.Hour, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	authn := auth.NewAuthenticator(signer, st, auth.NewPolicy(nil, nil, st), auth.Cookies{}, slog.New(slog.DiscardHandler))
+	token, _, _, err := signer.Issue(auth.Identity{UserID: "alice", Namespace: "alice", Audience: "alice.ws.test"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := newFrontDoor(b, func(o *Options) { o.Auth, o.Access = authn, allowOwner{} })
+	return f, "_xsrf=abc; spawnhub_workspace=" + token
+}
+
+// benchGET sends small GETs in parallel over keep-alive connections, with
+// host as Host when set, and reports, besides ns/op, the CPU time of the
+// whole process per request (client, proxy and server together: subtract
+// Direct's from Proxy's).
+func benchGET(b *testing.B, url, host string, header http.Header) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024, DisableCompression: true}}
 	b.Cleanup(client.CloseIdleConnections)
 	b.ReportAllocs()
@@ -63,7 +95,10 @@ func benchGET(b *testing.B, url string) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		req, _ := http.NewRequest(http.MethodGet, url, nil)
-		req.Header.Set("Authorization", "Bearer alice-secret")
+		req.Header = header.Clone()
+		if host != "" {
+			req.Host = host
+		}
 		for pb.Next() {
 			res, err := client.Do(req)
 			if err != nil {
@@ -138,6 +173,34 @@ func BenchmarkHotPath(b *testing.B) {
 			b.Fatal("not admitted")
 		}
 		h.p.activity.mark(a.t.key, time.Now())
+	}
+}
+
+// BenchmarkHotPathWorkspaceOrigin is BenchmarkHotPath as browsers reach
+// it: the front door's host classification, then admission on a workspace
+// origin with that origin's cookie checked by the real authenticator
+// (cached). It should not allocate either.
+func BenchmarkHotPathWorkspaceOrigin(b *testing.B) {
+	f, cookie := benchFrontDoor(b)
+	f.route("lab", smallBackend(b), store.Route{})
+	r := httptest.NewRequest(http.MethodGet, "/notebook/alice/lab/api/kernels", nil)
+	r.Host = "alice.ws.test"
+	r.Header.Set("Cookie", cookie)
+	w := httptest.NewRecorder()
+	admit := func() (admitted, bool) {
+		at, ns := f.p.origins.Classify(r.Host)
+		return f.p.admit(w, r, place{at: at, ns: ns, host: auth.NormalizeHost("http", r.Host)})
+	}
+	if _, ok := admit(); !ok {
+		b.Fatalf("admit: %d %s", w.Code, w.Body)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		a, ok := admit()
+		if !ok {
+			b.Fatal("not admitted")
+		}
+		f.p.activity.mark(a.t.key, time.Now())
 	}
 }
 

@@ -34,7 +34,7 @@ func (fakeHandshake) Redeem(_ context.Context, code, host string) (string, time.
 	return "", time.Time{}, auth.ErrUnauthenticated
 }
 
-func newFrontDoor(t *testing.T) *frontDoor {
+func newFrontDoor(t testing.TB, configure ...func(*Options)) *frontDoor {
 	t.Helper()
 	hubURL, _ := url.Parse("http://hub.test")
 	origins, err := auth.NewOrigins(hubURL, "http://{ns}.ws.test", false, false)
@@ -48,6 +48,9 @@ func newFrontDoor(t *testing.T) *frontDoor {
 			"alice-token":  {UserID: "alice", Namespace: "alice", TokenID: "tok", TokenHash: "h"},
 			"alice-ws":     {UserID: "alice", Namespace: "alice", SessionID: "alice-session", Audience: "alice.ws.test"},
 		}}
+		for _, c := range configure {
+			c(o)
+		}
 	})
 	hub := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
 	f := &frontDoor{harness: h, hub: hub, door: httptest.NewServer(h.p.FrontDoor(hub))}
