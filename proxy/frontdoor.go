@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +20,8 @@ type Handshake interface {
 // FrontDoor routes every request by its Host (DESIGN "Origins"): the hub's
 // pages and API go to hub, workspace traffic on the hub or on a workspace
 // origin to the proxy, and a host spawnhub does not serve (DNS rebinding, a
-// misdirected request) gets 421. It needs Options.Origins.
+// misdirected request) gets 421, but for the AnyHost paths. It needs
+// Options.Origins.
 func (p *Proxy) FrontDoor(hub http.Handler) http.Handler {
 	strict := http.NewCrossOriginProtection() // no trusted origins: Origin must be the Host
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -28,6 +30,8 @@ func (p *Proxy) FrontDoor(hub http.Handler) http.Handler {
 		case at == auth.PlaceHub && strings.HasPrefix(r.URL.Path, Prefix):
 			p.serve(w, r, place{at: auth.PlaceHub})
 		case at == auth.PlaceHub:
+			hub.ServeHTTP(w, r)
+		case at == auth.PlaceUnknown && slices.Contains(p.opts.AnyHost, r.URL.Path):
 			hub.ServeHTTP(w, r)
 		case at == auth.PlaceWorkspace:
 			if err := strict.Check(r); err != nil {

@@ -42,7 +42,7 @@ func newFrontDoor(t testing.TB, configure ...func(*Options)) *frontDoor {
 		t.Fatal(err)
 	}
 	h := newHarness(t, func(o *Options) {
-		o.Origins, o.Handshake = origins, fakeHandshake{}
+		o.Origins, o.Handshake, o.AnyHost = origins, fakeHandshake{}, []string{"/healthz"}
 		o.Auth = &fakeAuth{users: map[string]auth.Identity{
 			"alice-secret": {UserID: "alice", Namespace: "alice", SessionID: "alice-session"},
 			"alice-token":  {UserID: "alice", Namespace: "alice", TokenID: "tok", TokenHash: "h"},
@@ -87,6 +87,8 @@ func TestFrontDoorRoutesByHost(t *testing.T) {
 		{"a foreign host (DNS rebinding)", "GET", "evil.example", "/", nil, 421, ""},
 		{"a foreign host for a workspace", "GET", "evil.example", "/notebook/alice/lab/", []string{"Cookie", "spawnhub_session=alice-secret"}, 421, ""},
 		{"the hub's pages", "GET", "hub.test", "/", nil, http.StatusTeapot, ""},
+		{"a health check by the pod's address", "GET", "10.1.2.3:8000", "/healthz", nil, http.StatusTeapot, ""},
+		{"a page by the pod's address", "GET", "10.1.2.3:8000", "/healthz/x", nil, 421, ""},
 		{"the hub's cookie never relays", "GET", "hub.test", "/notebook/alice/lab/tree?a=1", []string{"Cookie", "spawnhub_session=alice-secret"}, 302, "http://alice.ws.test/notebook/alice/lab/tree?a=1"},
 		{"a token relays on the hub", "GET", "hub.test", "/notebook/alice/lab/", []string{"Authorization", "Bearer alice-token"}, 200, ""},
 		{"the workspace origin with its cookie", "GET", "alice.ws.test", "/notebook/alice/lab/", []string{"Cookie", "spawnhub_workspace=alice-ws"}, 200, ""},

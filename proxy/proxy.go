@@ -67,6 +67,9 @@ type Options struct {
 	// them. Without, workspaces are served on whatever origin a request
 	// names (tests, embedding).
 	Origins *auth.Origins
+	// AnyHost are paths the hub serves whatever the Host (health checks and
+	// metrics, which kubelets and scrapers reach by the pod's address).
+	AnyHost []string
 	// Handshake and Cookies sign browsers in to workspace origins.
 	Handshake Handshake
 	Cookies   auth.Cookies
