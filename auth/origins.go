@@ -64,6 +64,9 @@ func (o *Origins) parseWorkspaceURL(tmpl string) error {
 	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
 		return fmt.Errorf("workspaceURL: %q must be an origin only, without path or query", tmpl)
 	}
+	if o.hubScheme == "https" && u.Scheme != "https" {
+		return fmt.Errorf("workspaceURL: %q must be https like the hub: its cookies are Secure", tmpl)
+	}
 	o.wsScheme = u.Scheme
 	host := NormalizeHost(u.Scheme, u.Host)
 	before, after, found := strings.Cut(host, "ns-placeholder")

@@ -67,7 +67,7 @@ func TestNewOriginsRefuses(t *testing.T) {
 	hub, _ := url.Parse("https://hub.example.org")
 	for _, ws := range []string{
 		"", "ftp://{ns}.x.org", "https://{ns}.x.org/path", "https://x-{ns}.x.org", "https://{ns}x.org",
-		"https://{user}.x.org", "https://hub.example.org", "https://{ns}.example.org", "https://{ns}.x.org?a=1",
+		"https://{user}.x.org", "https://hub.example.org", "http://{ns}.nb.example.org", "https://{ns}.example.org", "https://{ns}.x.org?a=1",
 	} {
 		if _, err := NewOrigins(hub, ws, false, false); err == nil {
 			t.Errorf("NewOrigins(workspaceURL %q) accepted it", ws)
