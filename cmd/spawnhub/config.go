@@ -26,6 +26,7 @@ type Config struct {
 	Auth      AuthConfig    `yaml:"auth"`
 	Spawner   SpawnerConfig `yaml:"spawner"`
 	Log       LogConfig     `yaml:"log"`
+	Server    ServerConfig  `yaml:"server"` // limits on slow clients (httpserver.go)
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
 }
@@ -95,6 +96,7 @@ func defaults() Config {
 		Auth:            AuthConfig{Mode: "dev", SessionTTL: 12 * time.Hour},
 		Spawner:         SpawnerConfig{Backend: "local", Config: seedPolicy()},
 		Log:             LogConfig{Level: "info", Format: "text"},
+		Server:          defaultServerConfig(),
 		ShutdownTimeout: 20 * time.Second,
 	}
 }
@@ -152,7 +154,7 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		add("dataDir: required")
 	}
-	errs = append(errs, c.Store.validate(), c.Auth.validate(c.Listen))
+	errs = append(errs, c.Store.validate(), c.Auth.validate(c.Listen), c.Server.validate())
 	switch c.Spawner.Backend {
 	case "local":
 	case "kubernetes":
