@@ -30,8 +30,8 @@ func newMinBodyRate(bytesPerSecond int, window time.Duration) minBodyRate {
 // wrap applies the rate to the bodies of requests that h serves.
 func (m minBodyRate) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Body == http.NoBody {
-			h.ServeHTTP(w, r)
+		if r.Body == nil || r.Body == http.NoBody || r.Header.Get("Upgrade") != "" {
+			h.ServeHTTP(w, r) // an upgrade's hijacker owns the connection's deadlines
 			return
 		}
 		body := &rateReader{body: r.Body, rate: m, setDeadline: http.NewResponseController(w).SetReadDeadline}

@@ -170,3 +170,14 @@ func TestRequestsWithoutBodyAreUntouched(t *testing.T) {
 		t.Errorf("POST body without deadlines = %T, want the request's own", got)
 	}
 }
+
+// BenchmarkBodyRateOnGET is what the minimum body rate adds to a request
+// without a body (the proxy's usual request): a check.
+func BenchmarkBodyRateOnGET(b *testing.B) {
+	h := newMinBodyRate(1024, 30*time.Second).wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	req, w := httptest.NewRequest("GET", "/notebook/a/b/api/status", nil), httptest.NewRecorder()
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(w, req)
+	}
+}

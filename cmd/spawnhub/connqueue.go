@@ -1,7 +1,7 @@
 package main
 
 // queue holds pending connections oldest first, the idle ones apart so
-// that they can be closed first. Its lists are intrusive (the links live in
+// that they can be closed first (an address's queue has only heads). Its lists are intrusive (the links live in
 // the connection) so that a keep-alive connection going idle and active
 // again allocates nothing.
 type queue struct {

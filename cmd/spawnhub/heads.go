@@ -19,20 +19,24 @@ import (
 // ones first, instead of refusing the newcomer: a slowloris's trickled heads
 // age out, and a client that sends its head promptly is served.
 //
+// The cap per client address counts only connections sending a head:
+// behind a reverse proxy every connection has the proxy's address, and the
+// proxy keeps many idle ones in its pool but sends each head at once.
+//
 // The gate learns a connection's phase from http.Server's ConnState hook:
 // the server reports StateActive once it has read a whole request head, and
 // StateIdle when a keep-alive connection waits for the next one.
 type headGate struct {
 	max      int // pending connections, at most
-	maxPerIP int // pending connections of one client address; 0: no such cap
+	maxPerIP int // connections of one client address sending a head; 0: no such cap
 	log      *slog.Logger
 	now      func() time.Time
 
 	mu       sync.Mutex
 	all      queue
-	byIP     map[netip.Addr]*queue
-	closed   int       // connections the gate closed since the last log line
-	loggedAt time.Time // when the gate last said so
+	byIP     map[netip.Addr]*queue // heads only
+	closed   int                   // connections the gate closed since the last log line
+	loggedAt time.Time             // when the gate last said so
 }
 
 // logEvery is how often, at most, the gate logs that it closes connections.
@@ -52,7 +56,7 @@ type gatedConn struct {
 	pending bool // waiting for a request head
 	idle    bool // between requests (evicted first)
 	inAll   link // its place in the gate's queue
-	inIP    link // and in its address's
+	inIP    link // and, while it sends a head, in its address's
 }
 
 // admit tracks a freshly accepted connection as waiting for its first head,
@@ -91,10 +95,12 @@ func (g *headGate) enter(c *gatedConn, idle bool) {
 	if c.pending {
 		g.remove(c)
 	}
-	victim := g.makeRoom(c.ip)
+	victim := g.makeRoom(c.ip, idle)
 	c.pending, c.idle = true, idle
 	g.all.push(&c.inAll, idle)
-	g.queueOf(c.ip).push(&c.inIP, idle)
+	if !idle {
+		g.queueOf(c.ip).push(&c.inIP, false)
+	}
 	g.mu.Unlock()
 	if victim != nil {
 		victim.Conn.Close() // its server goroutine sees the error and ends
@@ -103,10 +109,10 @@ func (g *headGate) enter(c *gatedConn, idle bool) {
 }
 
 // makeRoom removes and returns the connection to close so that one more
-// from ip fits: that address's oldest if it is at its cap, else the oldest
-// of all if the gate is full. The caller holds g.mu.
-func (g *headGate) makeRoom(ip netip.Addr) *gatedConn {
-	if q := g.byIP[ip]; g.maxPerIP > 0 && q != nil && q.n >= g.maxPerIP {
+// from ip fits: for a head, that address's oldest head if it is at its cap;
+// else the oldest of all if the gate is full. The caller holds g.mu.
+func (g *headGate) makeRoom(ip netip.Addr, idle bool) *gatedConn {
+	if q := g.byIP[ip]; !idle && g.maxPerIP > 0 && q != nil && q.n >= g.maxPerIP {
 		return g.evict(q)
 	}
 	if g.all.n >= g.max {
@@ -135,10 +141,12 @@ func (g *headGate) leave(c *gatedConn) {
 // remove takes a pending c out of both its queues. The caller holds g.mu.
 func (g *headGate) remove(c *gatedConn) {
 	g.all.remove(&c.inAll, c.idle)
-	q := g.byIP[c.ip]
-	q.remove(&c.inIP, c.idle)
-	if q.n == 0 {
-		delete(g.byIP, c.ip)
+	if !c.idle {
+		q := g.byIP[c.ip]
+		q.remove(&c.inIP, false)
+		if q.n == 0 {
+			delete(g.byIP, c.ip)
+		}
 	}
 	c.pending = false
 }
@@ -173,7 +181,8 @@ func (g *headGate) shed(n int) int {
 	return len(victims)
 }
 
-// pending returns how many connections wait for a head: in all, and from ip.
+// pending returns how many connections wait for a head in all, and how
+// many from ip are sending one.
 func (g *headGate) pending(ip netip.Addr) (all, fromIP int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -21,7 +21,8 @@ type ServerConfig struct {
 	// MaxPendingHeads caps connections waiting for a request head (new
 	// ones and idle keep-alives); the oldest are closed to admit more.
 	MaxPendingHeads int `yaml:"maxPendingHeads"`
-	// MaxPendingHeadsPerIP is the same cap per client address; 0: none.
+	// MaxPendingHeadsPerIP caps connections of one client address that
+	// are sending a head (idle ones do not count); 0: no such cap.
 	MaxPendingHeadsPerIP int `yaml:"maxPendingHeadsPerIP"`
 	// MinBodyRate (bytes per second, over BodyRateWindow) a request body
 	// must keep up while the server waits for it; 0: no minimum.
@@ -33,7 +34,7 @@ func defaultServerConfig() ServerConfig {
 	return ServerConfig{
 		ReadHeaderTimeout:    10 * time.Second,
 		IdleTimeout:          2 * time.Minute,
-		MaxPendingHeads:      1024,
+		MaxPendingHeads:      4096,
 		MaxPendingHeadsPerIP: 256,
 		MinBodyRate:          1024,
 		BodyRateWindow:       30 * time.Second,
