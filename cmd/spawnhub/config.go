@@ -37,6 +37,7 @@ type Config struct {
 	// quotas.namespaces.<ns>.* to override them for one namespace).
 	Quotas spawner.Quotas `yaml:"quotas"`
 	Log    LogConfig      `yaml:"log"`
+	Server ServerConfig   `yaml:"server"` // limits on slow clients (httpserver.go)
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
 }
@@ -107,6 +108,7 @@ func defaults() Config {
 		Spawner:         SpawnerConfig{Backend: "local", Config: seedPolicy()},
 		Quotas:          defaultQuotas(),
 		Log:             LogConfig{Level: "info", Format: "text"},
+		Server:          defaultServerConfig(),
 		ShutdownTimeout: 20 * time.Second,
 	}
 }
@@ -173,7 +175,7 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		add("dataDir: required")
 	}
-	errs = append(errs, c.Store.validate(), c.Auth.validate(c.Listen))
+	errs = append(errs, c.Store.validate(), c.Auth.validate(c.Listen), c.Server.validate())
 	switch c.Spawner.Backend {
 	case "local":
 	case "kubernetes":

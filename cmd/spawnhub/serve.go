@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -22,13 +21,6 @@ import (
 	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/web"
-)
-
-// HTTP server timeouts. Request bodies and responses are not bounded: a
-// notebook upload or a long poll may take long; slow headers may not.
-const (
-	readHeaderTimeout = 10 * time.Second
-	idleTimeout       = 2 * time.Minute
 )
 
 // app is every part of a running replica, wired together.
@@ -77,8 +69,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 }
 
 func (a *app) run(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) error {
-	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv, ln := newHTTPServer(a.handler, ln, cfg.Server, log)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.proxy.Run(gctx) })
 	g.Go(func() error { return a.authn.Run(gctx) })
