@@ -5,9 +5,9 @@ import (
 	"encoding"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -25,8 +25,8 @@ const maxBody = 1 << 20
 // names match exactly (encoding/json alone would take "NAME" for "name").
 func decodeStrict(c echo.Context, v any) error {
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxBody+1))
-	if err != nil {
-		return fmt.Errorf("read body: %w", err)
+	if err != nil { // the client stopped sending, or too slowly: its fault, not ours
+		return echo.NewHTTPError(http.StatusRequestTimeout).WithInternal(err)
 	}
 	if len(body) > maxBody {
 		return badRequest("", "body.too_large", nil)
