@@ -66,7 +66,9 @@ func (b *Backend) startOnce(ctx context.Context, srv store.Server, im spawner.Im
 	}
 	p, err := b.launch(srv, im, port, runBase, token, progress)
 	if err != nil {
-		b.ports.release(port)
+		if p == nil { // else the process's end released the port
+			b.ports.release(port)
+		}
 		return store.Route{}, "", err
 	}
 	progress(store.Event{Type: store.EventNormal, Reason: "Launched", Message: fmt.Sprintf("process %d started on port %d; waiting for it to answer", p.pid, port)})
@@ -94,6 +96,8 @@ func (b *Backend) image(srv store.Server) (spawner.Image, error) {
 }
 
 // launch starts the process in its own group, with its output in its log.
+// On error p is nil, unless the process was started (and has ended: its
+// end released the port).
 func (b *Backend) launch(srv store.Server, im spawner.Image, port int, runBase, token string, progress func(store.Event)) (*proc, error) {
 	key := srv.Key()
 	home, logPath := b.homeOf(srv), b.LogPath(key)
@@ -133,7 +137,7 @@ func (b *Backend) launch(srv store.Server, im spawner.Image, port int, runBase, 
 	go b.wait(cmd, p) // ends when the process exits
 	if err != nil {
 		b.kill(p)
-		return nil, fmt.Errorf("local backend: process %d: %w", p.pid, err)
+		return p, fmt.Errorf("local backend: process %d: %w", p.pid, err)
 	}
 	b.mu.Lock()
 	b.running[p.instance] = p
