@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -171,4 +172,17 @@ func ownerAndMode(t *testing.T, path string) (string, fs.FileMode) {
 		t.Fatal(err)
 	}
 	return strconv.Itoa(int(fi.Sys().(*syscall.Stat_t).Uid)), fi.Mode().Perm()
+}
+
+// TestSharedAccountWarns: servers that run as spawnhub's own account get
+// a warning at start that says what is not protected.
+func TestSharedAccountWarns(t *testing.T) {
+	var logs strings.Builder
+	b := &Backend{acct: Account{Name: "me", UID: 1000}, o: Options{DataDir: "/data"}, log: slog.New(slog.NewTextHandler(&logs, nil))}
+	b.warnIfShared()
+	for _, want := range []string{"level=WARN", "spawnhub's own account", "session key", "other servers' files", "spawner.local.user"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("warning %q lacks %q", logs.String(), want)
+		}
+	}
 }

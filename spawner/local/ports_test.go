@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -219,4 +220,73 @@ func pidIn(t *testing.T, s string) int {
 	}
 	n, _ := strconv.Atoi(m[1])
 	return n
+}
+
+// BenchmarkCheckListener is the cost of one ownership check before a
+// readiness probe when the group's leader holds the socket (this process
+// plays the leader): the listening sockets and the leader's fds.
+func BenchmarkCheckListener(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	port, own := ln.Addr().(*net.TCPAddr).Port, os.Getpid()
+	for b.Loop() {
+		if err := checkListener("127.0.0.1", port, own); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestSockDiagAgreesWithProc: both sources of listening sockets find the
+// same sockets, with the same inodes, for IPv4 and IPv6.
+func TestSockDiagAgreesWithProc(t *testing.T) {
+	for _, tt := range []struct {
+		network, addr, table string
+		family               uint8
+	}{
+		{"tcp4", "127.0.0.1:0", "/proc/net/tcp", syscall.AF_INET},
+		{"tcp6", "[::1]:0", "/proc/net/tcp6", syscall.AF_INET6},
+	} {
+		ln, err := net.Listen(tt.network, tt.addr)
+		if err != nil {
+			t.Logf("%s: %v", tt.network, err)
+			continue
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		collect := func(get func(func(net.IP, int, string)) error) string {
+			var found []string
+			if err := get(func(ip net.IP, p int, inode string) {
+				if p == port {
+					found = append(found, ip.String()+" "+inode)
+				}
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return strings.Join(found, ",")
+		}
+		diag := collect(func(fn func(net.IP, int, string)) error { return diagListeners(tt.family, fn) })
+		proc := collect(func(fn func(net.IP, int, string)) error { return scanTCPTable(tt.table, fn) })
+		if diag == "" || diag != proc {
+			t.Errorf("%s port %d: sock_diag %q, %s %q, want the same socket", tt.network, port, diag, tt.table, proc)
+		}
+		ln.Close()
+	}
+}
+
+// BenchmarkListeningSockets compares the two sources of listening sockets
+// on this machine.
+func BenchmarkListeningSockets(b *testing.B) {
+	noop := func(net.IP, int, string) {}
+	b.Run("sock_diag", func(b *testing.B) {
+		for b.Loop() {
+			diagListeners(syscall.AF_INET, noop)
+		}
+	})
+	b.Run("proc_net_tcp", func(b *testing.B) {
+		for b.Loop() {
+			scanTCPTable("/proc/net/tcp", noop)
+		}
+	})
 }

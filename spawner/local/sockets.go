@@ -8,13 +8,14 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // A server is accepted as ready only from its own process: before a probe
 // carries the server's token, every socket listening on its port must
-// belong to a process of its process group. Linux shows listening sockets
-// with their inode in /proc/net/tcp{,6} and a process's sockets as
-// "socket:[inode]" links in /proc/<pid>/fd.
+// belong to a process of its process group. Linux gives listening sockets
+// with their inode (sock_diag, or /proc/net/tcp{,6}) and a process's
+// sockets as "socket:[inode]" links in /proc/<pid>/fd.
 
 var (
 	// errNotListening: nothing listens on the port yet.
@@ -41,15 +42,23 @@ func checkListener(host string, port, pgid int) error {
 }
 
 // listeningInodes returns the inodes of the TCP sockets listening on port
-// at ip or at a wildcard address (any address when ip is nil).
+// at ip or at a wildcard address (any address when ip is nil), from
+// sock_diag or, without it, /proc/net/tcp{,6}.
 func listeningInodes(ip net.IP, port int) (map[string]bool, error) {
 	out := map[string]bool{}
-	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		err := scanTCPTable(table, func(addr net.IP, p int, inode string) {
-			if p == port && (ip == nil || addr.IsUnspecified() || addr.Equal(ip)) {
-				out[inode] = true
-			}
-		})
+	add := func(addr net.IP, p int, inode string) {
+		if p == port && (ip == nil || addr.IsUnspecified() || addr.Equal(ip)) {
+			out[inode] = true
+		}
+	}
+	for _, src := range []struct {
+		family uint8
+		table  string
+	}{{syscall.AF_INET, "/proc/net/tcp"}, {syscall.AF_INET6, "/proc/net/tcp6"}} {
+		err := diagListeners(src.family, add)
+		if errors.Is(err, errNoSockDiag) {
+			err = scanTCPTable(src.table, add)
+		}
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, err
 		}
