@@ -186,3 +186,30 @@ func TestSharedAccountWarns(t *testing.T) {
 		}
 	}
 }
+
+// TestUnrunnableExecutableWarns: as root, a spawnhub binary the account
+// cannot run is named in a warning at start.
+func TestUnrunnableExecutableWarns(t *testing.T) {
+	if !SwitchesAccount() {
+		t.Skip("not root: servers run as this account")
+	}
+	dir := filepath.Join(t.TempDir(), "closed")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	closed := filepath.Join(dir, "spawnhub")
+	if err := os.WriteFile(closed, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for exe, wantWarning := range map[string]bool{closed: true, testExecutable: false} {
+		var logs strings.Builder
+		_, err := New(Options{DataDir: dataDir(t), Images: func(string) (spawner.Image, bool) { return spawner.Image{}, false },
+			Executable: exe, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(logs.String(), "cannot run spawnhub's binary"); got != wantWarning {
+			t.Errorf("Executable %s: warning %v, want %v (logs %q)", exe, got, wantWarning, logs.String())
+		}
+	}
+}

@@ -24,6 +24,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -89,7 +91,22 @@ func New(o Options) (*Backend, error) {
 		return nil, err
 	}
 	b.warnIfShared()
+	b.warnIfUnrunnable()
 	return b, nil
+}
+
+// warnIfUnrunnable says at start when the account cannot run spawnhub's
+// binary, which the demo image runs (go run builds it in a folder only
+// its owner may enter).
+func (b *Backend) warnIfUnrunnable() {
+	if !b.acct.isolated || b.o.Executable == "" {
+		return
+	}
+	err := b.acct.do(func() error { return unix.Faccessat(unix.AT_FDCWD, b.o.Executable, unix.X_OK, unix.AT_EACCESS) })
+	if err != nil {
+		b.log.Warn("the account servers run as cannot run spawnhub's binary, so images that run it (the demo server) will not start; install it where that account can, e.g. /usr/local/bin",
+			"user", b.acct.Name, "executable", b.o.Executable, "err", err)
+	}
 }
 
 // warnIfShared says at start what is not protected when servers run as
