@@ -42,9 +42,10 @@ func newManager(cfg Config, st store.Store, log *slog.Logger) (mgr *spawner.Mana
 	}
 	backend, err := local.New(local.Options{
 		DataDir: filepath.Join(cfg.DataDir, "local"), Images: sc.Image, Executable: exe, Logger: log,
+		User: cfg.Spawner.Local.User,
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("spawner.local: %w", err)
 	}
 	return spawner.NewManager(st, backend, sc, opts...), nil, nil
 }

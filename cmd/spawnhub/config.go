@@ -14,6 +14,7 @@ import (
 	"github.com/spawnhub/spawnhub/auth"
 	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/spawner/kube"
+	"github.com/spawnhub/spawnhub/spawner/local"
 )
 
 // Config is the whole configuration: a YAML file, then SPAWNHUB_* variables,
@@ -29,7 +30,7 @@ type Config struct {
 	// where their pages run with the visitor's hub session. Never in
 	// production.
 	InsecureSameOriginWorkspaces bool          `yaml:"insecureSameOriginWorkspaces"`
-	DataDir                      string        `yaml:"dataDir"` // local backend homes and logs, dev session key
+	DataDir                      string        `yaml:"dataDir"` // local backend homes and logs; private/: dev session key, memory-store snapshot
 	Store                        StoreConfig   `yaml:"store"`
 	Auth                         AuthConfig    `yaml:"auth"`
 	Spawner                      SpawnerConfig `yaml:"spawner"`
@@ -89,6 +90,8 @@ type SpawnerConfig struct {
 	spawner.Config `yaml:",inline"`
 	// Kubernetes configures the kubernetes backend (spawner.kubernetes.*).
 	Kubernetes kube.Config `yaml:"kubernetes"`
+	// Local configures the local backend (spawner.local.*).
+	Local local.Config `yaml:"local"`
 }
 
 // LogConfig shapes the logs.
@@ -137,7 +140,12 @@ func defaultQuotas() spawner.Quotas {
 	}}
 }
 
+// defaultDataDir is the user's cache folder, or /var/lib/spawnhub for root,
+// whose home the account that runs local servers cannot cross.
 func defaultDataDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/spawnhub"
+	}
 	if d, err := os.UserCacheDir(); err == nil {
 		return filepath.Join(d, "spawnhub")
 	}

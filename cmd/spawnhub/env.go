@@ -18,7 +18,7 @@ const envPrefix = "SPAWNHUB_"
 // image catalogue) can only come from the YAML file.
 func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 	var errs []error
-	walkFields(reflect.ValueOf(c).Elem(), nil, func(path []string, v reflect.Value) {
+	walkFields(reflect.ValueOf(c).Elem(), nil, func(path []string, _ reflect.StructField, v reflect.Value) {
 		name := envName(path)
 		raw, ok := lookup(name)
 		if !ok {
@@ -38,7 +38,7 @@ func envName(path []string) string {
 
 // walkFields calls fn for every settable scalar or string-list field,
 // with its YAML key path.
-func walkFields(v reflect.Value, path []string, fn func([]string, reflect.Value)) {
+func walkFields(v reflect.Value, path []string, fn func([]string, reflect.StructField, reflect.Value)) {
 	t := v.Type()
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -61,9 +61,25 @@ func walkFields(v reflect.Value, path []string, fn func([]string, reflect.Value)
 		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() != reflect.String:
 			// lists of objects: YAML only
 		default:
-			fn(p, fv)
+			fn(p, f, fv)
 		}
 	}
+}
+
+// foreignSecrets are secret keys of structs defined outside this package,
+// which carry no secret tag.
+var foreignSecrets = map[string]bool{"auth.oidc.clientSecret": true}
+
+// secretEnvNames are the variables that carry secrets: keys tagged
+// secret:"true", and foreignSecrets.
+func secretEnvNames() []string {
+	var out []string
+	walkFields(reflect.ValueOf(&Config{}).Elem(), nil, func(path []string, f reflect.StructField, _ reflect.Value) {
+		if f.Tag.Get("secret") == "true" || foreignSecrets[strings.Join(path, ".")] {
+			out = append(out, envName(path))
+		}
+	})
+	return out
 }
 
 var durationType = reflect.TypeFor[time.Duration]()

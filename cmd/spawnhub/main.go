@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/local"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -46,8 +47,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // runServe loads the configuration (file, then environment, then flags),
-// validates it and serves until ctx is done.
+// validates it and serves until ctx is done. First of all, the process
+// becomes unreadable to others of its account; once read, the secrets
+// leave its environment.
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	if err := nonDumpable(); err != nil {
+		return err
+	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "YAML configuration file")
@@ -55,17 +61,25 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*configPath, os.LookupEnv)
+	cfg, err := loadConfig(*configPath, lookupEnvCopy)
 	if err != nil {
 		return err
 	}
+	secretsDropped := dropSecretEnv(secretEnvNames())
 	if *listen != "" {
 		cfg.Listen = *listen
 	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
-	return serve(ctx, cfg, newLogger(cfg.Log, stderr))
+	log := newLogger(cfg.Log, stderr)
+	if secretsDropped != nil {
+		log.Warn("secrets read from the environment stay visible in this process's initial environment", "err", secretsDropped)
+	}
+	if err := cfg.prepareDataDir(cfg.Spawner.Backend == "local" && local.SwitchesAccount()); err != nil {
+		return err
+	}
+	return serve(ctx, cfg, log)
 }
 
 // loadConfig builds the configuration from defaults, the file and the

@@ -18,7 +18,7 @@ import (
 func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	if cfg.Store.Driver == "memory" {
 		st := memory.New()
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		if err := os.MkdirAll(privateDir(cfg), 0o700); err != nil {
 			return nil, fmt.Errorf("data dir: %w", err)
 		}
 		if err := st.RestoreFile(snapshotPath(cfg)); err != nil {
@@ -38,8 +38,9 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	return st, nil
 }
 
-// snapshotPath is where the memory store keeps its state between runs.
-func snapshotPath(cfg Config) string { return filepath.Join(cfg.DataDir, "state.json") }
+// snapshotPath is where the memory store keeps its state between runs
+// (it holds every server's token).
+func snapshotPath(cfg Config) string { return filepath.Join(privateDir(cfg), "state.json") }
 
 // snapshotter is a store that can save itself to a file (memory).
 type snapshotter interface {

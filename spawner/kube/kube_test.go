@@ -88,6 +88,9 @@ func testGolden(t *testing.T, env *kubeenv.Env, b *backend) {
 		t.Fatalf("pod IP %s is not a loopback address", pod.Status.PodIP)
 	}
 	golden(t, "pod", storedPod(pod))
+	if problems := kube.SecretProblems(pod, "full"); len(problems) != 0 {
+		t.Errorf("the pod could read secrets that are not its own: %v", problems)
+	}
 	for _, name := range []string{"full-workspace", "full-datavol-1"} {
 		c, err := env.Admin.CoreV1().PersistentVolumeClaims("golden").Get(ctx, name, metav1.GetOptions{})
 		if err != nil {

@@ -1,5 +1,8 @@
 // Package local runs each server as a process on this machine, listening on
-// a free 127.0.0.1 port, for the embedded default. Volumes are folders
+// a 127.0.0.1 port of its own, for the embedded default. Servers run as an
+// Account that is not spawnhub's when spawnhub runs as root (DefaultUser;
+// never root), so that they cannot read spawnhub's files or process; a
+// server is accepted as ready only from its own process. Volumes are folders
 // <DataDir>/volumes/<ns>/<volume> (the Backend is a spawner.VolumeStore);
 // a server's home folder is its workspace volume (<DataDir>/homes/<ns>/<server>
 // when its spec has none) and its data volumes are symbolic links in it.
@@ -21,6 +24,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -36,7 +41,12 @@ type Options struct {
 	Executable string
 	// Env is the base environment of every server (main passes what it
 	// wants servers to inherit, such as PATH); nil gives a standard PATH.
-	Env    []string
+	// Never spawnhub's own environment.
+	Env []string
+	// User is the account servers run as (see LookupAccount): DefaultUser
+	// when empty and spawnhub runs as root; spawnhub's own account when it
+	// does not run as root.
+	User   string
 	Host   string        // address servers listen on; 127.0.0.1 when empty
 	Grace  time.Duration // between SIGTERM and SIGKILL; 10s when 0
 	Logger *slog.Logger
@@ -45,8 +55,10 @@ type Options struct {
 // Backend is the local-process backend; it implements spawner.Backend,
 // spawner.ExitNotifier, spawner.VolumeStore and spawner.VolumeDeleter.
 type Backend struct {
-	o   Options
-	log *slog.Logger
+	o     Options
+	log   *slog.Logger
+	acct  Account
+	ports ports
 
 	mu      sync.Mutex
 	onExit  spawner.ExitHandler
@@ -70,8 +82,50 @@ func New(o Options) (*Backend, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Backend{o: o, log: o.Logger.With("component", "local-backend"), running: map[string]*proc{}}, nil
+	acct, err := LookupAccount(o.User)
+	if err != nil {
+		return nil, fmt.Errorf("local backend: %w", err)
+	}
+	b := &Backend{o: o, log: o.Logger.With("component", "local-backend"), acct: acct, running: map[string]*proc{}}
+	if err := b.prepare(); err != nil {
+		return nil, err
+	}
+	b.warnIfShared()
+	b.warnIfUnrunnable()
+	return b, nil
 }
+
+// warnIfUnrunnable says at start when the account cannot run spawnhub's
+// binary, which the demo image runs (go run builds it in a folder only
+// its owner may enter).
+func (b *Backend) warnIfUnrunnable() {
+	if !b.acct.isolated || b.o.Executable == "" {
+		return
+	}
+	err := b.acct.do(func() error { return unix.Faccessat(unix.AT_FDCWD, b.o.Executable, unix.X_OK, unix.AT_EACCESS) })
+	if err != nil {
+		b.log.Warn("the account servers run as cannot run spawnhub's binary, so images that run it (the demo server) will not start; install it where that account can, e.g. /usr/local/bin",
+			"user", b.acct.Name, "executable", b.o.Executable, "err", err)
+	}
+}
+
+// warnIfShared says at start what is not protected when servers run as
+// spawnhub's own account.
+func (b *Backend) warnIfShared() {
+	if b.acct.isolated {
+		b.log.Info("servers run as their own account", "user", b.acct.Name, "uid", b.acct.UID)
+		return
+	}
+	b.log.Warn("servers run as spawnhub's own account, because spawnhub does not run as root: "+
+		"its process stays unreadable through /proc and its secrets are not in its environment, "+
+		"but every server can read and change every file of that account, including spawnhub's data folder "+
+		"(session key, memory-store snapshot with every server's token) and the other servers' files; "+
+		"run spawnhub as root to run servers as a separate account (spawner.local.user)",
+		"user", b.acct.Name, "uid", b.acct.UID, "dataDir", b.o.DataDir)
+}
+
+// Account is the account servers run as.
+func (b *Backend) Account() Account { return b.acct }
 
 // SetExitHandler implements spawner.ExitNotifier.
 func (b *Backend) SetExitHandler(h spawner.ExitHandler) {

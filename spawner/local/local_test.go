@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -30,7 +31,48 @@ func TestMain(m *testing.M) {
 		}
 		return
 	}
-	os.Exit(m.Run())
+	dir, err := shareExecutable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// testExecutable is the test binary at a path the server account may run
+// (go test builds it in a folder only its owner can enter).
+var testExecutable string
+
+func shareExecutable() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "spawnhub-local-test-")
+	if err != nil {
+		return "", err
+	}
+	testExecutable = filepath.Join(dir, "spawnhub.test")
+	raw, err := os.ReadFile(exe)
+	if err == nil {
+		err = os.WriteFile(testExecutable, raw, 0o755)
+	}
+	if err == nil {
+		err = os.Chmod(dir, 0o755)
+	}
+	return dir, err
+}
+
+// dataDir is a new data folder on a path the server account can cross.
+func dataDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Chmod(filepath.Dir(dir), 0o711); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 var catalogue = map[string]spawner.Image{
@@ -41,10 +83,6 @@ var catalogue = map[string]spawner.Image{
 
 func newBackend(t *testing.T, dir string) *Backend {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	images := func(id string) (spawner.Image, bool) {
 		if im, ok := catalogue[id]; ok {
 			return im, true
@@ -56,7 +94,7 @@ func newBackend(t *testing.T, dir string) *Backend {
 		}
 		return spawner.Image{}, false
 	}
-	b, err := New(Options{DataDir: dir, Images: images, Executable: exe, Grace: 5 * time.Second,
+	b, err := New(Options{DataDir: dir, Images: images, Executable: testExecutable, Grace: 5 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +136,7 @@ func get(t *testing.T, url, token string) (int, string) {
 }
 
 func TestDemoStartAndStop(t *testing.T) {
-	b := newBackend(t, t.TempDir())
+	b := newBackend(t, dataDir(t))
 	srv, route := start(t, b, server("demo1", "demo"))
 	if !strings.HasPrefix(route.Target, "http://127.0.0.1:") || route.Token != "tok-demo1" || route.StripPrefix {
 		t.Errorf("route = %+v, want a 127.0.0.1 target with the token", route)
@@ -129,7 +167,7 @@ func TestDemoStartAndStop(t *testing.T) {
 }
 
 func TestStripPrefix(t *testing.T) {
-	b := newBackend(t, t.TempDir())
+	b := newBackend(t, dataDir(t))
 	_, route := start(t, b, server("desk", "strip"))
 	if !route.StripPrefix {
 		t.Error("route.StripPrefix = false, want true")
@@ -140,7 +178,7 @@ func TestStripPrefix(t *testing.T) {
 }
 
 func TestExitDuringStartShowsLog(t *testing.T) {
-	b := newBackend(t, t.TempDir())
+	b := newBackend(t, dataDir(t))
 	_, _, err := b.Start(context.Background(), server("bad", "crash"), "tok", func(store.Event) {})
 	if err == nil || !strings.Contains(err.Error(), "fatal: no licence") || !strings.Contains(err.Error(), "exit status 3") {
 		t.Errorf("Start(crash) = %v, want the exit status and the log tail", err)
@@ -148,7 +186,7 @@ func TestExitDuringStartShowsLog(t *testing.T) {
 }
 
 func TestAliveAfterRestart(t *testing.T) {
-	dir := t.TempDir()
+	dir := dataDir(t)
 	srv, route := start(t, newBackend(t, dir), server("keep", "demo"))
 	restarted := newBackend(t, dir) // a new spawnhub on the same data dir
 	if alive, err := restarted.Alive(context.Background(), srv); !alive || err != nil {
@@ -173,7 +211,7 @@ func TestAliveAfterRestart(t *testing.T) {
 }
 
 func TestUnexpectedExitIsReported(t *testing.T) {
-	b := newBackend(t, t.TempDir())
+	b := newBackend(t, dataDir(t))
 	type exit struct{ key, inst, reason string }
 	exits := make(chan exit, 1)
 	b.SetExitHandler(func(k store.Key, inst, reason string) { exits <- exit{k.String(), inst, reason} })
@@ -195,7 +233,7 @@ func TestJupyter(t *testing.T) {
 			if !im.Available() {
 				t.Skipf("%s is not installed", id)
 			}
-			b := newBackend(t, t.TempDir())
+			b := newBackend(t, dataDir(t))
 			_, route := start(t, b, server("nb", id))
 			url := route.Target + "/notebook/alice/nb/api/status"
 			if code, body := get(t, url, route.Token); code != 200 || !strings.Contains(body, "kernels") {

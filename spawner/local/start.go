@@ -22,6 +22,7 @@ type proc struct {
 	key      store.Key
 	instance string
 	pid      int
+	port     int
 	log      string
 	exited   chan struct{} // closed once the process has been reaped
 	waitErr  error         // set before exited is closed
@@ -29,16 +30,33 @@ type proc struct {
 	stopping bool          // guarded by Backend.mu: Stop was asked for
 }
 
-// Start implements spawner.Backend: it runs the image's command on a free
-// port and waits until the server answers. On error nothing is left
-// running, and the error ends with the last lines of the server's log.
+// portAttempts bounds how many ports a start tries when another process
+// takes the server's port before the server binds it.
+const portAttempts = 3
+
+// Start implements spawner.Backend: it runs the image's command on a port
+// of its own and waits until the server answers. If another process takes
+// that port first, it starts the server again on a new one. On error
+// nothing is left running, and the error ends with the last lines of the
+// server's log.
 func (b *Backend) Start(ctx context.Context, srv store.Server, token string, progress func(store.Event)) (store.Route, string, error) {
-	key := srv.Key()
 	im, err := b.image(srv)
 	if err != nil {
 		return store.Route{}, "", err
 	}
-	port, err := freePort(b.o.Host)
+	for attempt := 1; ; attempt++ {
+		route, inst, err := b.startOnce(ctx, srv, im, token, progress)
+		if !errors.Is(err, errPortTaken) || attempt == portAttempts || ctx.Err() != nil {
+			return route, inst, err
+		}
+		progress(store.Event{Type: store.EventWarning, Reason: "PortTaken", Message: err.Error() + "; starting again on another port"})
+	}
+}
+
+// startOnce runs the server on a newly reserved port.
+func (b *Backend) startOnce(ctx context.Context, srv store.Server, im spawner.Image, token string, progress func(store.Event)) (store.Route, string, error) {
+	key := srv.Key()
+	port, err := b.ports.reserve(b.o.Host)
 	if err != nil {
 		return store.Route{}, "", err
 	}
@@ -48,11 +66,14 @@ func (b *Backend) Start(ctx context.Context, srv store.Server, token string, pro
 	}
 	p, err := b.launch(srv, im, port, runBase, token, progress)
 	if err != nil {
+		if p == nil { // else the process's end released the port
+			b.ports.release(port)
+		}
 		return store.Route{}, "", err
 	}
-	progress(store.Event{Type: store.EventNormal, Reason: "Launched", Message: fmt.Sprintf("process %d started; waiting for it to answer", p.pid)})
+	progress(store.Event{Type: store.EventNormal, Reason: "Launched", Message: fmt.Sprintf("process %d started on port %d; waiting for it to answer", p.pid, port)})
 	target := "http://" + net.JoinHostPort(b.o.Host, strconv.Itoa(port))
-	if err := b.waitReady(ctx, p, target+runBase+im.ReadyPath, token, im.ReadyPath != ""); err != nil {
+	if err := b.waitReady(ctx, p, port, target+runBase+im.ReadyPath, token, im.ReadyPath != ""); err != nil {
 		b.kill(p)
 		return store.Route{}, "", fmt.Errorf("%w; last lines of its log:\n%s", err, tail(p.log, tailLines))
 	}
@@ -75,15 +96,22 @@ func (b *Backend) image(srv store.Server) (spawner.Image, error) {
 }
 
 // launch starts the process in its own group, with its output in its log.
+// On error p is nil, unless the process was started (and has ended: its
+// end released the port).
 func (b *Backend) launch(srv store.Server, im spawner.Image, port int, runBase, token string, progress func(store.Event)) (*proc, error) {
 	key := srv.Key()
 	home, logPath := b.homeOf(srv), b.LogPath(key)
-	for _, dir := range []string{home, filepath.Dir(logPath), filepath.Dir(b.instancePath(key))} {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+	for _, dir := range []string{filepath.Dir(logPath), filepath.Dir(b.instancePath(key))} {
+		if err := os.MkdirAll(dir, privateMode); err != nil {
 			return nil, fmt.Errorf("local backend: %w", err)
 		}
 	}
-	b.linkVolumes(srv, home, progress)
+	if err := b.serverDir(home, false); err != nil {
+		return nil, fmt.Errorf("local backend: home folder: %w", err)
+	}
+	if err := b.linkVolumes(srv, home, progress); err != nil {
+		return nil, err
+	}
 	argv, err := expand(im.Command, spawner.TemplateData{
 		Port: port, BaseURL: runBase, Token: token, Home: home, Host: b.o.Host, Executable: b.o.Executable,
 	})
@@ -98,17 +126,18 @@ func (b *Backend) launch(srv store.Server, im spawner.Image, port int, runBase, 
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = home, logf, logf
 	cmd.Env = b.env(srv, im, home, token)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // survives us; Stop kills the group
+	// Its own group survives us; Stop kills the group.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: b.acct.credential()}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("local backend: run %s: %w", argv[0], err)
+		return nil, fmt.Errorf("local backend: run %s as %s: %w", argv[0], b.acct.Name, err)
 	}
-	p := &proc{key: key, pid: cmd.Process.Pid, log: logPath, exited: make(chan struct{})}
+	p := &proc{key: key, pid: cmd.Process.Pid, port: port, log: logPath, exited: make(chan struct{})}
 	// Until Wait reaps it, even an exited child is in /proc.
 	p.instance, err = instanceOf(p.pid)
 	go b.wait(cmd, p) // ends when the process exits
 	if err != nil {
 		b.kill(p)
-		return nil, fmt.Errorf("local backend: process %d: %w", p.pid, err)
+		return p, fmt.Errorf("local backend: process %d: %w", p.pid, err)
 	}
 	b.mu.Lock()
 	b.running[p.instance] = p
@@ -123,6 +152,7 @@ func (b *Backend) launch(srv store.Server, im spawner.Image, port int, runBase, 
 // wait reaps the process and reports an exit nobody asked for.
 func (b *Backend) wait(cmd *exec.Cmd, p *proc) {
 	p.waitErr = cmd.Wait()
+	b.ports.release(p.port)
 	close(p.exited)
 	b.mu.Lock()
 	delete(b.running, p.instance)
@@ -143,8 +173,10 @@ func exitText(err error) string {
 	return err.Error()
 }
 
-// env is the server's environment: the base, the spec's variables, then
-// ours, which win.
+// env is the server's environment: the base (never spawnhub's own
+// environment), the spec's variables, then ours, which win. Jupyter is
+// told not to move to another port when its port is taken
+// (JUPYTER_PORT_RETRIES=0): it fails, and Start tries a new port.
 func (b *Backend) env(srv store.Server, im spawner.Image, home, token string) []string {
 	lang := "en_US.UTF-8"
 	if srv.Spec.Language == "fr" {
@@ -160,6 +192,7 @@ func (b *Backend) env(srv store.Server, im spawner.Image, home, token string) []
 		"JUPYTER_TOKEN="+token,
 		"LANG="+lang,
 		"KF_LANG="+srv.Spec.Language,
+		"JUPYTER_PORT_RETRIES=0",
 	)
 	if im.Kind == spawner.KindDemo {
 		env = append(env, spawner.DemoTokenEnv+"="+token)
@@ -185,14 +218,4 @@ func expand(args []string, data spawner.TemplateData) ([]string, error) {
 		return nil, errors.New("local backend: the command has no program (is Executable set?)")
 	}
 	return out, nil
-}
-
-// freePort asks the kernel for a free port on host.
-func freePort(host string) (int, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("local backend: find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }

@@ -74,10 +74,7 @@ func (b *Backend) CreateVolume(ctx context.Context, ns string, v spawner.Volume)
 		return spawner.Volume{}, err
 	}
 	dir := b.VolumeDir(ns, v.Name)
-	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
-		return spawner.Volume{}, fmt.Errorf("local backend: %w", err)
-	}
-	if err := os.Mkdir(dir, 0o700); errors.Is(err, fs.ErrExist) {
+	if err := b.serverDir(dir, true); errors.Is(err, fs.ErrExist) {
 		return spawner.Volume{}, fmt.Errorf("local backend: volume %s/%s: %w", ns, v.Name, store.ErrConflict)
 	} else if err != nil {
 		return spawner.Volume{}, fmt.Errorf("local backend: %w", err)
@@ -132,12 +129,25 @@ func (b *Backend) homeOf(srv store.Server) string {
 
 // linkVolumes makes the data and configuration volumes reachable from the
 // home folder: a volume mounted at /home/jovyan/vol-1 is the symbolic link
-// ~/vol-1, one mounted elsewhere is ~/<last element of its path>. What
-// cannot be linked is reported through progress and skipped.
-func (b *Backend) linkVolumes(srv store.Server, home string, progress func(store.Event)) {
-	warn := func(msg string) {
+// ~/vol-1, one mounted elsewhere is ~/<last element of its path>. It works
+// in the home folder as the account. What cannot be linked is reported
+// through progress and skipped.
+func (b *Backend) linkVolumes(srv store.Server, home string, progress func(store.Event)) error {
+	var warnings []string
+	err := b.acct.do(func() error {
+		warnings = b.linkEach(srv, home)
+		return nil
+	})
+	for _, msg := range warnings {
 		progress(store.Event{Type: store.EventWarning, Reason: "VolumeNotLinked", Message: msg})
 	}
+	return err
+}
+
+// linkEach links every volume and returns what it could not link.
+func (b *Backend) linkEach(srv store.Server, home string) []string {
+	var warnings []string
+	warn := func(msg string) { warnings = append(warnings, msg) }
 	for _, dv := range slices.Concat(srv.Spec.DataVolumes, srv.Spec.ExtraVolumes) {
 		target := b.VolumeDir(srv.Namespace, dv.Name)
 		if checkKey(store.Key{Namespace: srv.Namespace, Name: dv.Name}) != nil {
@@ -157,6 +167,7 @@ func (b *Backend) linkVolumes(srv store.Server, home string, progress func(store
 			warn(fmt.Sprintf("volume %s at ~/%s: %v", dv.Name, rel, err))
 		}
 	}
+	return warnings
 }
 
 // linkName is where, relative to the home folder, a mount path is linked;
@@ -184,7 +195,7 @@ func replaceLink(target, link string) error {
 			return err
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(link), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(link), ownedMode); err != nil {
 		return err
 	}
 	return os.Symlink(target, link)

@@ -17,7 +17,7 @@ import (
 
 func TestVolumeStore(t *testing.T) {
 	ctx := context.Background()
-	b := newBackend(t, t.TempDir())
+	b := newBackend(t, dataDir(t))
 	if vols, err := b.ListVolumes(ctx, "alice"); err != nil || len(vols) != 0 {
 		t.Fatalf("ListVolumes before any = %v, %v; want none", vols, err)
 	}
@@ -58,7 +58,7 @@ func TestVolumeStore(t *testing.T) {
 // volume and whose data and configuration volumes are links in it.
 func TestStartWithVolumes(t *testing.T) {
 	ctx := context.Background()
-	b := newBackend(t, t.TempDir())
+	b := newBackend(t, dataDir(t))
 	for _, name := range []string{"ws", "data", "shared"} {
 		if _, err := b.CreateVolume(ctx, "alice", spawner.Volume{Name: name, Size: "4Gi"}); err != nil {
 			t.Fatal(err)

@@ -31,6 +31,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "spawnhub")
+	_ = os.Chmod(dir, 0o755) // the demo server runs the binary as the server account
 	build := exec.Command("go", "build", "-o", binary, "github.com/spawnhub/spawnhub/cmd/spawnhub")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
@@ -139,6 +140,7 @@ func startSpawnhub(t *testing.T, e spawnhubEnv) *instance {
 		}
 		args = append(args, "--config", path)
 	}
+	crossableDataDir(t, e.env)
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), e.env...)
 	logs := &logBuffer{}
@@ -158,6 +160,18 @@ func startSpawnhub(t *testing.T, e spawnhubEnv) *instance {
 		return err == nil && res.StatusCode == 200
 	})
 	return in
+}
+
+// crossableDataDir lets the account that runs local servers cross the
+// test's temporary folder to the data folder (t.TempDir's parent is 0700).
+func crossableDataDir(t *testing.T, env []string) {
+	for _, kv := range env {
+		if dir, ok := strings.CutPrefix(kv, "SPAWNHUB_DATADIR="); ok {
+			if err := os.Chmod(filepath.Dir(dir), 0o711); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 var listeningRE = regexp.MustCompile(`spawnhub listening"? url=(http://[0-9.:]+)`)
