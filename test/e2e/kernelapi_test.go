@@ -21,21 +21,6 @@ func apiToken(t *testing.T, c *http.Client, hubURL string) string {
 	return tok["token"].(string)
 }
 
-// bearer is a client that sends an API token and follows no redirect.
-func bearer(token string) *http.Client {
-	return &http.Client{Timeout: 30 * time.Second,
-		Transport:     &bearerTransport{token: token},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-}
-
-type bearerTransport struct{ token string }
-
-func (b *bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 // workspaceBase is the URL of a server's base path for a bearer client.
 func workspaceBase(hubURL, ns, server string) string {
 	return hubURL + "/notebook/" + ns + "/" + server
@@ -45,7 +30,7 @@ func workspaceBase(hubURL, ns, server string) string {
 // channels websocket with the token.
 func openKernel(t *testing.T, base, token string) *websocket.Conn {
 	t.Helper()
-	k := mustCall(t, bearer(token), http.StatusCreated, "POST", base+"/api/kernels", map[string]string{"name": "python3"})
+	k := mustCall(t, bearerClient(token), http.StatusCreated, "POST", base+"/api/kernels", map[string]string{"name": "python3"})
 	u := "ws" + strings.TrimPrefix(base, "http") + "/api/kernels/" + k["id"].(string) + "/channels"
 	ws, res, err := websocketDialer.Dial(u, http.Header{"Authorization": {"Bearer " + token}})
 	if err != nil {

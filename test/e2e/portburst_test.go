@@ -81,7 +81,7 @@ func TestBurstOfJupyterStartsSharesNoPort(t *testing.T) {
 		}
 		ports[port] = base
 		token := apiToken(t, clients[s.ns], hub.URL)
-		if code, _ := call(t, bearer(token), "GET", workspaceBase(hub.URL, s.ns, s.name)+"/api/status", nil); code != http.StatusOK {
+		if code, _ := call(t, bearerClient(token), "GET", workspaceBase(hub.URL, s.ns, s.name)+"/api/status", nil); code != http.StatusOK {
 			t.Errorf("GET %sapi/status through spawnhub = %d, want 200 from that server", base, code)
 		}
 		checkLogOnlyOwnRequests(t, filepath.Join(dataDir, "local", "logs", s.ns, s.name+".log"), base)
