@@ -18,18 +18,43 @@ type registry struct {
 	closing bool
 	open    sync.WaitGroup
 	onCount func(int) // reports the number of open websockets
+	// revoked are the sessions and tokens revoked lately, until when they
+	// are remembered: a connection that was being opened while its
+	// credential was revoked (authenticated before, registered after) is
+	// refused too.
+	revoked map[string]time.Time
 }
+
+// revokedMemory is how long a revocation is remembered for connections
+// being opened; opening one takes at most the dial and handshake timeouts.
+const revokedMemory = 2 * time.Minute
 
 func newRegistry() *registry {
-	return &registry{byNS: make(map[string]map[*wsConn]struct{}), onCount: func(int) {}}
+	return &registry{byNS: make(map[string]map[*wsConn]struct{}), onCount: func(int) {}, revoked: map[string]time.Time{}}
 }
 
-// add registers c; false once shutdown has begun.
-func (g *registry) add(c *wsConn) bool {
+// revoke remembers a revoked credential (a session id or a token hash).
+func (g *registry) revoke(cred string, now time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for c, until := range g.revoked {
+		if now.After(until) {
+			delete(g.revoked, c)
+		}
+	}
+	g.revoked[cred] = now.Add(revokedMemory)
+}
+
+// add registers c; errShuttingDown once shutdown has begun, errRevoked
+// when c's credential was revoked while it was being opened.
+func (g *registry) add(c *wsConn) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closing {
-		return false
+		return errShuttingDown
+	}
+	if g.wasRevoked(c.id.SessionID) || g.wasRevoked(c.id.TokenHash) {
+		return errRevoked
 	}
 	m := g.byNS[c.ns]
 	if m == nil {
@@ -40,7 +65,12 @@ func (g *registry) add(c *wsConn) bool {
 	g.n++
 	g.onCount(g.n)
 	g.open.Add(1)
-	return true
+	return nil
+}
+
+func (g *registry) wasRevoked(cred string) bool {
+	_, ok := g.revoked[cred]
+	return cred != "" && ok
 }
 
 func (g *registry) remove(c *wsConn) {
@@ -137,6 +167,7 @@ func (p *Proxy) closeWhere(cred, reason string, credOf func(*wsConn) string) {
 	if cred == "" {
 		return
 	}
+	p.conns.revoke(cred, time.Now())
 	revoked := websocket.FormatCloseMessage(websocket.ClosePolicyViolation, reason)
 	forEach(p.conns.list(""), func(c *wsConn) {
 		if credOf(c) == cred {

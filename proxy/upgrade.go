@@ -11,8 +11,11 @@ import (
 	"github.com/spawnhub/spawnhub/auth"
 )
 
-// errShuttingDown refuses new upgrades once shutdown has begun.
-var errShuttingDown = errors.New("shutting down")
+// Why a connection is not registered.
+var (
+	errShuttingDown = errors.New("shutting down")
+	errRevoked      = errors.New("credential revoked")
+)
 
 // trackedUpgrade is the ResponseWriter of a protocol upgrade that is not a
 // websocket (ReverseProxy relays those itself): the client connection it
@@ -35,9 +38,9 @@ func (u *trackedUpgrade) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	key := strings.Clone(u.t.key)
 	c := &wsConn{p: u.p, raw: conn, key: key, ns: key[:len(u.t.ns)], id: u.id}
-	if !u.p.conns.add(c) {
+	if err := u.p.conns.add(c); err != nil {
 		_ = conn.Close()
-		return nil, nil, errShuttingDown
+		return nil, nil, err
 	}
 	return &registeredConn{Conn: conn, c: c}, rw, nil
 }

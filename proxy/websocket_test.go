@@ -298,6 +298,30 @@ func TestRevokedCredentialClosesWebsockets(t *testing.T) {
 	}
 }
 
+// TestRevokedWhileOpening: a websocket authenticated just before its
+// credential was revoked, and registered just after (the revocation
+// arrived while the backend was being dialled), is closed too.
+func TestRevokedWhileOpening(t *testing.T) {
+	h := newHarness(t)
+	h.route("lab", newWSBackend(t).Server, store.Route{})
+	h.pubsub.publish(t, store.TopicTokens, "alice-token-hash") // the authenticator has not heard yet
+	waitUntil(t, func() bool { h.p.conns.mu.Lock(); defer h.p.conns.mu.Unlock(); return h.p.conns.wasRevoked("alice-token-hash") }, "the revocation")
+	c, _, err := h.dial("/notebook/alice/lab/ws", http.Header{"Authorization": {"Bearer alice-token"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
+		t.Errorf("websocket opened with a credential revoked meanwhile: read = %v, want close 1008", err)
+	}
+	if c2, _, err := h.dial("/notebook/alice/lab/ws", http.Header{"Authorization": {"Bearer alice-secret"}}); err != nil {
+		t.Fatal(err)
+	} else {
+		echo(t, c2, "others unaffected")
+	}
+}
+
 // echo sends msg and expects it back.
 func echo(t *testing.T, c *websocket.Conn, msg string) {
 	t.Helper()

@@ -45,8 +45,12 @@ func (p *Proxy) startRelay(client, backend *websocket.Conn, t target, id auth.Id
 	backend.SetReadLimit(max)
 	_ = client.SetReadDeadline(time.Now().Add(p.opts.PongWait))
 	client.SetPongHandler(c.onPong)
-	if !p.conns.add(c) {
-		c.stop(goingAway, goingAway)
+	if err := p.conns.add(c); err != nil {
+		toClient := goingAway
+		if errors.Is(err, errRevoked) {
+			toClient = websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "credential revoked")
+		}
+		c.stop(toClient, goingAway)
 		_ = client.Close()
 		_ = backend.Close()
 		return
