@@ -157,6 +157,28 @@ func (a *Authenticator) verifyBearer(ctx context.Context, raw string) (cachedIde
 	return cachedIdentity{id: id, expires: t.ExpiresAt}, nil
 }
 
+// StillValid asks the store whether id's credential still holds: its
+// session not revoked, its token not deleted, neither expired. The proxy
+// asks it for open websockets when revocations may have been missed (a
+// resubscription after a broken connection).
+func (a *Authenticator) StillValid(ctx context.Context, id Identity) (bool, error) {
+	if !id.Expires.IsZero() && !a.now().Before(id.Expires) {
+		return false, nil
+	}
+	switch {
+	case id.TokenHash != "":
+		_, err := a.store.TokenByHash(ctx, id.TokenHash)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	case id.SessionID != "":
+		revoked, err := a.store.IsSessionRevoked(ctx, id.SessionID)
+		return err == nil && !revoked, err
+	}
+	return false, nil
+}
+
 func (a *Authenticator) remember(raw string, c cachedIdentity) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

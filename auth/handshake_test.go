@@ -159,3 +159,27 @@ func TestWorkspaceSessionsStayOnTheirOrigin(t *testing.T) {
 	_, err = f.authn.AuthenticateWorkspace(req(wsName, wsJWT), "alice.nb.example.org")
 	check("workspace session after the hub session was revoked", err, false)
 }
+
+func TestStillValid(t *testing.T) {
+	f := newHandshakeFixture(t)
+	ctx := t.Context()
+	alice := f.alice
+	alice.Expires = time.Now().Add(time.Hour)
+	if ok, err := f.authn.StillValid(ctx, alice); !ok || err != nil {
+		t.Fatalf("StillValid(a live session) = %v, %v", ok, err)
+	}
+	expired := alice
+	expired.Expires = time.Now().Add(-time.Second)
+	if ok, _ := f.authn.StillValid(ctx, expired); ok {
+		t.Error("StillValid(an expired session) = true")
+	}
+	if ok, _ := f.authn.StillValid(ctx, Identity{UserID: "alice", TokenHash: "gone"}); ok {
+		t.Error("StillValid(a deleted token) = true")
+	}
+	if err := f.st.RevokeSession(ctx, alice.SessionID, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := f.authn.StillValid(ctx, alice); ok {
+		t.Error("StillValid(a revoked session) = true")
+	}
+}

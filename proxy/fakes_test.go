@@ -14,7 +14,17 @@ import (
 )
 
 // fakeAuth knows users by a secret sent as Bearer token or session cookie.
-type fakeAuth struct{ users map[string]auth.Identity }
+type fakeAuth struct {
+	mu    sync.Mutex
+	users map[string]auth.Identity
+}
+
+// drop forgets the user with that secret (their credential is revoked).
+func (a *fakeAuth) drop(secret string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.users, secret)
+}
 
 func (a *fakeAuth) Authenticate(r *http.Request) (auth.Identity, error) {
 	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -23,15 +33,31 @@ func (a *fakeAuth) Authenticate(r *http.Request) (auth.Identity, error) {
 			secret = c.Value
 		}
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if id, ok := a.users[secret]; ok && id.Audience == "" {
 		return id, nil
 	}
 	return auth.Identity{}, auth.ErrUnauthenticated
 }
 
+// StillValid: an identity holds while a user of the fake has it.
+func (a *fakeAuth) StillValid(_ context.Context, id auth.Identity) (bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, u := range a.users {
+		if u.UserID == id.UserID && u.SessionID == id.SessionID && u.TokenHash == id.TokenHash {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // AuthenticateWorkspace takes a Bearer token, or the workspace cookie of an
 // identity whose audience is host.
 func (a *fakeAuth) AuthenticateWorkspace(r *http.Request, host string) (auth.Identity, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		if id, ok := a.users[secret]; ok && id.Audience == "" {
 			return id, nil

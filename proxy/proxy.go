@@ -31,6 +31,8 @@ type Authenticator interface {
 	// AuthenticateWorkspace reads the session cookie of the workspace
 	// origin whose host is given, or a token.
 	AuthenticateWorkspace(r *http.Request, host string) (auth.Identity, error)
+	// StillValid tells whether an identity's session or token still holds.
+	StillValid(ctx context.Context, id auth.Identity) (bool, error)
 }
 
 // Access decides whether id may use the servers of namespace ns (connect

@@ -162,15 +162,30 @@ func (p *Proxy) closeToken(hash string) {
 	p.closeWhere(hash, "token revoked", func(c *wsConn) string { return c.id.TokenHash })
 }
 
-// closeWhere closes the websockets whose credential is cred.
+// closeWhere closes the websockets whose credential is cred; "" (a
+// resubscription: revocations may have been missed) checks every one.
 func (p *Proxy) closeWhere(cred, reason string, credOf func(*wsConn) string) {
 	if cred == "" {
+		p.closeInvalid(reason)
 		return
 	}
 	p.conns.revoke(cred, time.Now())
 	revoked := websocket.FormatCloseMessage(websocket.ClosePolicyViolation, reason)
 	forEach(p.conns.list(""), func(c *wsConn) {
 		if credOf(c) == cred {
+			c.stop(revoked, goingAway)
+		}
+	})
+}
+
+// closeInvalid closes the connections whose credential no longer holds,
+// asking the store; one it cannot ask about stays open.
+func (p *Proxy) closeInvalid(reason string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	revoked := websocket.FormatCloseMessage(websocket.ClosePolicyViolation, reason)
+	forEach(p.conns.list(""), func(c *wsConn) {
+		if ok, err := p.opts.Auth.StillValid(ctx, c.id); err == nil && !ok {
 			c.stop(revoked, goingAway)
 		}
 	})

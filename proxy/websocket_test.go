@@ -322,6 +322,30 @@ func TestRevokedWhileOpening(t *testing.T) {
 	}
 }
 
+// TestResyncChecksOpenWebsockets: after a resubscription (revocations may
+// have been lost meanwhile), every open websocket's credential is checked
+// again; one whose token is gone is closed, the others stay.
+func TestResyncChecksOpenWebsockets(t *testing.T) {
+	h := newHarness(t)
+	h.route("lab", newWSBackend(t).Server, store.Route{})
+	withToken, _, err := h.dial("/notebook/alice/lab/ws", http.Header{"Authorization": {"Bearer alice-token"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withSession, _, err := h.dial("/notebook/alice/lab/ws", http.Header{"Authorization": {"Bearer alice-secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.p.opts.Auth.(*fakeAuth).drop("alice-token") // revoked while the subscription was down
+	h.pubsub.publish(t, store.TopicTokens, "")
+	_, _, err = withToken.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
+		t.Errorf("websocket of a token deleted during a resync: read = %v, want close 1008", err)
+	}
+	echo(t, withSession, "still valid")
+}
+
 // echo sends msg and expects it back.
 func echo(t *testing.T, c *websocket.Conn, msg string) {
 	t.Helper()
