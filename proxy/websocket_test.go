@@ -305,7 +305,11 @@ func TestRevokedWhileOpening(t *testing.T) {
 	h := newHarness(t)
 	h.route("lab", newWSBackend(t).Server, store.Route{})
 	h.pubsub.publish(t, store.TopicTokens, "alice-token-hash") // the authenticator has not heard yet
-	waitUntil(t, func() bool { h.p.conns.mu.Lock(); defer h.p.conns.mu.Unlock(); return h.p.conns.wasRevoked("alice-token-hash") }, "the revocation")
+	waitUntil(t, func() bool {
+		h.p.conns.mu.Lock()
+		defer h.p.conns.mu.Unlock()
+		return h.p.conns.wasRevoked("alice-token-hash")
+	}, "the revocation")
 	c, _, err := h.dial("/notebook/alice/lab/ws", http.Header{"Authorization": {"Bearer alice-token"}})
 	if err != nil {
 		t.Fatal(err)
