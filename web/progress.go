@@ -38,7 +38,8 @@ const (
 
 // serverProgress streams a server's state and events as server-sent
 // events ("server" with the server JSON, "event" with each new event)
-// until the client goes away.
+// until the client goes away or the replica shuts down (the browser's
+// EventSource reconnects, to another replica).
 func (w *Web) serverProgress(c echo.Context) error {
 	ctx := c.Request().Context()
 	key := store.Key{Namespace: c.Param("ns"), Name: c.Param("name")}
@@ -80,6 +81,8 @@ func (st *progressState) follow(ctx context.Context, changes <-chan string) {
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-st.w.opts.Stopping:
 			return
 		case msg, ok := <-changes:
 			if !ok {

@@ -99,6 +99,9 @@ type Options struct {
 	// NamespaceMapping assigns namespaces to users (by user id, i.e.
 	// email) instead of the slug of their email.
 	NamespaceMapping map[string]string
+	// Stopping is closed when the replica shuts down: long-lived responses
+	// (progress streams) end then, so that shutdown does not wait for them.
+	Stopping <-chan struct{}
 	// Metrics serves /metrics; nil serves nothing there.
 	Metrics http.Handler
 	// CullAfter, when set, is how long a server may idle before it is

@@ -32,6 +32,8 @@ type app struct {
 	backend func(context.Context) error // the backend's watches; nil for local
 	proxy   *proxy.Proxy
 	handler http.Handler
+	// stopping is closed when shutdown begins: progress streams end.
+	stopping chan struct{}
 }
 
 // serve runs one replica until ctx is done, then shuts down gracefully:
@@ -92,6 +94,7 @@ func (a *app) run(ctx context.Context, cfg Config, ln net.Listener, log *slog.Lo
 		log.Info("shutting down")
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 		defer cancel()
+		close(a.stopping)         // Shutdown would wait for every open stream
 		a.proxy.CloseWebsockets() // Shutdown ignores hijacked connections
 		return srv.Shutdown(sctx)
 	})
@@ -127,8 +130,9 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 	if err != nil {
 		return nil, err
 	}
+	stopping := make(chan struct{})
 	opts := web.Options{
-		Origins: origins, WorkspaceSignIn: handshake,
+		Origins: origins, WorkspaceSignIn: handshake, Stopping: stopping,
 		Servers: mgr, Store: st, Auth: authn, Policy: policy, Signer: signer, Catalog: catalog,
 		Logger: log, DevLogin: cfg.Auth.Mode == "dev", Secure: secure, NamespaceMapping: lowerKeys(cfg.Auth.Namespaces),
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Quotas: cfg.Quotas,
@@ -159,7 +163,7 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 		return nil, err
 	}
 	policy.OnAccessChange(px.Recheck) // after the policy forgot the old sharing
-	return &app{store: st, authn: authn, policy: policy, manager: mgr, backend: backendRun, proxy: px, handler: handler}, nil
+	return &app{store: st, authn: authn, policy: policy, manager: mgr, backend: backendRun, proxy: px, handler: handler, stopping: stopping}, nil
 }
 
 // rootHandler routes requests by host (the proxy's front door): the hub's

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -52,4 +53,47 @@ func TestGracefulShutdownClosesWebsockets(t *testing.T) {
 
 	second := startSpawnhub(t, env)
 	mustCall(t, alice, http.StatusOK, "GET", second.URL+"/notebook/alice/"+name+"/api/status", nil)
+}
+
+// TestShutdownEndsProgressStreams: an open progress stream does not hold
+// SIGTERM for the whole shutdown timeout: the stream ends, the process
+// exits 0 long before the timeout.
+func TestShutdownEndsProgressStreams(t *testing.T) {
+	var alice *http.Client
+	hub := startSpawnhub(t, spawnhubEnv{config: demoOnlyConfig, env: []string{
+		"SPAWNHUB_LISTEN=127.0.0.1:" + fmt.Sprint(freePort(t)), "SPAWNHUB_DATADIR=" + t.TempDir(),
+		"SPAWNHUB_SHUTDOWNTIMEOUT=2m",
+	}})
+	alice = login(t, hub.URL, "alice")
+	srv := mustCall(t, alice, http.StatusCreated, "POST", hub.URL+"/api/v1/namespaces/alice/launch", map[string]string{"image": "demo"})
+	name := srv["name"].(string)
+	waitRunning(t, alice, hub.URL, "alice", name)
+	mustCall(t, alice, http.StatusAccepted, "POST", hub.URL+"/api/v1/namespaces/alice/servers/"+name+"/stop", nil)
+
+	streaming := make(chan struct{})
+	ended := make(chan struct{})
+	go func() { // ends when the stream does
+		defer close(ended)
+		readSSE(context.Background(), t, alice, hub.URL+"/api/v1/namespaces/alice/servers/"+name+"/progress", func(string, string) bool {
+			select {
+			case <-streaming:
+			default:
+				close(streaming)
+			}
+			return true
+		})
+	}()
+	<-streaming
+	if err := hub.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-hub.done:
+	case <-time.After(time.Minute): // half the shutdown timeout: a bound, not a measurement
+		t.Fatal("spawnhub still waiting for the progress stream a minute after SIGTERM")
+	}
+	if code := hub.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code after SIGTERM with an open progress stream = %d, want 0", code)
+	}
+	<-ended
 }
