@@ -69,6 +69,9 @@ type ActivityStore interface {
 	// one is ignored.
 	MarkActivity(ctx context.Context, marks map[Key]time.Time) error
 	LastActivity(ctx context.Context, key Key) (time.Time, error)
+	// LastActivities returns the last activity of each of keys that has
+	// one, in one round trip (a page of servers costs one read).
+	LastActivities(ctx context.Context, keys []Key) (map[Key]time.Time, error)
 	// IdleSince returns the servers whose last activity is before t, in one
 	// range query, oldest first.
 	IdleSince(ctx context.Context, t time.Time) ([]Activity, error)

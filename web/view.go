@@ -88,7 +88,37 @@ func (w *Web) serverURL(ns, name string) string {
 	return w.opts.Origins.Workspace(ns) + path
 }
 
+// view is one server as the API shows it.
 func (w *Web) view(ctx context.Context, s store.Server) serverView {
+	var last map[store.Key]time.Time
+	if s.Phase == store.PhaseRunning {
+		last, _ = w.store.LastActivities(ctx, []store.Key{s.Key()}) // none known: no lastActivity
+	}
+	return w.viewWith(s, last)
+}
+
+// views is a list of servers as the API shows it, with one read of their
+// activity for the whole list.
+func (w *Web) views(ctx context.Context, servers []store.Server) list[serverView] {
+	var running []store.Key
+	for _, s := range servers {
+		if s.Phase == store.PhaseRunning {
+			running = append(running, s.Key())
+		}
+	}
+	var last map[store.Key]time.Time
+	if len(running) > 0 {
+		last, _ = w.store.LastActivities(ctx, running) // none known: no lastActivity
+	}
+	out := list[serverView]{Items: make([]serverView, 0, len(servers))}
+	for _, s := range servers {
+		out.Items = append(out.Items, w.viewWith(s, last))
+	}
+	return out
+}
+
+// viewWith is the view of s given the last activity of running servers.
+func (w *Web) viewWith(s store.Server, lastActivity map[store.Key]time.Time) serverView {
 	v := serverView{
 		Namespace: s.Namespace, Name: s.Name, Image: s.Spec.Image, Kind: s.Spec.Kind,
 		Phase: s.Phase, Message: s.Message, URL: w.serverURL(s.Namespace, s.Name),
@@ -97,23 +127,13 @@ func (w *Web) view(ctx context.Context, s store.Server) serverView {
 	if v.Image == "" {
 		v.Image = s.Spec.CustomImage
 	}
-	if s.Phase == store.PhaseRunning {
-		if last, err := w.store.LastActivity(ctx, s.Key()); err == nil {
-			v.LastActivity = timePtr(last)
-			if w.opts.CullAfter > 0 {
-				v.CullAt = timePtr(last.Add(w.opts.CullAfter))
-			}
+	if last, ok := lastActivity[s.Key()]; ok && s.Phase == store.PhaseRunning {
+		v.LastActivity = timePtr(last)
+		if w.opts.CullAfter > 0 {
+			v.CullAt = timePtr(last.Add(w.opts.CullAfter))
 		}
 	}
 	return v
-}
-
-func (w *Web) views(ctx context.Context, servers []store.Server) list[serverView] {
-	out := list[serverView]{Items: make([]serverView, 0, len(servers))}
-	for _, s := range servers {
-		out.Items = append(out.Items, w.view(ctx, s))
-	}
-	return out
 }
 
 func timePtr(t time.Time) *time.Time {

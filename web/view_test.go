@@ -3,11 +3,14 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/store"
+	"github.com/spawnhub/spawnhub/store/memory"
 )
 
 // TestServerViewShowsTheFormNotTheSpec: what a configuration adds (its
@@ -43,5 +46,45 @@ func TestServerViewShowsTheFormNotTheSpec(t *testing.T) {
 		f.Workspace == nil || f.Workspace.New == nil || f.Workspace.New.Name != "lab-workspace" || f.Workspace.New.Size != "4Gi" ||
 		len(f.DataVolumes) != 1 || f.DataVolumes[0].Existing != "survey" || f.DataVolumes[0].MountPath != "/home/jovyan/survey" {
 		t.Errorf("spec = %s, want the form: image lab, configuration db, a new 4Gi workspace, the existing survey volume", raw)
+	}
+}
+
+// countingStore counts the activity reads of a list.
+type countingStore struct {
+	*memory.Store
+	batches int
+}
+
+func (c *countingStore) LastActivities(ctx context.Context, keys []store.Key) (map[store.Key]time.Time, error) {
+	c.batches++
+	return c.Store.LastActivities(ctx, keys)
+}
+
+// TestListReadsActivityOnce: a list of servers reads their activity in one
+// batch, not once per server, and shows it on the running ones only.
+func TestListReadsActivityOnce(t *testing.T) {
+	st := &countingStore{Store: memory.New()}
+	now := time.UnixMilli(time.Now().UnixMilli())
+	var servers []store.Server
+	marks := map[store.Key]time.Time{}
+	for i := range 5 {
+		s := store.Server{Namespace: "alice", Name: fmt.Sprintf("s%d", i), Phase: store.PhaseRunning}
+		if i == 4 {
+			s.Phase = store.PhaseStopped
+		}
+		servers = append(servers, s)
+		marks[s.Key()] = now
+	}
+	if err := st.MarkActivity(t.Context(), marks); err != nil {
+		t.Fatal(err)
+	}
+	got := (&Web{store: st}).views(t.Context(), servers)
+	if st.batches != 1 {
+		t.Errorf("activity reads for a list of 5 = %d, want 1", st.batches)
+	}
+	for _, v := range got.Items {
+		if running := v.Phase == store.PhaseRunning; (v.LastActivity != nil) != running || running && !v.LastActivity.Equal(now) {
+			t.Errorf("%s (%s) lastActivity = %v, want %v only when running", v.Name, v.Phase, v.LastActivity, now)
+		}
 	}
 }

@@ -48,7 +48,7 @@ type Store interface {
 	ListTokens(ctx context.Context, userID string) ([]store.Token, error)
 	DeleteToken(ctx context.Context, userID, id string) error
 	RevokeSession(ctx context.Context, id string, until time.Time) error
-	LastActivity(ctx context.Context, key store.Key) (time.Time, error)
+	LastActivities(ctx context.Context, keys []store.Key) (map[store.Key]time.Time, error)
 	Subscribe(ctx context.Context, topic string) (<-chan string, error)
 	Ping(ctx context.Context) error
 	store.LeaseStore // checks of a limit together with the write

@@ -35,6 +35,19 @@ func (s *Store) LastActivity(_ context.Context, key store.Key) (time.Time, error
 	return time.UnixMilli(ms), nil
 }
 
+// LastActivities returns the last activity of each of keys that has one.
+func (s *Store) LastActivities(_ context.Context, keys []store.Key) (map[store.Key]time.Time, error) {
+	out := make(map[store.Key]time.Time, len(keys))
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	for _, key := range keys {
+		if ms, ok := s.st.activity[key]; ok {
+			out[key] = time.UnixMilli(ms)
+		}
+	}
+	return out, nil
+}
+
 // IdleSince returns the servers whose last activity is before t, to the
 // millisecond, oldest first.
 func (s *Store) IdleSince(_ context.Context, t time.Time) ([]store.Activity, error) {

@@ -37,6 +37,29 @@ func (s *Store) LastActivity(ctx context.Context, key store.Key) (time.Time, err
 	return time.UnixMilli(int64(score)), nil
 }
 
+// LastActivities returns the last activity of each of keys that has one,
+// in one ZMSCORE.
+func (s *Store) LastActivities(ctx context.Context, keys []store.Key) (map[store.Key]time.Time, error) {
+	out := make(map[store.Key]time.Time, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	members := make([]string, len(keys))
+	for i, key := range keys {
+		members[i] = key.String()
+	}
+	scores, err := s.rdb.ZMScore(ctx, s.k.activity(), members...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("last activity of %d servers: %w", len(keys), err)
+	}
+	for i, score := range scores {
+		if score != 0 { // go-redis reports a missing member as 0
+			out[keys[i]] = time.UnixMilli(int64(score))
+		}
+	}
+	return out, nil
+}
+
 // IdleSince returns the servers whose last activity is before t, to the
 // millisecond, oldest first, in one range query.
 func (s *Store) IdleSince(ctx context.Context, t time.Time) ([]store.Activity, error) {

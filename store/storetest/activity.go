@@ -38,6 +38,16 @@ func testActivity(t *testing.T, newStore NewStore) {
 		}
 	}
 
+	nobody := store.Key{Namespace: "nobody", Name: "x"}
+	batch, err := s.LastActivities(ctx, []store.Key{a, nobody, d})
+	wantErr(t, "LastActivities", err, nil)
+	if len(batch) != 2 || !batch[a].Equal(ms(30)) || !batch[d].Equal(ms(100)) {
+		t.Errorf("LastActivities(a, nobody, d) = %v, want a at %v and d at %v only", batch, ms(30), ms(100))
+	}
+	if none, err := s.LastActivities(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("LastActivities(none) = %v, %v", none, err)
+	}
+
 	for _, tt := range []struct {
 		before time.Time
 		want   []store.Activity
