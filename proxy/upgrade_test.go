@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spawnhub/spawnhub/store"
+	"github.com/spawnhub/spawnhub/test/poll"
 )
 
 // echoProtocolBackend switches to a made-up "echo" protocol on request and
@@ -81,18 +82,5 @@ func TestOtherUpgradesAreWatchedLikeWebsockets(t *testing.T) {
 	if _, err := br.ReadString('\n'); err == nil {
 		t.Error("the upgraded connection is still open after access was withdrawn")
 	}
-	waitUntil(t, func() bool { return h.p.conns.count() == 0 }, "the registry to forget the connection")
-}
-
-// waitUntil polls cond until it holds, failing after a generous bound (a
-// guard against hangs, not a timing assertion).
-func waitUntil(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	poll.Until(t, 10*time.Second, "the registry to forget the connection", func() bool { return h.p.conns.count() == 0 })
 }

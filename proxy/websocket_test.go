@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/spawnhub/spawnhub/store"
+	"github.com/spawnhub/spawnhub/test/poll"
 )
 
 const kernelProtocol = "v1.kernel.websocket.jupyter.org"
@@ -305,11 +306,11 @@ func TestRevokedWhileOpening(t *testing.T) {
 	h := newHarness(t)
 	h.route("lab", newWSBackend(t).Server, store.Route{})
 	h.pubsub.publish(t, store.TopicTokens, "alice-token-hash") // the authenticator has not heard yet
-	waitUntil(t, func() bool {
+	poll.Until(t, 10*time.Second, "the revocation", func() bool {
 		h.p.conns.mu.Lock()
 		defer h.p.conns.mu.Unlock()
 		return h.p.conns.wasRevoked("alice-token-hash")
-	}, "the revocation")
+	})
 	c, _, err := h.dial("/notebook/alice/lab/ws", http.Header{"Authorization": {"Bearer alice-token"}})
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/store/memory"
 	"github.com/spawnhub/spawnhub/test/kubeenv"
+	"github.com/spawnhub/spawnhub/test/poll"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -105,17 +106,10 @@ func ctxFor(t *testing.T) context.Context {
 	return ctx
 }
 
-// eventually polls cond until it holds; it bounds a wait and asserts
-// nothing about speed.
+// eventually polls cond until it holds, for up to waitLimit.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	poll.Until(t, waitLimit, what, cond)
 }
 
 func podGone(t *testing.T, env *kubeenv.Env, ns, name string) bool {

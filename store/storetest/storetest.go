@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spawnhub/spawnhub/store"
+	"github.com/spawnhub/spawnhub/test/poll"
 )
 
 // Peerer is a store that can open a second handle on its own state, the way
@@ -71,17 +72,7 @@ const waitTimeout = 10 * time.Second
 // fails the test with its last error.
 func eventually(t *testing.T, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", waitTimeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	poll.UntilNil(t, waitTimeout, check)
 }
 
 // wantErr fails the test unless err is target (or nil when target is nil).

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gorilla/websocket"
+	"github.com/spawnhub/spawnhub/test/poll"
 )
 
 // demoOnlyConfig serves only the built-in demo server: the flow must work
@@ -91,7 +92,7 @@ func TestDemoServerWithMemoryStore(t *testing.T) {
 	}
 
 	mustCall(t, alice, http.StatusAccepted, "POST", hub.URL+"/api/v1/namespaces/alice/servers/"+name+"/stop", nil)
-	waitFor(t, 30e9, "stopped", func() bool {
+	poll.Until(t, 30e9, "stopped", func() bool {
 		_, s := call(t, alice, "GET", hub.URL+"/api/v1/namespaces/alice/servers/"+name, nil)
 		return s["phase"] == "stopped"
 	})

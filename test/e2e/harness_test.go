@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/spawnhub/spawnhub/test/poll"
 	"net"
 	"net/http"
 	"net/url"
@@ -91,7 +92,7 @@ func startRedisServer(t *testing.T, addr, dir string, durable bool) string {
 	}
 	redisProcs.Store(addr, cmd.Process)
 	t.Cleanup(func() { stopProcess(cmd.Process.Pid); _ = cmd.Wait() })
-	waitFor(t, 10*time.Second, "redis "+addr, func() bool {
+	poll.Until(t, 10*time.Second, "redis "+addr, func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
@@ -152,7 +153,7 @@ func startSpawnhub(t *testing.T, e spawnhubEnv) *instance {
 	go func() { _ = cmd.Wait(); close(in.done) }() // ends when the process does
 	t.Cleanup(in.stop)
 	in.URL = in.waitListening()
-	waitFor(t, 20*time.Second, "spawnhub ready", func() bool {
+	poll.Until(t, 20*time.Second, "spawnhub ready", func() bool {
 		res, err := http.Get(in.URL + "/readyz")
 		if err == nil {
 			res.Body.Close()
@@ -178,7 +179,7 @@ var listeningRE = regexp.MustCompile(`spawnhub listening"? url=(http://[0-9.:]+)
 
 func (in *instance) waitListening() string {
 	var u string
-	waitFor(in.t, 20*time.Second, "spawnhub listening", func() bool {
+	poll.Until(in.t, 20*time.Second, "spawnhub listening", func() bool {
 		if m := listeningRE.FindStringSubmatch(in.logs.String()); m != nil {
 			u = m[1]
 			return true
@@ -236,19 +237,6 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
-}
-
-// waitFor polls cond until it holds or the deadline passes. It bounds a
-// wait; it asserts nothing about speed.
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", limit, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // login signs in with the development login and returns a client that

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/spawnhub/spawnhub/test/poll"
 )
 
 // TestKernelCannotReadSpawnhubSecrets is a user's kernel on the local
@@ -49,7 +50,7 @@ func TestKernelCannotReadSpawnhubSecrets(t *testing.T) {
 	sessionKey := readSessionKey(t, dataDir)
 	kernelToken := strings.TrimSpace(runPython(t, ws, "import os; print(os.environ['JUPYTER_TOKEN'])"))
 	snapshot := filepath.Join(dataDir, "private", "state.json")
-	waitFor(t, 30*time.Second, "the memory-store snapshot with the server's token", func() bool {
+	poll.Until(t, 30*time.Second, "the memory-store snapshot with the server's token", func() bool {
 		b, err := os.ReadFile(snapshot)
 		return err == nil && bytes.Contains(b, []byte(kernelToken))
 	})

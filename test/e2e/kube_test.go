@@ -15,6 +15,7 @@ import (
 
 	"github.com/spawnhub/spawnhub/spawner/kube"
 	"github.com/spawnhub/spawnhub/test/kubeenv"
+	"github.com/spawnhub/spawnhub/test/poll"
 )
 
 // kubeConfigYAML runs spawnhub with the kubernetes backend against the
@@ -80,7 +81,7 @@ func TestJupyterOnKubernetes(t *testing.T) {
 	startJupyterAt(t, pod.Status.PodIP, prefix, string(secret.Data["token"]))
 
 	base := hub.URL + strings.TrimSuffix(prefix, "/")
-	waitFor(t, 60*time.Second, "Jupyter through the proxy", func() bool {
+	poll.Until(t, 60*time.Second, "Jupyter through the proxy", func() bool {
 		got, _ := call(t, alice, "GET", base+"/api/status", nil)
 		return got == http.StatusOK
 	})

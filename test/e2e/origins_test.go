@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/spawnhub/spawnhub/test/poll"
 )
 
 // TestWorkspaceOriginsAcrossReplicas runs two replicas behind one public
@@ -102,7 +103,7 @@ func TestWorkspaceOriginsAcrossReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	waitFor(t, 5*time.Second, "the workspace session refused on B after logout", func() bool { return status() == http.StatusUnauthorized })
+	poll.Until(t, 5*time.Second, "the workspace session refused on B after logout", func() bool { return status() == http.StatusUnauthorized })
 	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var ce *websocket.CloseError
 	if _, _, err := ws.ReadMessage(); !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {

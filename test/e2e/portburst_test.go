@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/spawnhub/spawnhub/test/poll"
 	"net"
 	"net/http"
 	"os"
@@ -144,7 +145,7 @@ func launch(c *http.Client, hubURL, ns, image string) (string, error) {
 func waitAllRunning(t *testing.T, hubURL string, clients map[string]*http.Client, want int, limit time.Duration) {
 	t.Helper()
 	var phases map[string]int
-	waitFor(t, limit, fmt.Sprintf("%d servers running", want), func() bool {
+	poll.Until(t, limit, fmt.Sprintf("%d servers running", want), func() bool {
 		phases = map[string]int{}
 		for ns, c := range clients {
 			_, out := call(t, c, "GET", hubURL+"/api/v1/namespaces/"+ns+"/servers", nil)

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/spawnhub/spawnhub/test/poll"
 	"net/http"
 	"os"
 	"strings"
@@ -45,7 +46,7 @@ func TestRedisCrash(t *testing.T) {
 	}
 
 	startRedisServer(t, addr, dir, true)
-	waitFor(t, 30*time.Second, "spawnhub ready again", func() bool {
+	poll.Until(t, 30*time.Second, "spawnhub ready again", func() bool {
 		got, _ := call(t, alice, "GET", hub.URL+"/readyz", nil)
 		return got == http.StatusOK
 	})
@@ -54,7 +55,7 @@ func TestRedisCrash(t *testing.T) {
 		t.Errorf("after the Redis crash the server is %v, want running", got["phase"])
 	}
 	mustCall(t, alice, http.StatusAccepted, "POST", hub.URL+"/api/v1/namespaces/alice/servers/"+name+"/stop", nil)
-	waitFor(t, 30*time.Second, "the stopped server's URL answers 503", func() bool {
+	poll.Until(t, 30*time.Second, "the stopped server's URL answers 503", func() bool {
 		got, _ := call(t, alice, "GET", status, nil)
 		return got == http.StatusServiceUnavailable
 	})

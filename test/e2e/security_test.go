@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/spawnhub/spawnhub/test/poll"
 )
 
 // TestBrowserProtections: a cross-site POST and a websocket from a foreign
@@ -200,7 +201,7 @@ func TestRevocationReachesEveryReplica(t *testing.T) {
 	defer ws.Close()
 
 	mustCall(t, alice, http.StatusNoContent, "DELETE", a.URL+"/api/v1/tokens/"+token["id"].(string), nil)
-	waitFor(t, 5*time.Second, "revoked token refused on B", func() bool { return bearer(b.URL) == http.StatusUnauthorized })
+	poll.Until(t, 5*time.Second, "revoked token refused on B", func() bool { return bearer(b.URL) == http.StatusUnauthorized })
 	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var ce *websocket.CloseError
 	if _, _, err := ws.ReadMessage(); !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
@@ -223,5 +224,5 @@ func TestRevocationReachesEveryReplica(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode
 	}
-	waitFor(t, 5*time.Second, "logged-out session refused on B", func() bool { return replay() == http.StatusUnauthorized })
+	poll.Until(t, 5*time.Second, "logged-out session refused on B", func() bool { return replay() == http.StatusUnauthorized })
 }

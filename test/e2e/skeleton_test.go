@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/spawnhub/spawnhub/test/poll"
 	"io"
 	"net/http"
 	"strings"
@@ -75,7 +76,7 @@ func TestJupyterThroughProxyWithRedis(t *testing.T) {
 
 	t.Run("stopped server", func(t *testing.T) {
 		mustCall(t, alice, http.StatusAccepted, "POST", hub.URL+"/api/v1/namespaces/alice/servers/"+name+"/stop", nil)
-		waitFor(t, 30e9, "stopped", func() bool {
+		poll.Until(t, 30e9, "stopped", func() bool {
 			_, s := call(t, alice, "GET", hub.URL+"/api/v1/namespaces/alice/servers/"+name, nil)
 			return s["phase"] == "stopped"
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/spawnhub/spawnhub/test/poll"
 	"io"
 	"net"
 	"net/http"
@@ -40,7 +41,7 @@ func TestSlowlorisLeavesOthersServed(t *testing.T) {
 		}
 		attack = append(attack, startAttacker(t, strings.TrimPrefix(hub.URL, "http://"), perHelper, sources))
 	}
-	waitFor(t, 3*time.Minute, "the slowloris's first 20,000 connections", func() bool {
+	poll.Until(t, 3*time.Minute, "the slowloris's first 20,000 connections", func() bool {
 		return total(attack, func(s slowlorisStatus) int64 { return s.Tried }) == helpers*perHelper
 	})
 	t.Logf("slowloris: %d of %d sockets connected on the first try",
@@ -68,7 +69,7 @@ func TestSlowlorisLeavesOthersServed(t *testing.T) {
 	for _, a := range attack {
 		a.stop()
 	}
-	waitFor(t, time.Minute, "spawnhub's descriptors back after the slowloris", func() bool { return fdCount(t, pid) <= before+16 })
+	poll.Until(t, time.Minute, "spawnhub's descriptors back after the slowloris", func() bool { return fdCount(t, pid) <= before+16 })
 }
 
 // slowlorisEnv, when set, makes the test binary a slowloris helper: it
