@@ -66,11 +66,13 @@ func (m *Manager) create(ctx context.Context, ns, name string, spec store.Spec) 
 	}
 	q := m.quotas.For(ns)
 	var srv store.Server
-	err := m.withNamespaceLock(ctx, ns, q.CountsServers() || len(form.VolumeRefs(spec)) > 0, func() error {
-		if err := m.checkCreate(ctx, ns, q, spec); err != nil {
+	locked := q.CountsServers() || m.hasVolumes() && len(form.VolumeRefs(spec)) > 0
+	err := m.withNamespaceLock(ctx, ns, locked, func() error {
+		list := &serverList{st: m.st, ns: ns}
+		if err := m.checkCreate(ctx, list, q, spec); err != nil {
 			return err
 		}
-		if err := m.checkVolumes(ctx, ns, name, spec, true); err != nil {
+		if err := m.checkVolumes(ctx, list, name, spec, true); err != nil {
 			return err
 		}
 		created, err := m.createVolumes(ctx, ns, spec)

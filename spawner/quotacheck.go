@@ -18,13 +18,14 @@ func WithQuotas(q form.Quotas) Option { return func(m *Manager) { m.quotas = q }
 
 // checkCreate applies the limits to a new server that will be queued at
 // once: one more server, one more running, and its new volumes.
-func (m *Manager) checkCreate(ctx context.Context, ns string, q form.Quota, spec store.Spec) error {
+func (m *Manager) checkCreate(ctx context.Context, list *serverList, q form.Quota, spec store.Spec) error {
 	if !q.CountsServers() {
 		return nil
 	}
-	srvs, err := m.st.ListServers(ctx, ns)
+	ns := list.ns
+	srvs, err := list.get(ctx)
 	if err != nil {
-		return fmt.Errorf("list servers of %s: %w", ns, err)
+		return err
 	}
 	if err := q.CheckServers(ns, len(srvs)); err != nil {
 		return err
@@ -36,15 +37,15 @@ func (m *Manager) checkCreate(ctx context.Context, ns string, q form.Quota, spec
 }
 
 // checkStart applies the running limit to server name about to start.
-func (m *Manager) checkStart(ctx context.Context, ns, name string, q form.Quota) error {
+func (m *Manager) checkStart(ctx context.Context, list *serverList, name string, q form.Quota) error {
 	if q.RunningServers == 0 {
 		return nil
 	}
-	srvs, err := m.st.ListServers(ctx, ns)
+	srvs, err := list.get(ctx)
 	if err != nil {
-		return fmt.Errorf("list servers of %s: %w", ns, err)
+		return err
 	}
-	return q.CheckRunning(ns, active(srvs, name))
+	return q.CheckRunning(list.ns, active(srvs, name))
 }
 
 // active counts the servers that hold a running place: queued, starting,

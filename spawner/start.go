@@ -39,11 +39,13 @@ func (m *Manager) Start(ctx context.Context, ns, name string) (store.Server, err
 		// counts as running) happen under the namespace's lock.
 		q := m.quotas.For(ns)
 		var queued store.Server
-		err = m.withNamespaceLock(ctx, ns, q.RunningServers > 0 || len(form.VolumeRefs(srv.Spec)) > 0, func() error {
-			if err := m.checkStart(ctx, ns, name, q); err != nil {
+		locked := q.RunningServers > 0 || m.hasVolumes() && len(form.VolumeRefs(srv.Spec)) > 0
+		err = m.withNamespaceLock(ctx, ns, locked, func() error {
+			list := &serverList{st: m.st, ns: ns}
+			if err := m.checkStart(ctx, list, name, q); err != nil {
 				return err
 			}
-			if err := m.checkVolumes(ctx, ns, name, srv.Spec, false); err != nil {
+			if err := m.checkVolumes(ctx, list, name, srv.Spec, false); err != nil {
 				return err
 			}
 			srv.Phase, srv.Owner, srv.Message, srv.Instance = store.PhaseQueued, m.owner, "queued", ""

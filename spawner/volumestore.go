@@ -45,6 +45,12 @@ func (m *Manager) mounts(ctx context.Context, ns, except string) (mountedBy map[
 	if err != nil {
 		return nil, nil, fmt.Errorf("list servers of %s: %w", ns, err)
 	}
+	mountedBy, usedBy = mountsIn(srvs, except)
+	return mountedBy, usedBy, nil
+}
+
+// mountsIn is mounts over srvs, the namespace's servers.
+func mountsIn(srvs []store.Server, except string) (mountedBy map[string]string, usedBy map[string][]string) {
 	mountedBy, usedBy = map[string]string{}, map[string][]string{}
 	for _, s := range srvs {
 		if s.Name == except {
@@ -58,7 +64,35 @@ func (m *Manager) mounts(ctx context.Context, ns, except string) (mountedBy map[
 			}
 		}
 	}
-	return mountedBy, usedBy, nil
+	return mountedBy, usedBy
+}
+
+// hasVolumes reports whether volumes live somewhere (else the attach
+// checks have nothing to look at).
+func (m *Manager) hasVolumes() bool {
+	_, none := m.vols.(noVolumes)
+	return !none
+}
+
+// serverList lists a namespace's servers once, for every check of one
+// locked section.
+type serverList struct {
+	st   Store
+	ns   string
+	srvs []store.Server
+	done bool
+}
+
+func (l *serverList) get(ctx context.Context) ([]store.Server, error) {
+	if l.done {
+		return l.srvs, nil
+	}
+	srvs, err := l.st.ListServers(ctx, l.ns)
+	if err != nil {
+		return nil, fmt.Errorf("list servers of %s: %w", l.ns, err)
+	}
+	l.srvs, l.done = srvs, true
+	return srvs, nil
 }
 
 // volumeSet returns the namespace's volumes by name.
@@ -78,19 +112,20 @@ func (m *Manager) volumeSet(ctx context.Context, ns string) (map[string]Volume, 
 // volume's name is free (creating), every other volume exists, and none is
 // mounted by another server that runs. At Start, creating is false: the
 // server's new volumes were created with it and must exist too.
-func (m *Manager) checkVolumes(ctx context.Context, ns, name string, spec store.Spec, creating bool) error {
+func (m *Manager) checkVolumes(ctx context.Context, list *serverList, name string, spec store.Spec, creating bool) error {
 	refs := form.VolumeRefs(spec)
-	if _, none := m.vols.(noVolumes); none || len(refs) == 0 {
+	if !m.hasVolumes() || len(refs) == 0 {
 		return nil
 	}
-	have, err := m.volumeSet(ctx, ns)
+	have, err := m.volumeSet(ctx, list.ns)
 	if err != nil {
 		return err
 	}
-	mountedBy, _, err := m.mounts(ctx, ns, name)
+	srvs, err := list.get(ctx)
 	if err != nil {
 		return err
 	}
+	mountedBy, _ := mountsIn(srvs, name)
 	for _, r := range refs {
 		_, exists := have[r.Name]
 		switch {
