@@ -4,17 +4,20 @@ import (
 	"context"
 	"time"
 
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
 // Backend runs servers: processes on this machine (spawner/local) or pods
 // (spawner/kube).
 type Backend interface {
-	// Start launches srv and blocks until it answers, fails, or ctx ends.
-	// It returns where the server listens and an instance id that the
-	// manager stores in the record. progress receives events worth showing
-	// to the user. On error Start leaves nothing running.
-	Start(ctx context.Context, srv store.Server, token string, progress func(store.Event)) (route store.Route, instance string, err error)
+	// Start launches srv, running im, and blocks until it answers, fails,
+	// or ctx ends. im is the spec's image as the manager resolved it
+	// (form.Config.ImageOf). It returns where the server listens and an
+	// instance id that the manager stores in the record. progress receives
+	// events worth showing to the user. On error Start leaves nothing
+	// running.
+	Start(ctx context.Context, srv store.Server, im form.Image, token string, progress func(store.Event)) (route store.Route, instance string, err error)
 	// Stop ends srv (srv.Instance may be empty after an interrupted start);
 	// stopping what is not running is not an error.
 	Stop(ctx context.Context, srv store.Server) error

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -16,11 +17,11 @@ const launchAttempts = 8
 // *FieldError (ErrInvalidSpec; store.ErrConflict with code "name.taken";
 // ErrLimitReached or ErrOverLimit for a limit). When Create fails, nothing
 // is left: no record, no volume.
-func (m *Manager) Create(ctx context.Context, ns string, who Requester, f Form) (store.Server, error) {
-	if err := m.quotas.For(ns).checkForm(ns, f); err != nil {
+func (m *Manager) Create(ctx context.Context, ns string, who form.Requester, f form.Form) (store.Server, error) {
+	if err := m.quotas.For(ns).CheckForm(ns, f); err != nil {
 		return store.Server{}, err
 	}
-	spec, err := BuildSpec(m.cfg, who, f)
+	spec, err := form.BuildSpec(m.cfg, who, f)
 	if err != nil {
 		return store.Server{}, err
 	}
@@ -30,20 +31,15 @@ func (m *Manager) Create(ctx context.Context, ns string, who Requester, f Form) 
 // Launch is the one-click start: a server of the image (the requester's
 // default image when imageID is empty) with every default and a generated
 // name "<image>-<5 letters or digits>".
-func (m *Manager) Launch(ctx context.Context, ns string, who Requester, imageID string) (store.Server, error) {
-	if imageID == "" {
-		im, ok := m.cfg.DefaultImage(who)
-		if !ok {
-			return store.Server{}, fieldErr("image", "image.required", nil)
-		}
-		imageID = im.ID
+func (m *Manager) Launch(ctx context.Context, ns string, who form.Requester, imageID string) (store.Server, error) {
+	im, err := m.cfg.LaunchImage(who, imageID)
+	if err != nil {
+		return store.Server{}, err
 	}
-	if _, ok := m.cfg.Image(imageID); !ok {
-		return store.Server{}, fieldErr("image", "image.unknown", map[string]any{"image": imageID})
-	}
+	imageID = im.ID
 	for range launchAttempts {
-		f := Form{Name: GenerateName(imageID), Image: imageID}
-		spec, err := BuildSpec(m.cfg, who, f)
+		f := form.Form{Name: form.GenerateName(imageID), Image: imageID}
+		spec, err := form.BuildSpec(m.cfg, who, f)
 		if err != nil {
 			return store.Server{}, err
 		}
@@ -64,17 +60,19 @@ func (m *Manager) Launch(ctx context.Context, ns string, who Requester, imageID 
 // are deleted again.
 func (m *Manager) create(ctx context.Context, ns, name string, spec store.Spec) (store.Server, error) {
 	if _, err := m.st.GetServer(ctx, ns, name); err == nil {
-		return store.Server{}, nameTaken(name)
+		return store.Server{}, form.NameTaken(name)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return store.Server{}, fmt.Errorf("create server %s/%s: %w", ns, name, err)
 	}
 	q := m.quotas.For(ns)
 	var srv store.Server
-	err := m.withNamespaceLock(ctx, ns, q.countsServers() || len(volumeRefs(spec)) > 0, func() error {
-		if err := m.checkCreate(ctx, ns, q, spec); err != nil {
+	locked := q.CountsServers() || m.hasVolumes() && len(form.VolumeRefs(spec)) > 0
+	err := m.withNamespaceLock(ctx, ns, locked, func() error {
+		list := &serverList{st: m.st, ns: ns}
+		if err := m.checkCreate(ctx, list, q, spec); err != nil {
 			return err
 		}
-		if err := m.checkVolumes(ctx, ns, name, spec, true); err != nil {
+		if err := m.checkVolumes(ctx, list, name, spec, true); err != nil {
 			return err
 		}
 		created, err := m.createVolumes(ctx, ns, spec)
@@ -91,24 +89,20 @@ func (m *Manager) create(ctx context.Context, ns, name string, spec store.Spec) 
 		}
 		return err
 	})
-	var fe *FieldError
+	var fe *form.FieldError
 	if errors.As(err, &fe) {
 		return store.Server{}, err
 	}
 	if errors.Is(err, store.ErrConflict) {
-		return store.Server{}, nameTaken(name)
+		return store.Server{}, form.NameTaken(name)
 	}
 	if err != nil {
 		return store.Server{}, fmt.Errorf("create server %s/%s: %w", ns, name, err)
 	}
 	m.event(ctx, srv.Key(), store.EventNormal, "Created", "server created with image "+imageLabel(spec))
 	m.event(ctx, srv.Key(), store.EventNormal, "Queued", "waiting for a start slot")
-	m.enqueue(srv.Key())
+	m.queue.add(srv.Key())
 	return srv, nil
-}
-
-func nameTaken(name string) *FieldError {
-	return &FieldError{Field: "name", Code: "name.taken", Params: map[string]any{"name": name}, Err: store.ErrConflict}
 }
 
 func imageLabel(spec store.Spec) string {

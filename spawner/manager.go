@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -30,9 +29,11 @@ type Store interface {
 type Manager struct {
 	st         Store
 	b          Backend
-	vols       VolumeStore
-	cfg        Config
-	quotas     Quotas
+	vols       VolumeStore   // noVolumes when the backend has none
+	exits      ExitNotifier  // nil: the backend does not report exits
+	volDeleter VolumeDeleter // nil: the backend keeps nothing more to delete
+	cfg        form.Config
+	quotas     form.Quotas
 	log        *slog.Logger
 	now        func() time.Time
 	owner      string
@@ -40,15 +41,9 @@ type Manager struct {
 	interval   time.Duration
 	staleAfter time.Duration
 
-	base   context.Context // parent of every start; cancelled when Run ends
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // running start jobs
+	queue *startQueue // starts of this replica; closed when Run ends
 
 	mu       sync.Mutex
-	closed   bool               // Run has ended: start nothing more
-	jobs     map[store.Key]*job // queued or starting on this replica
-	waiting  []*job             // queued jobs, first in first out
-	running  int                // jobs holding a start slot
 	stopping map[store.Key]bool // stops in progress on this replica
 }
 
@@ -73,26 +68,31 @@ func WithTicks(ticks <-chan time.Time) Option { return func(m *Manager) { m.tick
 // WithInterval sets how often Run reconciles (default 30s).
 func WithInterval(d time.Duration) Option { return func(m *Manager) { m.interval = d } }
 
+// WithExitNotifier has the manager told when a running instance ends by
+// itself (default: it learns it in Reconcile, through Alive).
+func WithExitNotifier(n ExitNotifier) Option { return func(m *Manager) { m.exits = n } }
+
+// WithVolumeDeleter has Delete, asked to delete volumes, delete what the
+// backend keeps for a server besides its volumes (a home folder, a log).
+func WithVolumeDeleter(d VolumeDeleter) Option { return func(m *Manager) { m.volDeleter = d } }
+
 // WithStaleAfter sets after how long without an update a Queued, Starting
 // or Stopping record of another replica is taken over (default:
 // StartTimeout + StopTimeout + 1m).
 func WithStaleAfter(d time.Duration) Option { return func(m *Manager) { m.staleAfter = d } }
 
-// NewManager returns a manager of the servers in st, run by b. If b is an
-// ExitNotifier, the manager installs its exit handler; if b is a
-// VolumeStore, volumes live there (see WithVolumeStore). cfg must be valid.
-func NewManager(st Store, b Backend, cfg Config, opts ...Option) *Manager {
+// NewManager returns a manager of the servers in st, run by b. What b can
+// do besides running servers is given with options (WithVolumeStore,
+// WithExitNotifier, WithVolumeDeleter), each backend checking at compile
+// time that it has what cmd wires. cfg must be valid.
+func NewManager(st Store, b Backend, cfg form.Config, opts ...Option) *Manager {
 	cfg = cfg.WithDefaults()
 	m := &Manager{
 		st: st, b: b, cfg: cfg,
-		log: slog.Default(), now: time.Now, owner: "replica-" + randomSuffix(),
+		log: slog.Default(), now: time.Now, owner: "replica-" + newToken()[:8],
 		interval:   30 * time.Second,
 		staleAfter: cfg.StartTimeout + cfg.StopTimeout + time.Minute,
-		jobs:       map[store.Key]*job{},
 		stopping:   map[store.Key]bool{},
-	}
-	if vs, ok := b.(VolumeStore); ok {
-		m.vols = vs
 	}
 	for _, o := range opts {
 		o(m)
@@ -101,15 +101,15 @@ func NewManager(st Store, b Backend, cfg Config, opts ...Option) *Manager {
 		m.vols = noVolumes{}
 	}
 	m.log = m.log.With("component", "spawner", "replica", m.owner)
-	m.base, m.cancel = context.WithCancel(context.Background())
-	if n, ok := b.(ExitNotifier); ok {
-		n.SetExitHandler(m.handleExit)
+	m.queue = newStartQueue(cfg.MaxConcurrentStarts, m.startServer, m.showPosition)
+	if m.exits != nil {
+		m.exits.SetExitHandler(m.handleExit)
 	}
 	return m
 }
 
 // Config returns the configuration with defaults applied.
-func (m *Manager) Config() Config { return m.cfg }
+func (m *Manager) Config() form.Config { return m.cfg }
 
 // Get returns a server; store.ErrNotFound if there is none.
 func (m *Manager) Get(ctx context.Context, ns, name string) (store.Server, error) {
@@ -143,18 +143,7 @@ func (m *Manager) Events(ctx context.Context, ns, name string) ([]store.Event, e
 }
 
 // ImagesFor returns the catalogue as offered to who.
-func (m *Manager) ImagesFor(who Requester) []ImageOption {
-	out := make([]ImageOption, 0, len(m.cfg.Images))
-	for _, im := range m.cfg.Images {
-		opt := ImageOption{Image: im, Allowed: im.AllowedFor(who)}
-		if !opt.Allowed {
-			opt.Reason = "image.restricted"
-			opt.ReasonParams = map[string]any{"who": strings.Join(slices.Concat(im.Groups, im.EmailDomains), ", ")}
-		}
-		out = append(out, opt)
-	}
-	return out
-}
+func (m *Manager) ImagesFor(who form.Requester) []form.ImageOption { return m.cfg.ImagesFor(who) }
 
 // update writes srv with a compare-and-set on its version.
 func (m *Manager) update(ctx context.Context, srv store.Server) (store.Server, error) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/store/memory"
 )
@@ -30,11 +31,25 @@ type fakeBackend struct {
 	n       int
 }
 
+// The fake reports exits and deletes volumes, as both real backends do.
+var (
+	_ ExitNotifier  = (*fakeBackend)(nil)
+	_ VolumeDeleter = (*fakeBackend)(nil)
+)
+
+// withFakeCapabilities wires the fake's exit reports and volume deletion.
+func withFakeCapabilities(b *fakeBackend) Option {
+	return func(m *Manager) {
+		WithExitNotifier(b)(m)
+		WithVolumeDeleter(b)(m)
+	}
+}
+
 func newFake() *fakeBackend {
 	return &fakeBackend{started: make(chan store.Key, 100), release: make(chan error), starts: map[store.Key]int{}, dead: map[string]bool{}}
 }
 
-func (f *fakeBackend) Start(ctx context.Context, srv store.Server, token string, progress func(store.Event)) (store.Route, string, error) {
+func (f *fakeBackend) Start(ctx context.Context, srv store.Server, _ form.Image, token string, progress func(store.Event)) (store.Route, string, error) {
 	f.mu.Lock()
 	f.starts[srv.Key()]++
 	f.n++
@@ -93,7 +108,7 @@ func newFixture(t *testing.T, maxStarts int) *fixture {
 	cfg := testConfig()
 	cfg.MaxConcurrentStarts = maxStarts
 	st, b := memory.New(), newFake()
-	m := NewManager(st, b, cfg, WithOwner("r1"), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	m := NewManager(st, b, cfg, WithOwner("r1"), withFakeCapabilities(b), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(func() {
 		m.shutdown()
 		st.Close()
@@ -104,7 +119,7 @@ func newFixture(t *testing.T, maxStarts int) *fixture {
 var ctx = context.Background()
 
 // settle waits until every start job of the manager has ended.
-func (fx *fixture) settle() { fx.m.wg.Wait() }
+func (fx *fixture) settle() { fx.m.queue.wg.Wait() }
 
 func (fx *fixture) get(t *testing.T, name string) store.Server {
 	t.Helper()
@@ -117,7 +132,7 @@ func (fx *fixture) get(t *testing.T, name string) store.Server {
 
 func (fx *fixture) create(t *testing.T, name string) store.Server {
 	t.Helper()
-	srv, err := fx.m.Create(ctx, "ns", Requester{UserID: "alice"}, Form{Name: name})
+	srv, err := fx.m.Create(ctx, "ns", form.Requester{UserID: "alice"}, form.Form{Name: name})
 	if err != nil {
 		t.Fatalf("Create(%s): %v", name, err)
 	}
@@ -174,8 +189,8 @@ func TestCreateStartsServer(t *testing.T) {
 func TestCreateNameTaken(t *testing.T) {
 	fx := newFixture(t, 2)
 	fx.running(t, "lab")
-	_, err := fx.m.Create(ctx, "ns", Requester{}, Form{Name: "lab"})
-	var fe *FieldError
+	_, err := fx.m.Create(ctx, "ns", form.Requester{}, form.Form{Name: "lab"})
+	var fe *form.FieldError
 	if !errors.As(err, &fe) || fe.Code != "name.taken" || !errors.Is(err, store.ErrConflict) {
 		t.Errorf("Create(taken) = %v, want FieldError name.taken wrapping ErrConflict", err)
 	}
@@ -189,7 +204,7 @@ func TestConcurrentStartStartsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second manager on the same store plays another replica.
-	other := NewManager(fx.st, fx.b, testConfig(), WithOwner("r2"), WithLogger(fx.m.log))
+	other := NewManager(fx.st, fx.b, testConfig(), WithOwner("r2"), withFakeCapabilities(fx.b), WithLogger(fx.m.log))
 	defer other.shutdown()
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
@@ -213,7 +228,7 @@ func TestConcurrentStartStartsOnce(t *testing.T) {
 	<-fx.b.started
 	fx.b.release <- nil
 	fx.settle()
-	other.wg.Wait()
+	other.queue.wg.Wait()
 	if got := fx.b.startCount(store.Key{Namespace: "ns", Name: "lab"}); got != 1 {
 		t.Errorf("backend starts = %d, want 1", got)
 	}
@@ -427,14 +442,14 @@ func TestRunShutdownRequeues(t *testing.T) {
 
 func TestLaunchGeneratesName(t *testing.T) {
 	fx := newFixture(t, 1)
-	srv, err := fx.m.Launch(ctx, "ns", Requester{}, "")
+	srv, err := fx.m.Launch(ctx, "ns", form.Requester{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(srv.Name, "demo-") || ValidateName(srv.Name) != nil || srv.Phase != store.PhaseQueued {
+	if !strings.HasPrefix(srv.Name, "demo-") || form.ValidateName(srv.Name) != nil || srv.Phase != store.PhaseQueued {
 		t.Errorf("Launch = %s %s, want a queued demo-xxxxx", srv.Name, srv.Phase)
 	}
-	if _, err := fx.m.Launch(ctx, "ns", Requester{}, "sas"); !errors.Is(err, ErrInvalidSpec) || fieldOf(err) != "image" {
+	if _, err := fx.m.Launch(ctx, "ns", form.Requester{}, "sas"); !errors.Is(err, form.ErrInvalidSpec) || fieldOf(err) != "image" {
 		t.Errorf("Launch(forbidden sas) = %v, want an image FieldError", err)
 	}
 	<-fx.b.started
@@ -444,7 +459,7 @@ func TestLaunchGeneratesName(t *testing.T) {
 
 func TestImagesFor(t *testing.T) {
 	fx := newFixture(t, 1)
-	opts := fx.m.ImagesFor(Requester{Email: "a@example.com"})
+	opts := fx.m.ImagesFor(form.Requester{Email: "a@example.com"})
 	if len(opts) != 3 || !opts[0].Allowed || opts[2].Allowed || opts[2].Reason != "image.restricted" {
 		t.Errorf("ImagesFor = %+v, want demo allowed and sas forbidden", opts)
 	}

@@ -26,7 +26,7 @@ func (m *Manager) withNamespaceLock(ctx context.Context, ns string, needed bool,
 	}
 	// The lease keeps the name it had when it only guarded volumes, so
 	// that replicas of both versions exclude each other during an upgrade.
-	name, holder := "volumes:"+ns, m.owner+":"+randomSuffix()
+	name, holder := "volumes:"+ns, m.owner+":"+newToken()[:8]
 	for {
 		ok, err := m.st.AcquireLease(ctx, name, holder, namespaceLockTTL)
 		if err != nil {

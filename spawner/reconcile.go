@@ -34,13 +34,7 @@ func (m *Manager) Run(ctx context.Context) error {
 	}
 }
 
-func (m *Manager) shutdown() {
-	m.mu.Lock()
-	m.closed = true
-	m.mu.Unlock()
-	m.cancel()
-	m.wg.Wait()
-}
+func (m *Manager) shutdown() { m.queue.close() }
 
 func (m *Manager) reconcileLogged(ctx context.Context) {
 	if err := m.Reconcile(ctx); err != nil && ctx.Err() == nil {
@@ -75,7 +69,7 @@ func (m *Manager) reconcileOne(ctx context.Context, srv store.Server) error {
 	case store.PhaseRunning:
 		return m.checkAlive(ctx, srv)
 	case store.PhaseQueued, store.PhaseStarting:
-		if m.orphaned(srv) && !m.inFlight(srv.Key()) {
+		if m.orphaned(srv) && !m.queue.has(srv.Key()) {
 			return m.requeue(ctx, srv)
 		}
 	case store.PhaseStopping:
@@ -140,7 +134,7 @@ func (m *Manager) requeue(ctx context.Context, srv store.Server) error {
 	}
 	srv.Instance = ""
 	m.event(ctx, srv.Key(), store.EventNormal, "Queued", srv.Message)
-	m.enqueue(srv.Key())
+	m.queue.add(srv.Key())
 	return nil
 }
 

@@ -22,6 +22,11 @@ func (m *Manager) startServer(ctx context.Context, key store.Key) {
 		return
 	}
 	m.event(ctx, key, store.EventNormal, "Starting", "starting the server")
+	im, ok := m.cfg.ImageOf(srv.Spec)
+	if !ok {
+		m.fail(srv, fmt.Sprintf("the image %q is no longer in the catalogue", srv.Spec.Image))
+		return
+	}
 	progress := func(e store.Event) {
 		if e.Time.IsZero() {
 			e.Time = m.now()
@@ -31,13 +36,13 @@ func (m *Manager) startServer(ctx context.Context, key store.Key) {
 		}
 	}
 	sctx, cancel := context.WithTimeout(ctx, m.cfg.StartTimeout)
-	route, instance, err := m.b.Start(sctx, srv, newToken(), progress)
+	route, instance, err := m.b.Start(sctx, srv, im, newToken(), progress)
 	timedOut := errors.Is(sctx.Err(), context.DeadlineExceeded)
 	cancel()
 	switch {
 	case err == nil:
 		m.started(srv, route, instance)
-	case m.base.Err() != nil:
+	case m.queue.closing():
 		m.interrupted(srv)
 	case ctx.Err() != nil:
 		// Stop cancelled the start and now owns the record.

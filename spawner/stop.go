@@ -46,7 +46,7 @@ func (m *Manager) unqueue(ctx context.Context, srv store.Server) (store.Server, 
 	if err != nil {
 		return store.Server{}, err
 	}
-	m.cancelJob(srv.Key())
+	m.queue.cancel(srv.Key())
 	m.event(ctx, srv.Key(), store.EventNormal, "Stopped", "removed from the queue")
 	return srv, nil
 }
@@ -62,7 +62,7 @@ func (m *Manager) finishStop(srv store.Server) (store.Server, error) {
 	defer m.endStop(key)
 	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.StopTimeout)
 	defer cancel()
-	if done := m.cancelJob(key); done != nil {
+	if done := m.queue.cancel(key); done != nil {
 		select {
 		case <-done:
 		case <-ctx.Done():
@@ -133,8 +133,8 @@ func (m *Manager) Delete(ctx context.Context, ns, name string, deleteVolumes boo
 	if err := m.deleteOwnVolumes(ctx, srv); err != nil {
 		return err
 	}
-	if vd, ok := m.b.(VolumeDeleter); ok {
-		if err := vd.DeleteVolumes(ctx, srv); err != nil {
+	if m.volDeleter != nil {
+		if err := m.volDeleter.DeleteVolumes(ctx, srv); err != nil {
 			return fmt.Errorf("delete volumes of %s: %w", srv.Key(), err)
 		}
 	}

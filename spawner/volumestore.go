@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -36,35 +37,6 @@ func (noVolumes) DeleteVolume(_ context.Context, ns, name string) error {
 	return fmt.Errorf("volume %s/%s: %w", ns, name, store.ErrNotFound)
 }
 
-// volumeRef is a volume a spec mounts exclusively, with the form field that
-// names it.
-type volumeRef struct {
-	Name  string
-	Size  string
-	New   bool
-	Field string
-}
-
-// volumeRefs lists the workspace and data volumes of a spec (not the shared
-// volumes of configurations).
-func volumeRefs(spec store.Spec) []volumeRef {
-	var out []volumeRef
-	ref := func(v store.Volume, field string) {
-		f := field + ".existing"
-		if v.New {
-			f = field + ".new.name"
-		}
-		out = append(out, volumeRef{Name: v.Name, Size: v.Size, New: v.New, Field: f})
-	}
-	if spec.Workspace != nil {
-		ref(*spec.Workspace, "workspace")
-	}
-	for i, dv := range spec.DataVolumes {
-		ref(dv.Volume, "dataVolumes["+itoa(i)+"]")
-	}
-	return out
-}
-
 // mounts returns, for each volume of the namespace that a server other
 // than except mounts now (its phase is neither Stopped nor Failed), that
 // server; and for every volume, the servers whose spec names it.
@@ -73,20 +45,54 @@ func (m *Manager) mounts(ctx context.Context, ns, except string) (mountedBy map[
 	if err != nil {
 		return nil, nil, fmt.Errorf("list servers of %s: %w", ns, err)
 	}
+	mountedBy, usedBy = mountsIn(srvs, except)
+	return mountedBy, usedBy, nil
+}
+
+// mountsIn is mounts over srvs, the namespace's servers.
+func mountsIn(srvs []store.Server, except string) (mountedBy map[string]string, usedBy map[string][]string) {
 	mountedBy, usedBy = map[string]string{}, map[string][]string{}
 	for _, s := range srvs {
 		if s.Name == except {
 			continue
 		}
 		active := s.Phase != store.PhaseStopped && s.Phase != store.PhaseFailed
-		for _, r := range volumeRefs(s.Spec) {
+		for _, r := range form.VolumeRefs(s.Spec) {
 			usedBy[r.Name] = append(usedBy[r.Name], s.Name)
 			if active {
 				mountedBy[r.Name] = s.Name
 			}
 		}
 	}
-	return mountedBy, usedBy, nil
+	return mountedBy, usedBy
+}
+
+// hasVolumes reports whether volumes live somewhere (else the attach
+// checks have nothing to look at).
+func (m *Manager) hasVolumes() bool {
+	_, none := m.vols.(noVolumes)
+	return !none
+}
+
+// serverList lists a namespace's servers once, for every check of one
+// locked section.
+type serverList struct {
+	st   Store
+	ns   string
+	srvs []store.Server
+	done bool
+}
+
+func (l *serverList) get(ctx context.Context) ([]store.Server, error) {
+	if l.done {
+		return l.srvs, nil
+	}
+	srvs, err := l.st.ListServers(ctx, l.ns)
+	if err != nil {
+		return nil, fmt.Errorf("list servers of %s: %w", l.ns, err)
+	}
+	l.srvs, l.done = srvs, true
+	return srvs, nil
 }
 
 // volumeSet returns the namespace's volumes by name.
@@ -106,48 +112,45 @@ func (m *Manager) volumeSet(ctx context.Context, ns string) (map[string]Volume, 
 // volume's name is free (creating), every other volume exists, and none is
 // mounted by another server that runs. At Start, creating is false: the
 // server's new volumes were created with it and must exist too.
-func (m *Manager) checkVolumes(ctx context.Context, ns, name string, spec store.Spec, creating bool) error {
-	refs := volumeRefs(spec)
-	if _, none := m.vols.(noVolumes); none || len(refs) == 0 {
+func (m *Manager) checkVolumes(ctx context.Context, list *serverList, name string, spec store.Spec, creating bool) error {
+	refs := form.VolumeRefs(spec)
+	if !m.hasVolumes() || len(refs) == 0 {
 		return nil
 	}
-	have, err := m.volumeSet(ctx, ns)
+	have, err := m.volumeSet(ctx, list.ns)
 	if err != nil {
 		return err
 	}
-	mountedBy, _, err := m.mounts(ctx, ns, name)
+	srvs, err := list.get(ctx)
 	if err != nil {
 		return err
 	}
+	mountedBy, _ := mountsIn(srvs, name)
 	for _, r := range refs {
 		_, exists := have[r.Name]
 		switch {
 		case creating && r.New && exists:
-			return &FieldError{Field: r.Field, Code: "volume.taken", Params: map[string]any{"volume": r.Name}, Err: store.ErrConflict}
+			return form.VolumeTaken(r.Field, r.Name)
 		case (!creating || !r.New) && !exists:
-			return fieldErr(r.Field, "volume.unknown", map[string]any{"volume": r.Name})
+			return form.VolumeUnknown(r.Field, r.Name)
 		case mountedBy[r.Name] != "":
-			return volumeMounted(r.Field, r.Name, mountedBy[r.Name])
+			return form.VolumeMounted(r.Field, r.Name, mountedBy[r.Name])
 		}
 	}
 	return nil
-}
-
-func volumeMounted(field, volume, server string) *FieldError {
-	return &FieldError{Field: field, Code: "volume.mounted", Params: map[string]any{"volume": volume, "server": server}, Err: store.ErrConflict}
 }
 
 // createVolumes creates the spec's new volumes; on error it deletes the
 // ones it created and returns the error.
 func (m *Manager) createVolumes(ctx context.Context, ns string, spec store.Spec) ([]string, error) {
 	var created []string
-	for _, r := range volumeRefs(spec) {
+	for _, r := range form.VolumeRefs(spec) {
 		if !r.New {
 			continue
 		}
 		_, err := m.vols.CreateVolume(ctx, ns, Volume{Name: r.Name, Size: r.Size, CreatedAt: m.now()})
 		if errors.Is(err, store.ErrConflict) {
-			err = &FieldError{Field: r.Field, Code: "volume.taken", Params: map[string]any{"volume": r.Name}, Err: store.ErrConflict}
+			err = form.VolumeTaken(r.Field, r.Name)
 		}
 		if err != nil {
 			m.deleteVolumes(ns, created)
@@ -193,17 +196,14 @@ func (m *Manager) Volumes(ctx context.Context, ns string) ([]VolumeInfo, error) 
 // store.ErrConflict; "quota.storage" is ErrLimitReached or ErrOverLimit).
 // The storage limit is checked under the namespace's lock.
 func (m *Manager) CreateVolume(ctx context.Context, ns, name, size string) (VolumeInfo, error) {
-	if !ValidVolumeName(name) {
-		return VolumeInfo{}, fieldErr("name", "volume.name.invalid", map[string]any{"value": name})
-	}
-	size, fe := quantityRule{"size", "volume.size", ParseBytes, m.cfg.Limits.VolumeSize}.check(size, "")
-	if fe != nil {
-		return VolumeInfo{}, fe
+	size, err := m.cfg.Limits.CheckNewVolume(name, size)
+	if err != nil {
+		return VolumeInfo{}, err
 	}
 	q := m.quotas.For(ns)
 	var v Volume
-	err := m.withNamespaceLock(ctx, ns, q.StorageBytes() > 0, func() error {
-		add := []volumeRef{{Name: name, Size: size, New: true, Field: "size"}}
+	err = m.withNamespaceLock(ctx, ns, q.StorageBytes() > 0, func() error {
+		add := []form.VolumeRef{{Name: name, Size: size, New: true, Field: "size"}}
 		if err := m.checkStorage(ctx, ns, q, nil, add); err != nil {
 			return err
 		}
@@ -211,12 +211,12 @@ func (m *Manager) CreateVolume(ctx context.Context, ns, name, size string) (Volu
 		v, err = m.vols.CreateVolume(ctx, ns, Volume{Name: name, Size: size, CreatedAt: m.now()})
 		return err
 	})
-	var qe *FieldError
+	var qe *form.FieldError
 	if errors.As(err, &qe) {
 		return VolumeInfo{}, err
 	}
 	if errors.Is(err, store.ErrConflict) {
-		return VolumeInfo{}, &FieldError{Field: "name", Code: "volume.taken", Params: map[string]any{"volume": name}, Err: store.ErrConflict}
+		return VolumeInfo{}, form.VolumeTaken("name", name)
 	}
 	if err != nil {
 		return VolumeInfo{}, fmt.Errorf("create volume %s/%s: %w", ns, name, err)
@@ -229,7 +229,7 @@ func (m *Manager) CreateVolume(ctx context.Context, ns, name, size string) (Volu
 // mounts is refused (a *FieldError "volume.mounted" naming the server, a
 // store.ErrConflict); an unknown one is a store.ErrNotFound.
 func (m *Manager) DeleteVolume(ctx context.Context, ns, name string) error {
-	if !ValidVolumeName(name) {
+	if !form.ValidVolumeName(name) {
 		return fmt.Errorf("volume %s/%q: %w", ns, name, store.ErrNotFound)
 	}
 	err := m.withNamespaceLock(ctx, ns, true, func() error {
@@ -238,7 +238,7 @@ func (m *Manager) DeleteVolume(ctx context.Context, ns, name string) error {
 			return err
 		}
 		if s := mountedBy[name]; s != "" {
-			return volumeMounted("name", name, s)
+			return form.VolumeMounted("name", name, s)
 		}
 		if err := m.vols.DeleteVolume(ctx, ns, name); err != nil {
 			return fmt.Errorf("delete volume %s/%s: %w", ns, name, err)
@@ -260,7 +260,7 @@ func (m *Manager) deleteOwnVolumes(ctx context.Context, srv store.Server) error 
 		return err
 	}
 	var errs []error
-	for _, r := range volumeRefs(srv.Spec) {
+	for _, r := range form.VolumeRefs(srv.Spec) {
 		if !r.New || mountedBy[r.Name] != "" {
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/store/memory"
 )
@@ -71,15 +72,15 @@ func newVolumeFixture(t *testing.T) (*fixture, *memVolumes) {
 	t.Helper()
 	vols := &memVolumes{vols: map[string]Volume{}}
 	st, b := memory.New(), newFake()
-	m := NewManager(st, b, testConfig(), WithOwner("r1"), WithVolumeStore(vols), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	m := NewManager(st, b, testConfig(), WithOwner("r1"), withFakeCapabilities(b), WithVolumeStore(vols), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(func() { m.shutdown(); st.Close() })
 	return &fixture{m: m, st: st, b: b}, vols
 }
 
 // runForm creates a server from f and lets its start succeed.
-func (fx *fixture) runForm(t *testing.T, f Form) {
+func (fx *fixture) runForm(t *testing.T, f form.Form) {
 	t.Helper()
-	if _, err := fx.m.Create(ctx, "ns", Requester{}, f); err != nil {
+	if _, err := fx.m.Create(ctx, "ns", form.Requester{}, f); err != nil {
 		t.Fatalf("Create(%s): %v", f.Name, err)
 	}
 	<-fx.b.started
@@ -87,9 +88,9 @@ func (fx *fixture) runForm(t *testing.T, f Form) {
 	fx.settle()
 }
 
-func wantFieldError(t *testing.T, err error, field, code string, conflict bool) *FieldError {
+func wantFieldError(t *testing.T, err error, field, code string, conflict bool) *form.FieldError {
 	t.Helper()
-	var fe *FieldError
+	var fe *form.FieldError
 	if !errors.As(err, &fe) || fe.Field != field || fe.Code != code {
 		t.Fatalf("error = %v, want %s on %s", err, code, field)
 	}
@@ -101,11 +102,11 @@ func wantFieldError(t *testing.T, err error, field, code string, conflict bool) 
 
 func TestCreateMakesNewVolumes(t *testing.T) {
 	fx, vols := newVolumeFixture(t)
-	fx.runForm(t, Form{Name: "lab", DataVolumes: []DataVolumeForm{{New: &NewVolumeForm{}}, {New: &NewVolumeForm{Name: "data", Size: "8Gi"}}}})
+	fx.runForm(t, form.Form{Name: "lab", DataVolumes: []form.DataVolumeForm{{New: &form.NewVolumeForm{}}, {New: &form.NewVolumeForm{Name: "data", Size: "8Gi"}}}})
 	if got, want := fmt.Sprint(vols.names()), "[ns/data ns/lab-datavol-1 ns/lab-workspace]"; got != want {
 		t.Errorf("volumes = %s, want %s", got, want)
 	}
-	_, err := fx.m.Create(ctx, "ns", Requester{}, Form{Name: "other", DataVolumes: []DataVolumeForm{{New: &NewVolumeForm{Name: "data"}}}})
+	_, err := fx.m.Create(ctx, "ns", form.Requester{}, form.Form{Name: "other", DataVolumes: []form.DataVolumeForm{{New: &form.NewVolumeForm{Name: "data"}}}})
 	wantFieldError(t, err, "dataVolumes[0].new.name", "volume.taken", true)
 	if _, err := fx.m.Get(ctx, "ns", "other"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("record of a refused server: %v, want ErrNotFound", err)
@@ -118,7 +119,7 @@ func TestCreateMakesNewVolumes(t *testing.T) {
 func TestCreateRollsBackVolumes(t *testing.T) {
 	fx, vols := newVolumeFixture(t)
 	vols.failOn = "lab-datavol-2"
-	_, err := fx.m.Create(ctx, "ns", Requester{}, Form{Name: "lab", DataVolumes: []DataVolumeForm{{New: &NewVolumeForm{}}, {New: &NewVolumeForm{}}}})
+	_, err := fx.m.Create(ctx, "ns", form.Requester{}, form.Form{Name: "lab", DataVolumes: []form.DataVolumeForm{{New: &form.NewVolumeForm{}}, {New: &form.NewVolumeForm{}}}})
 	if err == nil {
 		t.Fatal("Create with a failing volume succeeded")
 	}
@@ -134,11 +135,11 @@ func TestAttachRules(t *testing.T) {
 	fx, vols := newVolumeFixture(t)
 	vols.CreateVolume(ctx, "ns", Volume{Name: "shared", Size: "8Gi"})
 
-	_, err := fx.m.Create(ctx, "ns", Requester{}, Form{Name: "x", Workspace: &WorkspaceForm{Existing: "nope"}})
+	_, err := fx.m.Create(ctx, "ns", form.Requester{}, form.Form{Name: "x", Workspace: &form.WorkspaceForm{Existing: "nope"}})
 	wantFieldError(t, err, "workspace.existing", "volume.unknown", false)
 
-	fx.runForm(t, Form{Name: "first", DataVolumes: []DataVolumeForm{{Existing: "shared"}}})
-	_, err = fx.m.Create(ctx, "ns", Requester{}, Form{Name: "second", DataVolumes: []DataVolumeForm{{Existing: "shared"}}})
+	fx.runForm(t, form.Form{Name: "first", DataVolumes: []form.DataVolumeForm{{Existing: "shared"}}})
+	_, err = fx.m.Create(ctx, "ns", form.Requester{}, form.Form{Name: "second", DataVolumes: []form.DataVolumeForm{{Existing: "shared"}}})
 	fe := wantFieldError(t, err, "dataVolumes[0].existing", "volume.mounted", true)
 	if fe.Params["server"] != "first" {
 		t.Errorf("mounted by %v, want first", fe.Params["server"])
@@ -152,7 +153,7 @@ func TestAttachRules(t *testing.T) {
 	if _, err := fx.m.Stop(ctx, "ns", "first"); err != nil {
 		t.Fatal(err)
 	}
-	fx.runForm(t, Form{Name: "second", DataVolumes: []DataVolumeForm{{Existing: "shared"}}})
+	fx.runForm(t, form.Form{Name: "second", DataVolumes: []form.DataVolumeForm{{Existing: "shared"}}})
 	_, err = fx.m.Start(ctx, "ns", "first")
 	fe = wantFieldError(t, err, "dataVolumes[0].existing", "volume.mounted", true)
 	if fe.Params["server"] != "second" {
@@ -165,7 +166,7 @@ func TestAttachRules(t *testing.T) {
 
 func TestVolumesAPI(t *testing.T) {
 	fx, vols := newVolumeFixture(t)
-	fx.runForm(t, Form{Name: "lab"})
+	fx.runForm(t, form.Form{Name: "lab"})
 	list, err := fx.m.Volumes(ctx, "ns")
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +217,8 @@ func TestConcurrentStartsShareNoVolume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := NewManager(peer.(Store), newFake(), testConfig(), WithOwner("r2"), WithVolumeStore(vols),
+	peerBackend := newFake()
+	other := NewManager(peer.(Store), peerBackend, testConfig(), WithOwner("r2"), withFakeCapabilities(peerBackend), WithVolumeStore(vols),
 		WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(other.shutdown)
 	for round := range 20 {
@@ -233,7 +235,7 @@ func TestConcurrentStartsShareNoVolume(t *testing.T) {
 		go func() { _, err := other.Start(ctx, "ns", fmt.Sprintf("b-%d", round)); errs <- err }()
 		var started, refused int
 		for range 2 {
-			var fe *FieldError
+			var fe *form.FieldError
 			switch err := <-errs; {
 			case err == nil:
 				started++

@@ -8,13 +8,13 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 )
 
-func decodeForm(body string) (spawner.Form, error) {
+func decodeForm(body string) (form.Form, error) {
 	req := httptest.NewRequest("POST", "/", strings.NewReader(body))
 	c := echo.New().NewContext(req, httptest.NewRecorder())
-	var f spawner.Form
+	var f form.Form
 	err := decodeStrict(c, &f)
 	return f, err
 }
@@ -39,7 +39,7 @@ func TestDecodeStrictNamesNestedFields(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := decodeForm(tt.body)
-			var fe *spawner.FieldError
+			var fe *form.FieldError
 			if !errors.As(err, &fe) || fe.Field != tt.field || fe.Code != tt.code {
 				t.Errorf("decode %s = %v, want %s on %q", tt.body, err, tt.code, tt.field)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spawnhub/spawnhub/auth"
 	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 )
 
 // meView is the caller, as GET /api/v1/me shows them.
@@ -51,11 +52,11 @@ type configView struct {
 	Languages      []string            `json:"languages"`
 	Language       string              `json:"language"` // the form's default
 	CustomImages   customImagesView    `json:"customImages"`
-	CPU            spawner.Range       `json:"cpu"`
-	Memory         spawner.Range       `json:"memory"`
+	CPU            form.Range          `json:"cpu"`
+	Memory         form.Range          `json:"memory"`
 	GPU            gpuView             `json:"gpu"`
-	WorkspaceSize  spawner.Range       `json:"workspaceSize"`
-	VolumeSize     spawner.Range       `json:"volumeSize"`
+	WorkspaceSize  form.Range          `json:"workspaceSize"`
+	VolumeSize     form.Range          `json:"volumeSize"`
 	Configurations []configurationView `json:"configurations"`
 	SharedMemory   bool                `json:"sharedMemory"` // the default
 	HomeDir        string              `json:"homeDir"`
@@ -74,9 +75,9 @@ type customImagesView struct {
 }
 
 type gpuView struct {
-	Max      int            `json:"max"`
-	Resource string         `json:"resource"`
-	Preset   spawner.Preset `json:"preset"`
+	Max      int         `json:"max"`
+	Resource string      `json:"resource"`
+	Preset   form.Preset `json:"preset"`
 }
 
 type configurationView struct {
@@ -89,11 +90,11 @@ func (w *Web) config(c echo.Context) error {
 	v := configView{
 		Images:    w.imageViews(tr, w.servers.ImagesFor(requester(c, tr.Lang))),
 		Languages: Languages, Language: tr.Lang, SharedMemory: true,
-		HomeDir: spawner.HomeDir, MountPathPrefix: strings.TrimSuffix(spawner.DefaultMountPath(0), "1"),
+		HomeDir: form.HomeDir, MountPathPrefix: strings.TrimSuffix(form.DefaultMountPath(0), "1"),
 		Configurations: []configurationView{}, Volumes: []spawner.VolumeInfo{},
 	}
 	for i := range 8 {
-		v.DefaultMountPaths = append(v.DefaultMountPaths, spawner.DefaultMountPath(i))
+		v.DefaultMountPaths = append(v.DefaultMountPaths, form.DefaultMountPath(i))
 	}
 	fillFormOptions(&v, w.servers.Config(), tr.Lang)
 	ns, err := w.formNamespace(c)
@@ -108,7 +109,7 @@ func (w *Web) config(c echo.Context) error {
 }
 
 // fillFormOptions copies the limits and choices of the configuration.
-func fillFormOptions(v *configView, cfg spawner.Config, lang string) {
+func fillFormOptions(v *configView, cfg form.Config, lang string) {
 	l := cfg.Limits
 	v.CustomImages = customImagesView{Allowed: cfg.AllowCustomImages, Pattern: cfg.CustomImagePattern}
 	v.CPU, v.Memory, v.WorkspaceSize, v.VolumeSize = l.CPU, l.Memory, l.WorkspaceSize, l.VolumeSize
@@ -136,7 +137,7 @@ func (w *Web) formNamespace(c echo.Context) (string, error) {
 	return ns, nil
 }
 
-func (w *Web) imageViews(tr Translator, opts []spawner.ImageOption) []imageView {
+func (w *Web) imageViews(tr Translator, opts []form.ImageOption) []imageView {
 	out := make([]imageView, 0, len(opts))
 	for _, o := range opts {
 		v := imageView{
@@ -144,7 +145,7 @@ func (w *Web) imageViews(tr Translator, opts []spawner.ImageOption) []imageView 
 			Name: inLanguage(o.Image.Names, tr.Lang, o.Image.ID), Description: inLanguage(o.Image.Descriptions, tr.Lang, ""),
 		}
 		if !o.Allowed {
-			v.Reason = tr.fieldMessage(&spawner.FieldError{Field: "image", Code: o.Reason, Params: o.ReasonParams})
+			v.Reason = tr.fieldMessage(&form.FieldError{Field: "image", Code: o.Reason, Params: o.ReasonParams})
 		}
 		out = append(out, v)
 	}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 )
 
 func (w *Web) listServers(c echo.Context) error {
@@ -30,7 +30,7 @@ func (w *Web) createServer(c echo.Context) error {
 	if err := w.existingNamespace(c); err != nil {
 		return err
 	}
-	var f spawner.Form
+	var f form.Form
 	if err := decodeStrict(c, &f); err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/spawnhub/spawnhub/auth"
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -74,7 +74,7 @@ func (w *Web) storeToken(ctx context.Context, id auth.Identity, t store.Token) e
 			return err
 		}
 		if len(have) >= limit {
-			return &spawner.FieldError{Code: "quota.tokensPerUser", Params: map[string]any{"limit": limit}, Err: spawner.ErrLimitReached}
+			return &form.FieldError{Code: "quota.tokensPerUser", Params: map[string]any{"limit": limit}, Err: form.ErrLimitReached}
 		}
 		return w.store.CreateToken(ctx, t)
 	})

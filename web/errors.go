@@ -10,7 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/spawnhub/spawnhub/auth"
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -32,7 +32,7 @@ var errForbidden = errors.New("forbidden")
 
 // badRequest is a client error naming a field, with a catalog message id.
 func badRequest(field, code string, params map[string]any) error {
-	return &spawner.FieldError{Field: field, Code: code, Params: params}
+	return &form.FieldError{Field: field, Code: code, Params: params}
 }
 
 // handleError is the one place where errors become HTTP responses.
@@ -55,7 +55,7 @@ func (w *Web) handleError(err error, c echo.Context) {
 // describe maps an error to a status and a translated body.
 func (w *Web) describe(c echo.Context, err error) (int, apiError) {
 	tr := w.translator(c)
-	var fe *spawner.FieldError
+	var fe *form.FieldError
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &fe):
@@ -68,7 +68,7 @@ func (w *Web) describe(c echo.Context, err error) (int, apiError) {
 		return http.StatusNotFound, apiError{Error: tr.T("error.not_found")}
 	case errors.Is(err, store.ErrConflict):
 		return http.StatusConflict, apiError{Error: tr.T("error.conflict")}
-	case errors.Is(err, spawner.ErrInvalidSpec):
+	case errors.Is(err, form.ErrInvalidSpec):
 		return http.StatusBadRequest, apiError{Error: tr.T("error.invalid")}
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, apiError{Error: tr.T("error.timeout")}
@@ -82,11 +82,11 @@ func (w *Web) describe(c echo.Context, err error) (int, apiError) {
 // for a name taken, a volume in use, or a limit the namespace has used up
 // (deleting or stopping something makes room), 422 for a request that
 // alone asks for more than a limit allows.
-func fieldStatus(fe *spawner.FieldError) int {
+func fieldStatus(fe *form.FieldError) int {
 	switch {
-	case errors.Is(fe, spawner.ErrOverLimit):
+	case errors.Is(fe, form.ErrOverLimit):
 		return http.StatusUnprocessableEntity
-	case errors.Is(fe, spawner.ErrLimitReached), errors.Is(fe, store.ErrConflict), strings.HasSuffix(fe.Code, ".taken"):
+	case errors.Is(fe, form.ErrLimitReached), errors.Is(fe, store.ErrConflict), strings.HasSuffix(fe.Code, ".taken"):
 		return http.StatusConflict
 	}
 	return http.StatusBadRequest
@@ -94,7 +94,7 @@ func fieldStatus(fe *spawner.FieldError) int {
 
 // fieldMessage translates a field error, falling back to its English text
 // when the catalog lacks the code.
-func (t Translator) fieldMessage(fe *spawner.FieldError) string {
+func (t Translator) fieldMessage(fe *form.FieldError) string {
 	id := "field." + fe.Code
 	if !t.Has(id) {
 		return fe.Error()

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/text/language"
 	"gopkg.in/yaml.v3"
 
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 )
 
 //go:embed locales/*.yaml
@@ -43,8 +43,8 @@ func NewCatalog() (*Catalog, error) {
 // fieldMessages are the spawner's form errors in English: the spawner owns
 // their wording; the French catalog translates each of them.
 func fieldMessages() []*i18n.Message {
-	out := make([]*i18n.Message, 0, len(spawner.FieldErrorCodes))
-	for code, text := range spawner.FieldErrorCodes {
+	out := make([]*i18n.Message, 0, len(form.FieldErrorCodes))
+	for code, text := range form.FieldErrorCodes {
 		out = append(out, &i18n.Message{ID: "field." + code, Other: text})
 	}
 	return out

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 )
 
 // TestEveryFieldErrorIsTranslated keeps the French catalog complete: every
@@ -19,7 +19,7 @@ func TestEveryFieldErrorIsTranslated(t *testing.T) {
 	en, fr := cat.For("en"), cat.For("fr")
 	params := map[string]any{"max": 40, "min": 1, "name": "x", "image": "x", "value": "x", "path": "/x", "id": "x", "languages": "en, fr",
 		"namespace": "alice", "limit": 20, "used": "1Ti", "total": "3Ti"}
-	for code := range spawner.FieldErrorCodes {
+	for code := range form.FieldErrorCodes {
 		id := "field." + code
 		e, f := en.T(id, params), fr.T(id, params)
 		if e == id || f == id {

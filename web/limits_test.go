@@ -15,6 +15,7 @@ import (
 
 	"github.com/spawnhub/spawnhub/auth"
 	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/store/memory"
 )
@@ -33,7 +34,7 @@ func (h headerAuth) Authenticate(r *http.Request) (auth.Identity, error) {
 // idleBackend runs nothing: these tests look at what is refused.
 type idleBackend struct{}
 
-func (idleBackend) Start(ctx context.Context, _ store.Server, _ string, _ func(store.Event)) (store.Route, string, error) {
+func (idleBackend) Start(ctx context.Context, _ store.Server, _ form.Image, _ string, _ func(store.Event)) (store.Route, string, error) {
 	<-ctx.Done()
 	return store.Route{}, "", ctx.Err()
 }
@@ -58,7 +59,7 @@ type apiFixture struct {
 
 // newAPIFixture serves the web layer on a memory store, for the users
 // alice, bob (who own their namespaces) and root (an administrator).
-func newAPIFixture(t *testing.T, q spawner.Quotas) *apiFixture {
+func newAPIFixture(t *testing.T, q form.Quotas) *apiFixture {
 	t.Helper()
 	st := memory.New()
 	for _, u := range []string{"alice", "bob", "root"} {
@@ -67,8 +68,8 @@ func newAPIFixture(t *testing.T, q spawner.Quotas) *apiFixture {
 		}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	mgr := spawner.NewManager(st, idleBackend{}, spawner.Config{
-		Images: []spawner.Image{{ID: "demo", Kind: spawner.KindDemo, Command: []string{"demo"}}},
+	mgr := spawner.NewManager(st, idleBackend{}, form.Config{
+		Images: []form.Image{{ID: "demo", Kind: form.KindDemo, Command: []string{"demo"}}},
 	}, spawner.WithLogger(log), spawner.WithQuotas(q))
 	t.Cleanup(func() { _ = st.Close() })
 	cat, err := NewCatalog()
@@ -109,8 +110,8 @@ func (fx *apiFixture) call(user, lang, method, path, body string) (*http.Respons
 // of the user's namespace; the refusal is a 409 naming the limit in
 // English and French, and every answer that carries a secret is no-store.
 func TestTokensPerUserLimit(t *testing.T) {
-	fx := newAPIFixture(t, spawner.Quotas{Quota: spawner.Quota{TokensPerUser: 3},
-		Namespaces: map[string]spawner.QuotaOverride{"bob": {TokensPerUser: new(1)}}})
+	fx := newAPIFixture(t, form.Quotas{Quota: form.Quota{TokensPerUser: 3},
+		Namespaces: map[string]form.QuotaOverride{"bob": {TokensPerUser: new(1)}}})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	statuses := map[int]int{}
@@ -151,7 +152,7 @@ func TestTokensPerUserLimit(t *testing.T) {
 }
 
 func TestEveryAPIAnswerIsNoStore(t *testing.T) {
-	fx := newAPIFixture(t, spawner.Quotas{})
+	fx := newAPIFixture(t, form.Quotas{})
 	for _, tt := range []struct{ user, path string }{{"alice", "/api/v1/me"}, {"alice", "/api/v1/tokens"}, {"nobody", "/api/v1/me"}} {
 		res, _ := fx.call(tt.user, "en", "GET", tt.path, "")
 		if got := res.Header.Get("Cache-Control"); got != "no-store" {
@@ -164,7 +165,7 @@ func TestEveryAPIAnswerIsNoStore(t *testing.T) {
 // every namespace name, but cannot create servers or volumes where no
 // namespace exists (404) or in a name that is no namespace's (400).
 func TestAdminCannotCreateInMissingNamespace(t *testing.T) {
-	fx := newAPIFixture(t, spawner.Quotas{})
+	fx := newAPIFixture(t, form.Quotas{})
 	for _, tt := range []struct {
 		path, body string
 		status     int

@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/spawnhub/spawnhub/auth"
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 )
 
 // Keys of values kept in the echo context.
@@ -26,9 +26,9 @@ func identity(c echo.Context) auth.Identity {
 }
 
 // requester describes the caller to the spawner's form policy.
-func requester(c echo.Context, lang string) spawner.Requester {
+func requester(c echo.Context, lang string) form.Requester {
 	id := identity(c)
-	return spawner.Requester{UserID: id.UserID, Email: id.Email, Groups: id.Groups, Language: lang}
+	return form.Requester{UserID: id.UserID, Email: id.Email, Groups: id.Groups, Language: lang}
 }
 
 func (w *Web) translator(c echo.Context) Translator {

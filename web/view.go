@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -31,19 +31,19 @@ type serverView struct {
 // GET /api/v1/config does not show either, and the container image behind
 // an image id.
 type specView struct {
-	Image          string                   `json:"image,omitempty"`
-	CustomImage    string                   `json:"customImage,omitempty"`
-	Kind           string                   `json:"kind"`
-	CPU            string                   `json:"cpu,omitempty"`
-	CPULimit       string                   `json:"cpuLimit,omitempty"`
-	Memory         string                   `json:"memory,omitempty"`
-	MemoryLimit    string                   `json:"memoryLimit,omitempty"`
-	GPUs           int                      `json:"gpus"`
-	Workspace      *spawner.WorkspaceForm   `json:"workspace,omitempty"`
-	DataVolumes    []spawner.DataVolumeForm `json:"dataVolumes,omitempty"`
-	Configurations []string                 `json:"configurations,omitempty"`
-	SharedMemory   bool                     `json:"sharedMemory"`
-	Language       string                   `json:"language,omitempty"`
+	Image          string                `json:"image,omitempty"`
+	CustomImage    string                `json:"customImage,omitempty"`
+	Kind           string                `json:"kind"`
+	CPU            string                `json:"cpu,omitempty"`
+	CPULimit       string                `json:"cpuLimit,omitempty"`
+	Memory         string                `json:"memory,omitempty"`
+	MemoryLimit    string                `json:"memoryLimit,omitempty"`
+	GPUs           int                   `json:"gpus"`
+	Workspace      *form.WorkspaceForm   `json:"workspace,omitempty"`
+	DataVolumes    []form.DataVolumeForm `json:"dataVolumes,omitempty"`
+	Configurations []string              `json:"configurations,omitempty"`
+	SharedMemory   bool                  `json:"sharedMemory"`
+	Language       string                `json:"language,omitempty"`
 }
 
 func viewSpec(sp store.Spec) specView {
@@ -53,17 +53,17 @@ func viewSpec(sp store.Spec) specView {
 		Configurations: sp.Configurations, SharedMemory: sp.SharedMemory, Language: sp.Language,
 	}
 	if w := sp.Workspace; w != nil {
-		v.Workspace = &spawner.WorkspaceForm{}
+		v.Workspace = &form.WorkspaceForm{}
 		if w.New {
-			v.Workspace.New = &spawner.NewVolumeForm{Name: w.Name, Size: w.Size}
+			v.Workspace.New = &form.NewVolumeForm{Name: w.Name, Size: w.Size}
 		} else {
 			v.Workspace.Existing = w.Name
 		}
 	}
 	for _, dv := range sp.DataVolumes {
-		f := spawner.DataVolumeForm{MountPath: dv.MountPath}
+		f := form.DataVolumeForm{MountPath: dv.MountPath}
 		if dv.New {
-			f.New = &spawner.NewVolumeForm{Name: dv.Name, Size: dv.Size}
+			f.New = &form.NewVolumeForm{Name: dv.Name, Size: dv.Size}
 		} else {
 			f.Existing = dv.Name
 		}

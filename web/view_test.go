@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/store/memory"
 )
@@ -18,13 +18,13 @@ import (
 // image id never leave the server; what the user chose does, in the
 // form's shape.
 func TestServerViewShowsTheFormNotTheSpec(t *testing.T) {
-	spec, err := spawner.BuildSpec(spawner.Config{
-		Images: []spawner.Image{{ID: "lab", Kind: spawner.KindJupyter, Container: "registry.internal/lab:secret-tag"}},
-		Configurations: []spawner.Configuration{{ID: "db", Env: map[string]string{"DB_PASSWORD": "hunter2"},
-			Labels: map[string]string{"team": "hidden-label"}, Volumes: []spawner.ConfigurationVolume{{Name: "shared-secret", MountPath: "/srv/shared"}}}},
-		Limits: spawner.Limits{WorkspaceSize: spawner.Range{Default: "4Gi"}},
-	}, spawner.Requester{}, spawner.Form{Name: "lab", Image: "lab", Configurations: []string{"db"},
-		DataVolumes: []spawner.DataVolumeForm{{Existing: "survey", MountPath: "/home/jovyan/survey"}}})
+	spec, err := form.BuildSpec(form.Config{
+		Images: []form.Image{{ID: "lab", Kind: form.KindJupyter, Container: "registry.internal/lab:secret-tag"}},
+		Configurations: []form.Configuration{{ID: "db", Env: map[string]string{"DB_PASSWORD": "hunter2"},
+			Labels: map[string]string{"team": "hidden-label"}, Volumes: []form.ConfigurationVolume{{Name: "shared-secret", MountPath: "/srv/shared"}}}},
+		Limits: form.Limits{WorkspaceSize: form.Range{Default: "4Gi"}},
+	}, form.Requester{}, form.Form{Name: "lab", Image: "lab", Configurations: []string{"db"},
+		DataVolumes: []form.DataVolumeForm{{Existing: "survey", MountPath: "/home/jovyan/survey"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestServerViewShowsTheFormNotTheSpec(t *testing.T) {
 		}
 	}
 	var got struct {
-		Spec spawner.Form `json:"spec"`
+		Spec form.Form `json:"spec"`
 	}
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatal(err)

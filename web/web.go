@@ -15,22 +15,23 @@ import (
 
 	"github.com/spawnhub/spawnhub/auth"
 	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
 // Servers is the spawner's lifecycle and volumes, as the web layer uses
 // them. The caller has already been authorized for the namespace.
 type Servers interface {
-	Create(ctx context.Context, ns string, who spawner.Requester, f spawner.Form) (store.Server, error)
-	Launch(ctx context.Context, ns string, who spawner.Requester, imageID string) (store.Server, error)
+	Create(ctx context.Context, ns string, who form.Requester, f form.Form) (store.Server, error)
+	Launch(ctx context.Context, ns string, who form.Requester, imageID string) (store.Server, error)
 	Start(ctx context.Context, ns, name string) (store.Server, error)
 	Stop(ctx context.Context, ns, name string) (store.Server, error)
 	Delete(ctx context.Context, ns, name string, deleteVolumes bool) error
 	Get(ctx context.Context, ns, name string) (store.Server, error)
 	List(ctx context.Context, ns string) ([]store.Server, error)
 	Events(ctx context.Context, ns, name string) ([]store.Event, error)
-	ImagesFor(who spawner.Requester) []spawner.ImageOption
-	Config() spawner.Config // the form's policy
+	ImagesFor(who form.Requester) []form.ImageOption
+	Config() form.Config // the form's policy
 	Volumes(ctx context.Context, ns string) ([]spawner.VolumeInfo, error)
 	CreateVolume(ctx context.Context, ns, name, size string) (spawner.VolumeInfo, error)
 	DeleteVolume(ctx context.Context, ns, name string) error
@@ -109,7 +110,7 @@ type Options struct {
 	CullAfter time.Duration
 	// Quotas are the limits; the web layer enforces TokensPerUser (the
 	// spawner the others), for the namespace the user owns.
-	Quotas spawner.Quotas
+	Quotas form.Quotas
 	Now    func() time.Time
 }
 

@@ -21,19 +21,22 @@ func runDemo(ctx context.Context, args []string) error {
 	return demo.Main(ctx, args, os.Getenv, os.Stderr)
 }
 
-// newManager builds the spawner with the configured backend; run, when not
-// nil, is the backend's part of the replica (its watches).
+// newManager builds the spawner with the configured backend and every
+// capability it has (each backend checks at compile time that it has
+// them); run, when not nil, is the backend's part of the replica (its
+// watches).
 func newManager(cfg Config, st store.Store, log *slog.Logger) (mgr *spawner.Manager, run func(context.Context) error, err error) {
 	sc := cfg.Spawner.Config
 	opts := []spawner.Option{spawner.WithLogger(log), spawner.WithOwner(ownerName(cfg)), spawner.WithQuotas(cfg.Quotas)}
 	if cfg.Spawner.Backend == "kubernetes" {
 		kb, err := kube.New(kube.Options{
-			Config: kubeConfig(cfg.Spawner), Images: sc.Image, Events: st, Leases: st, Records: st,
+			Config: kubeConfig(cfg.Spawner), Events: st, Leases: st, Records: st,
 			Identity: ownerName(cfg), Logger: log,
 		})
 		if err != nil {
 			return nil, nil, err
 		}
+		opts = append(opts, spawner.WithVolumeStore(kb), spawner.WithExitNotifier(kb), spawner.WithVolumeDeleter(kb))
 		return spawner.NewManager(st, kb, sc, opts...), kb.Run, nil
 	}
 	exe, err := os.Executable()
@@ -41,12 +44,13 @@ func newManager(cfg Config, st store.Store, log *slog.Logger) (mgr *spawner.Mana
 		return nil, nil, fmt.Errorf("find own executable: %w", err)
 	}
 	backend, err := local.New(local.Options{
-		DataDir: filepath.Join(cfg.DataDir, "local"), Images: sc.Image, Executable: exe, Logger: log,
+		DataDir: filepath.Join(cfg.DataDir, "local"), Executable: exe, Logger: log,
 		User: cfg.Spawner.Local.User,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("spawner.local: %w", err)
 	}
+	opts = append(opts, spawner.WithVolumeStore(backend), spawner.WithExitNotifier(backend), spawner.WithVolumeDeleter(backend))
 	return spawner.NewManager(st, backend, sc, opts...), nil, nil
 }
 

@@ -12,7 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/spawnhub/spawnhub/auth"
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/spawner/kube"
 	"github.com/spawnhub/spawnhub/spawner/local"
 )
@@ -36,9 +36,9 @@ type Config struct {
 	Spawner                      SpawnerConfig `yaml:"spawner"`
 	// Quotas limit what each namespace holds (quotas.*, and
 	// quotas.namespaces.<ns>.* to override them for one namespace).
-	Quotas spawner.Quotas `yaml:"quotas"`
-	Log    LogConfig      `yaml:"log"`
-	Server ServerConfig   `yaml:"server"` // limits on slow clients (httpserver.go)
+	Quotas form.Quotas  `yaml:"quotas"`
+	Log    LogConfig    `yaml:"log"`
+	Server ServerConfig `yaml:"server"` // limits on slow clients (httpserver.go)
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
 }
@@ -86,8 +86,8 @@ type AdminsConfig struct {
 
 // SpawnerConfig is the spawner's configuration plus the backend choice.
 type SpawnerConfig struct {
-	Backend        string `yaml:"backend"` // local or kubernetes
-	spawner.Config `yaml:",inline"`
+	Backend     string `yaml:"backend"` // local or kubernetes
+	form.Config `yaml:",inline"`
 	// Kubernetes configures the kubernetes backend (spawner.kubernetes.*).
 	Kubernetes kube.Config `yaml:"kubernetes"`
 	// Local configures the local backend (spawner.local.*).
@@ -119,23 +119,23 @@ func defaults() Config {
 // seedPolicy is the form policy of the platform we model: CPU nodes give
 // 15 CPU and 48Gi to users, GPU nodes 6 CPU and 96Gi with one GPU;
 // workspaces hold 4 to 32Gi and data volumes 4 to 512Gi.
-func seedPolicy() spawner.Config {
-	return spawner.Config{
-		Limits: spawner.Limits{
-			CPU:           spawner.Range{Min: "0.1", Max: "15", Default: "1"},
-			Memory:        spawner.Range{Min: "512Mi", Max: "48Gi", Default: "4Gi"},
-			WorkspaceSize: spawner.Range{Min: "4Gi", Max: "32Gi", Default: "16Gi"},
-			VolumeSize:    spawner.Range{Min: "4Gi", Max: "512Gi", Default: "64Gi"},
+func seedPolicy() form.Config {
+	return form.Config{
+		Limits: form.Limits{
+			CPU:           form.Range{Min: "0.1", Max: "15", Default: "1"},
+			Memory:        form.Range{Min: "512Mi", Max: "48Gi", Default: "4Gi"},
+			WorkspaceSize: form.Range{Min: "4Gi", Max: "32Gi", Default: "16Gi"},
+			VolumeSize:    form.Range{Min: "4Gi", Max: "512Gi", Default: "64Gi"},
 			MaxGPUs:       1,
 		},
-		GPU: spawner.GPU{Preset: spawner.Preset{CPU: "6", Memory: "96Gi"}},
+		GPU: form.GPU{Preset: form.Preset{CPU: "6", Memory: "96Gi"}},
 	}
 }
 
 // defaultQuotas are generous for one person and stop a runaway script:
 // 2,000 launches do not make 2,000 servers.
-func defaultQuotas() spawner.Quotas {
-	return spawner.Quotas{Quota: spawner.Quota{
+func defaultQuotas() form.Quotas {
+	return form.Quotas{Quota: form.Quota{
 		Servers: 20, RunningServers: 5, DataVolumesPerServer: 16, Storage: "2Ti", TokensPerUser: 50,
 	}}
 }

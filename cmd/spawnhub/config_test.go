@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 )
 
 func envOf(m map[string]string) func(string) (string, bool) {
@@ -150,7 +150,7 @@ func TestValidateNamesBadQuotas(t *testing.T) {
 	cfg.Quotas.Servers = -1
 	cfg.Quotas.Storage = "two terabytes"
 	minus := -5
-	cfg.Quotas.Namespaces = map[string]spawner.QuotaOverride{"alice": {TokensPerUser: &minus}}
+	cfg.Quotas.Namespaces = map[string]form.QuotaOverride{"alice": {TokensPerUser: &minus}}
 	err := cfg.Validate()
 	for _, want := range []string{"quotas.servers: -1", "quotas.storage: \"two terabytes\"", "quotas.namespaces.alice.tokensPerUser: -5"} {
 		if err == nil || !strings.Contains(err.Error(), want) {

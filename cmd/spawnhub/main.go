@@ -13,7 +13,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/spawner/local"
 )
 
@@ -100,8 +99,8 @@ func loadConfig(path string, lookup func(string) (string, bool)) (Config, error)
 	if err := cfg.resolveSecrets(); err != nil {
 		return Config{}, err
 	}
-	if len(cfg.Spawner.Images) == 0 { // the embedded catalogue: what is installed here
-		cfg.Spawner.Images = spawner.AvailableImages(spawner.DefaultImages())
+	if len(cfg.Spawner.Images) == 0 && cfg.Spawner.Backend == "local" { // the embedded catalogue: what is installed here
+		cfg.Spawner.Images = local.AvailableImages(local.DefaultImages())
 	}
 	return cfg, nil
 }

@@ -26,7 +26,8 @@ func testFailFast(t *testing.T, env *kubeenv.Env) {
 
 	t.Run("unschedulable", func(t *testing.T) {
 		b := startBackend(t, env.AdminConfig, kube.Config{CreateNamespaces: true, NodeSelector: map[string]string{"pool": "none"}}, nil)
-		_, _, err := b.Start(ctx, server("ff", "nowhere", jupyterSpec("nowhere")), "t", func(store.Event) {})
+		srv := server("ff", "nowhere", jupyterSpec("nowhere"))
+		_, _, err := b.Start(ctx, srv, imageOf(srv), "t", func(store.Event) {})
 		if err == nil || !strings.Contains(err.Error(), "Unschedulable") {
 			t.Errorf("Start: %v, want an Unschedulable error", err)
 		}
@@ -49,7 +50,8 @@ func testFailFast(t *testing.T, env *kubeenv.Env) {
 			got, err := env.Admin.CoreV1().ResourceQuotas("quota").Get(ctx, "small", metav1.GetOptions{})
 			return err == nil && got.Status.Hard != nil
 		})
-		_, _, err := b.Start(ctx, server("quota", "big", jupyterSpec("big")), "t", func(store.Event) {})
+		srv := server("quota", "big", jupyterSpec("big"))
+		_, _, err := b.Start(ctx, srv, imageOf(srv), "t", func(store.Event) {})
 		if err == nil || !strings.Contains(err.Error(), "quota") {
 			t.Errorf("Start: %v, want a quota error", err)
 		}
@@ -92,7 +94,8 @@ func testWaitingReason(ctx context.Context, t *testing.T, env *kubeenv.Env, reas
 	name := strings.ToLower(reason)
 	errc := make(chan error, 1)
 	go func() { // ends when Start returns
-		_, _, err := b.Start(ctx, server("ff", name, jupyterSpec(name)), "t", func(store.Event) {})
+		srv := server("ff", name, jupyterSpec(name))
+		_, _, err := b.Start(ctx, srv, imageOf(srv), "t", func(store.Event) {})
 		errc <- err
 	}()
 	pods := env.Admin.CoreV1().Pods("ff")

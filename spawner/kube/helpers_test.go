@@ -7,7 +7,6 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/spawner/kube"
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/store/memory"
@@ -32,17 +31,15 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 const waitLimit = 60 * time.Second
 
 // images is the test catalogue.
-var images = []spawner.Image{
-	{ID: "jupyter", Kind: spawner.KindJupyter, Container: "quay.io/jupyter/scipy-notebook:2025-06-02", ReadyPath: "api"},
-	{ID: "desktop", Kind: spawner.KindDesktop, Container: "ghcr.io/example/desktop:1", StripPrefix: true, PullPolicy: "Always"},
+var images = []form.Image{
+	{ID: "jupyter", Kind: form.KindJupyter, Container: "quay.io/jupyter/scipy-notebook:2025-06-02", ReadyPath: "api"},
+	{ID: "desktop", Kind: form.KindDesktop, Container: "ghcr.io/example/desktop:1", StripPrefix: true, PullPolicy: "Always"},
 }
 
-func imageByID(id string) (spawner.Image, bool) {
-	i := slices.IndexFunc(images, func(im spawner.Image) bool { return im.ID == id })
-	if i < 0 {
-		return spawner.Image{}, false
-	}
-	return images[i], true
+// imageOf is the image the manager resolves for srv.
+func imageOf(srv store.Server) form.Image {
+	im, _ := form.Config{Images: images}.ImageOf(srv.Spec)
+	return im
 }
 
 // backend is a running Backend with its in-memory store.
@@ -58,7 +55,7 @@ func startBackend(t *testing.T, rc *rest.Config, cfg kube.Config, st *memory.Sto
 	if st == nil {
 		st = memory.New()
 	}
-	b, err := kube.New(kube.Options{Config: cfg, RESTConfig: rc, Images: imageByID, Events: st, Records: st,
+	b, err := kube.New(kube.Options{Config: cfg, RESTConfig: rc, Events: st, Records: st,
 		Ticks: make(chan time.Time)})
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +79,7 @@ func server(ns, name string, spec store.Spec) store.Server {
 }
 
 func jupyterSpec(name string) store.Spec {
-	return store.Spec{Image: "jupyter", Kind: spawner.KindJupyter, ContainerImage: images[0].Container,
+	return store.Spec{Image: "jupyter", Kind: form.KindJupyter, ContainerImage: images[0].Container,
 		CPU: "500m", Memory: "1Gi", SharedMemory: true, Language: "en",
 		Workspace: &store.Volume{Name: name + "-workspace", Size: "1Gi", New: true}}
 }

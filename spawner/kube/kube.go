@@ -18,7 +18,6 @@ package kube
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -70,8 +69,6 @@ type Options struct {
 	// RESTConfig reaches the API server; nil builds one from
 	// Config.Kubeconfig, or the in-cluster configuration when that is empty.
 	RESTConfig *rest.Config
-	// Images resolves a spec's image id (e.g. spawner.Config.Image).
-	Images func(id string) (spawner.Image, bool)
 	// Events receives the copied Kubernetes events; nil copies none.
 	Events EventSink
 	// Leases, with Identity naming this replica, elects the event copier;
@@ -123,11 +120,16 @@ type Backend struct {
 	guarded  map[string]bool                      // namespaces whose NetworkPolicy exists
 }
 
+// The capabilities cmd gives the manager, checked here at compile time.
+var (
+	_ spawner.Backend       = (*Backend)(nil)
+	_ spawner.ExitNotifier  = (*Backend)(nil)
+	_ spawner.VolumeStore   = (*Backend)(nil)
+	_ spawner.VolumeDeleter = (*Backend)(nil)
+)
+
 // New returns a backend; Run must run for Start, Stop and Alive to work.
 func New(o Options) (*Backend, error) {
-	if o.Images == nil {
-		return nil, errors.New("kube backend: Images is required")
-	}
 	if err := o.Config.Validate(); err != nil {
 		return nil, fmt.Errorf("kube backend: %w", err)
 	}

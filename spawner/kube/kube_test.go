@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/spawner/kube"
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/test/kubeenv"
@@ -42,7 +43,7 @@ func TestBackend(t *testing.T) {
 // fullSpec uses every part of a spec.
 func fullSpec() store.Spec {
 	return store.Spec{
-		Image: "jupyter", Kind: spawner.KindJupyter, ContainerImage: images[0].Container,
+		Image: "jupyter", Kind: form.KindJupyter, ContainerImage: images[0].Container,
 		CPU: "1", CPULimit: "2", Memory: "2Gi", MemoryLimit: "4Gi", GPUs: 1,
 		Workspace: &store.Volume{Name: "full-workspace", Size: "16Gi", New: true},
 		DataVolumes: []store.DataVolume{
@@ -67,7 +68,7 @@ func testGolden(t *testing.T, env *kubeenv.Env, b *backend) {
 	}
 	srv := server("golden", "full", fullSpec())
 	var p collect
-	route, instance, err := gpuBackend.Start(ctx, srv, "secret-token", p.add)
+	route, instance, err := gpuBackend.Start(ctx, srv, imageOf(srv), "secret-token", p.add)
 	if err != nil {
 		t.Fatalf("Start: %v (progress %v)", err, p.reasons())
 	}
@@ -115,7 +116,7 @@ func testLifecycle(t *testing.T, env *kubeenv.Env, b *backend) {
 	ctx := ctxFor(t)
 	srv := server("alice", "lab", jupyterSpec("lab"))
 	var p collect
-	_, first, err := b.Start(ctx, srv, "t1", p.add)
+	_, first, err := b.Start(ctx, srv, imageOf(srv), "t1", p.add)
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -148,7 +149,7 @@ func testLifecycle(t *testing.T, env *kubeenv.Env, b *backend) {
 	}
 
 	p = collect{}
-	_, second, err := b.Start(ctx, srv, "t2", p.add)
+	_, second, err := b.Start(ctx, srv, imageOf(srv), "t2", p.add)
 	if err != nil {
 		t.Fatalf("second Start: %v", err)
 	}
@@ -189,7 +190,7 @@ func testVolumes(t *testing.T, env *kubeenv.Env, b *backend) {
 		return server(ns, name, spec)
 	}
 	one := withData("one", store.DataVolume{Volume: store.Volume{Name: "shared"}, MountPath: "/data"})
-	_, inst, err := b.Start(ctx, one, "t", func(store.Event) {})
+	_, inst, err := b.Start(ctx, one, imageOf(one), "t", func(store.Event) {})
 	if err != nil {
 		t.Fatalf("Start with an existing volume: %v", err)
 	}
@@ -205,7 +206,7 @@ func testVolumes(t *testing.T, env *kubeenv.Env, b *backend) {
 		{"new volume that another server mounts", withData("four", store.DataVolume{Volume: store.Volume{Name: "one-workspace", Size: "1Gi", New: true}, MountPath: "/data"}), "mounted by server one"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := b.Start(ctx, tt.srv, "t", func(store.Event) {})
+			_, _, err := b.Start(ctx, tt.srv, imageOf(tt.srv), "t", func(store.Event) {})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Start: error %v, want one containing %q", err, tt.want)
 			}
@@ -243,7 +244,7 @@ func testVolumes(t *testing.T, env *kubeenv.Env, b *backend) {
 func testEvents(t *testing.T, env *kubeenv.Env, b *backend) {
 	ctx := ctxFor(t)
 	srv := server("evs", "lab", jupyterSpec("lab"))
-	_, inst, err := b.Start(ctx, srv, "t", func(store.Event) {})
+	_, inst, err := b.Start(ctx, srv, imageOf(srv), "t", func(store.Event) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +299,7 @@ func testExit(t *testing.T, env *kubeenv.Env, b *backend) {
 	})
 	defer b.SetExitHandler(nil)
 	srv := server("exits", "lab", jupyterSpec("lab"))
-	_, inst, err := b.Start(ctx, srv, "t", func(store.Event) {})
+	_, inst, err := b.Start(ctx, srv, imageOf(srv), "t", func(store.Event) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +321,7 @@ func testSweep(t *testing.T, env *kubeenv.Env, b *backend) {
 	orphan := server("sweep", "orphan", jupyterSpec("orphan"))
 	kept := server("sweep", "kept", jupyterSpec("kept"))
 	for _, s := range []*store.Server{&orphan, &kept} {
-		_, inst, err := b.Start(ctx, *s, "t", func(store.Event) {})
+		_, inst, err := b.Start(ctx, *s, imageOf(*s), "t", func(store.Event) {})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -88,7 +89,7 @@ func (c Config) newClaims(srv store.Server) []*corev1.PersistentVolumeClaim {
 }
 
 // pod is the server's pod, for image im.
-func (c Config) pod(srv store.Server, im spawner.Image) *corev1.Pod {
+func (c Config) pod(srv store.Server, im form.Image) *corev1.Pod {
 	spec := srv.Spec
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: srv.Name, Namespace: srv.Namespace, Labels: podLabels(srv)},
@@ -133,7 +134,7 @@ func (c Config) serviceAccount() string {
 	return c.ServiceAccount
 }
 
-func (c Config) container(srv store.Server, im spawner.Image) corev1.Container {
+func (c Config) container(srv store.Server, im form.Image) corev1.Container {
 	port := int32(c.port(srv.Spec.Image))
 	pull := im.PullPolicy
 	if pull == "" {
@@ -260,7 +261,7 @@ func (c Config) volumes(spec store.Spec) []corev1.Volume {
 
 // readiness probes the image's ready path under the server's base URL, or
 // the port when the image names no path.
-func readiness(srv store.Server, im spawner.Image, port int32) *corev1.Probe {
+func readiness(srv store.Server, im form.Image, port int32) *corev1.Probe {
 	p := &corev1.Probe{PeriodSeconds: 2, FailureThreshold: 3}
 	if im.ReadyPath == "" {
 		p.TCPSocket = &corev1.TCPSocketAction{Port: intstr.FromInt32(port)}

@@ -57,7 +57,7 @@ func testRBAC(t *testing.T, env *kubeenv.Env) {
 	rc := env.ConfigFor(env.Tokens["spawnhub-sa"])
 
 	t.Run("without the ClusterRole", func(t *testing.T) {
-		b, err := kube.New(kube.Options{Config: rbacConfig, RESTConfig: rc, Images: imageByID, Events: memory.New()})
+		b, err := kube.New(kube.Options{Config: rbacConfig, RESTConfig: rc, Events: memory.New()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +75,7 @@ func testRBAC(t *testing.T, env *kubeenv.Env) {
 	if _, err := env.Admin.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	probe, err := kube.New(kube.Options{Config: rbacConfig, RESTConfig: rc, Images: imageByID, Events: memory.New()})
+	probe, err := kube.New(kube.Options{Config: rbacConfig, RESTConfig: rc, Events: memory.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func testRBAC(t *testing.T, env *kubeenv.Env) {
 	t.Run("with exactly the ClusterRole", func(t *testing.T) {
 		b := startBackend(t, rc, rbacConfig, nil)
 		srv := server("rbac", "lab", jupyterSpec("lab"))
-		_, inst, err := b.Start(ctx, srv, "t", func(store.Event) {})
+		_, inst, err := b.Start(ctx, srv, imageOf(srv), "t", func(store.Event) {})
 		if err != nil {
 			t.Fatalf("Start: %v", err)
 		}

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/spawner/kube"
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/store/memory"
@@ -26,11 +27,12 @@ type replica struct {
 func startReplica(t *testing.T, env *kubeenv.Env, st *memory.Store) *replica {
 	t.Helper()
 	b := startBackend(t, env.AdminConfig, kube.Config{CreateNamespaces: true}, st)
-	cfg := spawner.Config{Images: images, Limits: spawner.Limits{
-		CPU: spawner.Range{Default: "500m"}, Memory: spawner.Range{Default: "1Gi"}, WorkspaceSize: spawner.Range{Default: "1Gi"},
+	cfg := form.Config{Images: images, Limits: form.Limits{
+		CPU: form.Range{Default: "500m"}, Memory: form.Range{Default: "1Gi"}, WorkspaceSize: form.Range{Default: "1Gi"},
 	}}
 	ticks := make(chan time.Time)
-	m := spawner.NewManager(st, b, cfg, spawner.WithOwner("replica-1"), spawner.WithTicks(ticks))
+	m := spawner.NewManager(st, b, cfg, spawner.WithOwner("replica-1"), spawner.WithTicks(ticks),
+		spawner.WithVolumeStore(b), spawner.WithExitNotifier(b), spawner.WithVolumeDeleter(b))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }() // ends when stop cancels ctx
@@ -85,7 +87,7 @@ func testReconciler(t *testing.T, env *kubeenv.Env) {
 	outer := t // replicas outlive the subtests that restart them
 	key := store.Key{Namespace: "rec", Name: "lab"}
 	r := startReplica(t, env, st)
-	if _, err := r.m.Create(ctx, key.Namespace, spawner.Requester{UserID: "rec"}, spawner.Form{Name: key.Name, Image: "jupyter"}); err != nil {
+	if _, err := r.m.Create(ctx, key.Namespace, form.Requester{UserID: "rec"}, form.Form{Name: key.Name, Image: "jupyter"}); err != nil {
 		t.Fatal(err)
 	}
 	running := r.waitPhase(t, st, key, store.PhaseRunning)

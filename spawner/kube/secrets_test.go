@@ -6,7 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -42,14 +42,14 @@ func SecretProblems(pod *corev1.Pod, server string) []string {
 // is mounted only when the operator asks.
 func TestPodCarriesNoSecretOfSpawnhub(t *testing.T) {
 	srv := store.Server{Namespace: "alice", Name: "lab", Spec: store.Spec{
-		Image: "jupyter", Kind: spawner.KindJupyter, ContainerImage: "quay.io/jupyter/base-notebook:1",
+		Image: "jupyter", Kind: form.KindJupyter, ContainerImage: "quay.io/jupyter/base-notebook:1",
 		Workspace:      &store.Volume{Name: "lab-workspace", Size: "4Gi", New: true},
 		DataVolumes:    []store.DataVolume{{Volume: store.Volume{Name: "lab-datavol-1", Size: "8Gi", New: true}, MountPath: "/home/jovyan/vol-1"}},
 		ExtraVolumes:   []store.DataVolume{{Volume: store.Volume{Name: "shared"}, MountPath: "/mnt/shared"}},
 		Env:            []store.EnvVar{{Name: "HTTPS_PROXY", Value: "http://proxy:3128"}},
 		Configurations: []string{"proxy"}, SharedMemory: true, GPUs: 1,
 	}}
-	im := spawner.Image{ID: "jupyter", Kind: spawner.KindJupyter, ReadyPath: "api"}
+	im := form.Image{ID: "jupyter", Kind: form.KindJupyter, ReadyPath: "api"}
 	cfg := Config{ImagePullSecrets: []string{"registry"}}.withDefaults()
 	pod := cfg.pod(srv, im)
 	if problems := SecretProblems(pod, srv.Name); len(problems) != 0 {

@@ -15,7 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -33,11 +33,7 @@ type objects struct {
 // server-side dry run first) and waits on the pod informer until the pod
 // is Running and Ready. It fails fast when Kubernetes reports that the pod
 // cannot run. On error the pod and its Secret are deleted; claims stay.
-func (b *Backend) Start(ctx context.Context, srv store.Server, token string, progress func(store.Event)) (store.Route, string, error) {
-	im, ok := b.image(srv)
-	if !ok {
-		return store.Route{}, "", fmt.Errorf("kube backend: unknown image %q: %w", srv.Spec.Image, spawner.ErrInvalidSpec)
-	}
+func (b *Backend) Start(ctx context.Context, srv store.Server, im form.Image, token string, progress func(store.Event)) (store.Route, string, error) {
 	if err := b.ready(ctx); err != nil {
 		return store.Route{}, "", err
 	}
@@ -75,15 +71,6 @@ func (b *Backend) Start(ctx context.Context, srv store.Server, token string, pro
 		StripPrefix: srv.Spec.StripPrefix,
 		Namespace:   srv.Namespace,
 	}, string(uid), nil
-}
-
-// image is the catalogue entry of the spec; a custom image has none and
-// runs with the defaults.
-func (b *Backend) image(srv store.Server) (spawner.Image, bool) {
-	if srv.Spec.CustomImage != "" {
-		return spawner.Image{ID: "", Kind: srv.Spec.Kind, Container: srv.Spec.ContainerImage}, true
-	}
-	return b.o.Images(srv.Spec.Image)
 }
 
 // ensureNamespace checks that the namespace exists, creating it when
@@ -188,7 +175,7 @@ func createError(kind, ns, name string, err error) error {
 	case apierrors.IsAlreadyExists(err):
 		return fmt.Errorf("create %s %s/%s: %w: %w", kind, ns, name, store.ErrConflict, err)
 	case apierrors.IsInvalid(err):
-		return fmt.Errorf("create %s %s/%s: %w: %w", kind, ns, name, spawner.ErrInvalidSpec, err)
+		return fmt.Errorf("create %s %s/%s: %w: %w", kind, ns, name, form.ErrInvalidSpec, err)
 	}
 	return fmt.Errorf("create %s %s/%s: %w", kind, ns, name, err)
 }

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -34,7 +35,7 @@ func (b *Backend) claimsToCreate(ctx context.Context, srv store.Server) ([]*core
 			create = append(create, b.o.claim(srv, v))
 			continue
 		case apierrors.IsNotFound(err):
-			return nil, fmt.Errorf("volume %s does not exist in namespace %s: %w", v.Name, srv.Namespace, spawner.ErrInvalidSpec)
+			return nil, fmt.Errorf("volume %s does not exist in namespace %s: %w", v.Name, srv.Namespace, form.ErrInvalidSpec)
 		case err != nil:
 			return nil, fmt.Errorf("get volume %s/%s: %w", srv.Namespace, v.Name, err)
 		}
@@ -105,7 +106,7 @@ func volumeOf(c *corev1.PersistentVolumeClaim) spawner.Volume {
 func (b *Backend) CreateVolume(ctx context.Context, ns string, v spawner.Volume) (spawner.Volume, error) {
 	size, err := resource.ParseQuantity(v.Size)
 	if err != nil {
-		return spawner.Volume{}, fmt.Errorf("volume %s: size %q: %w", v.Name, v.Size, spawner.ErrInvalidSpec)
+		return spawner.Volume{}, fmt.Errorf("volume %s: size %q: %w", v.Name, v.Size, form.ErrInvalidSpec)
 	}
 	if err := b.ensureNamespace(ctx, ns, func(store.Event) {}); err != nil {
 		return spawner.Volume{}, err

@@ -203,7 +203,7 @@ func TestUnrunnableExecutableWarns(t *testing.T) {
 	}
 	for exe, wantWarning := range map[string]bool{closed: true, testExecutable: false} {
 		var logs strings.Builder
-		_, err := New(Options{DataDir: dataDir(t), Images: func(string) (spawner.Image, bool) { return spawner.Image{}, false },
+		_, err := New(Options{DataDir: dataDir(t),
 			Executable: exe, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		if err != nil {
 			t.Fatal(err)

@@ -34,8 +34,6 @@ import (
 type Options struct {
 	// DataDir holds the homes, logs and instance files.
 	DataDir string
-	// Images resolves a spec's image id (e.g. spawner.Config.Image).
-	Images func(id string) (spawner.Image, bool)
 	// Executable is the spawnhub binary, for {{.Executable}} (the demo
 	// server).
 	Executable string
@@ -65,10 +63,18 @@ type Backend struct {
 	running map[string]*proc // children of this process, by instance
 }
 
+// The capabilities cmd gives the manager, checked here at compile time.
+var (
+	_ spawner.Backend       = (*Backend)(nil)
+	_ spawner.ExitNotifier  = (*Backend)(nil)
+	_ spawner.VolumeStore   = (*Backend)(nil)
+	_ spawner.VolumeDeleter = (*Backend)(nil)
+)
+
 // New returns a backend that keeps its files under o.DataDir.
 func New(o Options) (*Backend, error) {
-	if o.DataDir == "" || o.Images == nil {
-		return nil, errors.New("local backend: DataDir and Images are required")
+	if o.DataDir == "" {
+		return nil, errors.New("local backend: DataDir is required")
 	}
 	if o.Host == "" {
 		o.Host = "127.0.0.1"

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/spawner/local/demo"
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -75,26 +75,25 @@ func dataDir(t *testing.T) string {
 	return dir
 }
 
-var catalogue = map[string]spawner.Image{
-	"demo":  {ID: "demo", Kind: spawner.KindDemo, Command: spawner.DemoCommand},
-	"crash": {ID: "crash", Kind: spawner.KindDemo, Command: []string{"/bin/sh", "-c", "echo starting up; echo 'fatal: no licence' >&2; exit 3"}},
-	"strip": {ID: "strip", Kind: spawner.KindDemo, Command: spawner.DemoCommand, StripPrefix: true},
+var catalogue = map[string]form.Image{
+	"demo":  {ID: "demo", Kind: form.KindDemo, Command: DemoCommand},
+	"crash": {ID: "crash", Kind: form.KindDemo, Command: []string{"/bin/sh", "-c", "echo starting up; echo 'fatal: no licence' >&2; exit 3"}},
+	"strip": {ID: "strip", Kind: form.KindDemo, Command: DemoCommand, StripPrefix: true},
+}
+
+// image is the test catalogue's entry id, or a default image's; what the
+// manager would resolve for a spec of that image.
+func image(id string) form.Image {
+	if im, ok := catalogue[id]; ok {
+		return im
+	}
+	im, _ := form.Config{Images: DefaultImages()}.Image(id)
+	return im
 }
 
 func newBackend(t *testing.T, dir string) *Backend {
 	t.Helper()
-	images := func(id string) (spawner.Image, bool) {
-		if im, ok := catalogue[id]; ok {
-			return im, true
-		}
-		for _, im := range spawner.DefaultImages() {
-			if im.ID == id {
-				return im, true
-			}
-		}
-		return spawner.Image{}, false
-	}
-	b, err := New(Options{DataDir: dir, Images: images, Executable: testExecutable, Grace: 5 * time.Second,
+	b, err := New(Options{DataDir: dir, Executable: testExecutable, Grace: 5 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +110,7 @@ func start(t *testing.T, b *Backend, srv store.Server) (store.Server, store.Rout
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	route, inst, err := b.Start(ctx, srv, "tok-"+srv.Name, func(store.Event) {})
+	route, inst, err := b.Start(ctx, srv, image(srv.Spec.Image), "tok-"+srv.Name, func(store.Event) {})
 	if err != nil {
 		t.Fatalf("Start(%s): %v", srv.Name, err)
 	}
@@ -179,7 +178,7 @@ func TestStripPrefix(t *testing.T) {
 
 func TestExitDuringStartShowsLog(t *testing.T) {
 	b := newBackend(t, dataDir(t))
-	_, _, err := b.Start(context.Background(), server("bad", "crash"), "tok", func(store.Event) {})
+	_, _, err := b.Start(context.Background(), server("bad", "crash"), image("crash"), "tok", func(store.Event) {})
 	if err == nil || !strings.Contains(err.Error(), "fatal: no licence") || !strings.Contains(err.Error(), "exit status 3") {
 		t.Errorf("Start(crash) = %v, want the exit status and the log tail", err)
 	}
@@ -229,8 +228,8 @@ func TestUnexpectedExitIsReported(t *testing.T) {
 func TestJupyter(t *testing.T) {
 	for _, id := range []string{"jupyter-notebook", "jupyter-server"} {
 		t.Run(id, func(t *testing.T) {
-			im, _ := spawner.Config{Images: spawner.DefaultImages()}.Image(id)
-			if !im.Available() {
+			im, _ := form.Config{Images: DefaultImages()}.Image(id)
+			if !Available(im) {
 				t.Skipf("%s is not installed", id)
 			}
 			b := newBackend(t, dataDir(t))

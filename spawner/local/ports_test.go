@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -138,8 +138,8 @@ func (d *decoy) requests() []string {
 // the pick and the server's bind. The token never reaches it, and the
 // server starts on another port.
 func TestPortTakenBeforeTheServerBinds(t *testing.T) {
-	slow := spawner.Image{ID: "slow", Kind: spawner.KindDemo, ReadyPath: "api/status",
-		Command: append([]string{"/bin/sh", "-c", `sleep 0.5; exec "$0" "$@"`}, spawner.DemoCommand...)}
+	slow := form.Image{ID: "slow", Kind: form.KindDemo, ReadyPath: "api/status",
+		Command: append([]string{"/bin/sh", "-c", `sleep 0.5; exec "$0" "$@"`}, DemoCommand...)}
 	catalogue["slow"] = slow
 	t.Cleanup(func() { delete(catalogue, "slow") })
 	b := newBackend(t, dataDir(t))
@@ -154,7 +154,7 @@ func TestPortTakenBeforeTheServerBinds(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	srv := server("stolen", "slow")
-	route, inst, err := b.Start(ctx, srv, "tok-stolen", progress)
+	route, inst, err := b.Start(ctx, srv, image(srv.Spec.Image), "tok-stolen", progress)
 	if err != nil {
 		t.Fatalf("Start: %v (events %v)", err, reasons)
 	}
@@ -178,14 +178,14 @@ func TestPortTakenBeforeTheServerBinds(t *testing.T) {
 // TestNeverReadyEndsWithReason: a server that never answers makes Start
 // fail when its context ends, with the log, and leaves nothing running.
 func TestNeverReadyEndsWithReason(t *testing.T) {
-	catalogue["mute"] = spawner.Image{ID: "mute", Kind: spawner.KindDemo,
+	catalogue["mute"] = form.Image{ID: "mute", Kind: form.KindDemo,
 		Command: []string{"/bin/sh", "-c", "echo waiting for nothing; exec sleep 600"}}
 	t.Cleanup(func() { delete(catalogue, "mute") })
 	b := newBackend(t, dataDir(t))
 	var pid int
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_, _, err := b.Start(ctx, server("mute", "mute"), "tok", func(e store.Event) {
+	_, _, err := b.Start(ctx, server("mute", "mute"), image("mute"), "tok", func(e store.Event) {
 		if e.Reason == "Launched" {
 			pid = pidIn(t, e.Message)
 		}

@@ -14,6 +14,7 @@ import (
 	"text/template"
 
 	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -39,9 +40,8 @@ const portAttempts = 3
 // that port first, it starts the server again on a new one. On error
 // nothing is left running, and the error ends with the last lines of the
 // server's log.
-func (b *Backend) Start(ctx context.Context, srv store.Server, token string, progress func(store.Event)) (store.Route, string, error) {
-	im, err := b.image(srv)
-	if err != nil {
+func (b *Backend) Start(ctx context.Context, srv store.Server, im form.Image, token string, progress func(store.Event)) (store.Route, string, error) {
+	if err := runnable(srv, im); err != nil {
 		return store.Route{}, "", err
 	}
 	for attempt := 1; ; attempt++ {
@@ -54,7 +54,7 @@ func (b *Backend) Start(ctx context.Context, srv store.Server, token string, pro
 }
 
 // startOnce runs the server on a newly reserved port.
-func (b *Backend) startOnce(ctx context.Context, srv store.Server, im spawner.Image, token string, progress func(store.Event)) (store.Route, string, error) {
+func (b *Backend) startOnce(ctx context.Context, srv store.Server, im form.Image, token string, progress func(store.Event)) (store.Route, string, error) {
 	key := srv.Key()
 	port, err := b.ports.reserve(b.o.Host)
 	if err != nil {
@@ -84,21 +84,22 @@ func (b *Backend) startOnce(ctx context.Context, srv store.Server, im spawner.Im
 	return store.Route{Target: target, Token: token, StripPrefix: im.StripPrefix, Namespace: key.Namespace}, p.instance, nil
 }
 
-func (b *Backend) image(srv store.Server) (spawner.Image, error) {
+// runnable refuses what this backend cannot run: a custom image (a
+// container) or an image without a command.
+func runnable(srv store.Server, im form.Image) error {
 	if srv.Spec.CustomImage != "" {
-		return spawner.Image{}, fmt.Errorf("local backend: custom images (%s) cannot run here: %w", srv.Spec.CustomImage, spawner.ErrInvalidSpec)
+		return fmt.Errorf("local backend: custom images (%s) cannot run here: %w", srv.Spec.CustomImage, form.ErrInvalidSpec)
 	}
-	im, ok := b.o.Images(srv.Spec.Image)
-	if !ok || len(im.Command) == 0 {
-		return spawner.Image{}, fmt.Errorf("local backend: image %q has no command to run: %w", srv.Spec.Image, spawner.ErrInvalidSpec)
+	if len(im.Command) == 0 {
+		return fmt.Errorf("local backend: image %q has no command to run: %w", srv.Spec.Image, form.ErrInvalidSpec)
 	}
-	return im, checkKey(srv.Key())
+	return checkKey(srv.Key())
 }
 
 // launch starts the process in its own group, with its output in its log.
 // On error p is nil, unless the process was started (and has ended: its
 // end released the port).
-func (b *Backend) launch(srv store.Server, im spawner.Image, port int, runBase, token string, progress func(store.Event)) (*proc, error) {
+func (b *Backend) launch(srv store.Server, im form.Image, port int, runBase, token string, progress func(store.Event)) (*proc, error) {
 	key := srv.Key()
 	home, logPath := b.homeOf(srv), b.LogPath(key)
 	for _, dir := range []string{filepath.Dir(logPath), filepath.Dir(b.instancePath(key))} {
@@ -112,7 +113,7 @@ func (b *Backend) launch(srv store.Server, im spawner.Image, port int, runBase, 
 	if err := b.linkVolumes(srv, home, progress); err != nil {
 		return nil, err
 	}
-	argv, err := expand(im.Command, spawner.TemplateData{
+	argv, err := expand(im.Command, form.TemplateData{
 		Port: port, BaseURL: runBase, Token: token, Home: home, Host: b.o.Host, Executable: b.o.Executable,
 	})
 	if err != nil {
@@ -177,7 +178,7 @@ func exitText(err error) string {
 // environment), the spec's variables, then ours, which win. Jupyter is
 // told not to move to another port when its port is taken
 // (JUPYTER_PORT_RETRIES=0): it fails, and Start tries a new port.
-func (b *Backend) env(srv store.Server, im spawner.Image, home, token string) []string {
+func (b *Backend) env(srv store.Server, im form.Image, home, token string) []string {
 	lang := "en_US.UTF-8"
 	if srv.Spec.Language == "fr" {
 		lang = "fr_CA.UTF-8"
@@ -194,14 +195,14 @@ func (b *Backend) env(srv store.Server, im spawner.Image, home, token string) []
 		"KF_LANG="+srv.Spec.Language,
 		"JUPYTER_PORT_RETRIES=0",
 	)
-	if im.Kind == spawner.KindDemo {
-		env = append(env, spawner.DemoTokenEnv+"="+token)
+	if im.Kind == form.KindDemo {
+		env = append(env, DemoTokenEnv+"="+token)
 	}
 	return env
 }
 
 // expand fills the command templates.
-func expand(args []string, data spawner.TemplateData) ([]string, error) {
+func expand(args []string, data form.TemplateData) ([]string, error) {
 	out := make([]string, len(args))
 	for i, a := range args {
 		t, err := template.New("arg").Option("missingkey=error").Parse(a)

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/spawnhub/spawnhub/spawner"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -43,7 +44,7 @@ func (b *Backend) ListVolumes(ctx context.Context, ns string) ([]spawner.Volume,
 	}
 	var out []spawner.Volume
 	for _, e := range entries {
-		if !e.IsDir() || !spawner.ValidVolumeName(e.Name()) {
+		if !e.IsDir() || !form.ValidVolumeName(e.Name()) {
 			continue
 		}
 		out = append(out, b.readVolume(ns, e))
@@ -173,7 +174,7 @@ func (b *Backend) linkEach(srv store.Server, home string) []string {
 // linkName is where, relative to the home folder, a mount path is linked;
 // "" when there is no such place.
 func linkName(mountPath string) string {
-	rel, under := strings.CutPrefix(mountPath, spawner.HomeDir+"/")
+	rel, under := strings.CutPrefix(mountPath, form.HomeDir+"/")
 	if !under {
 		rel = path.Base(mountPath)
 	}

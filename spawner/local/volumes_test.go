@@ -73,7 +73,7 @@ func TestStartWithVolumes(t *testing.T) {
 	srv.Spec.ExtraVolumes = []store.DataVolume{{Volume: store.Volume{Name: "shared"}, MountPath: "/mnt/shared"}}
 	srv.Spec.Env = []store.EnvVar{{Name: "FROM_CONFIGURATION", Value: "yes"}}
 	var warnings []string
-	_, inst, err := b.Start(ctx, srv, "tok", func(e store.Event) {
+	_, inst, err := b.Start(ctx, srv, image(srv.Spec.Image), "tok", func(e store.Event) {
 		if e.Type == store.EventWarning {
 			warnings = append(warnings, e.Message)
 		}

@@ -1,8 +1,6 @@
-package spawner
+package form
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	mrand "math/rand/v2"
 	"regexp"
 )
@@ -45,11 +43,4 @@ func randomSuffix() string {
 		b[i] = suffixAlphabet[mrand.IntN(len(suffixAlphabet))]
 	}
 	return string(b)
-}
-
-// newToken returns 32 random bytes, hex encoded: the per-start server token.
-func newToken() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -1,4 +1,4 @@
-package spawner
+package form
 
 import (
 	"errors"
@@ -134,7 +134,8 @@ type Toleration struct {
 // DefaultGPUResource is GPU.Resource when the configuration leaves it out.
 const DefaultGPUResource = "nvidia.com/gpu"
 
-// Config is the spawner's configuration.
+// Config is the spawner's configuration: the form's policy, and the start
+// queue's size and the timeouts that the manager reads.
 type Config struct {
 	Images            []Image         `yaml:"images" json:"images"`
 	Configurations    []Configuration `yaml:"configurations" json:"configurations,omitempty"`

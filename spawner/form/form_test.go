@@ -1,4 +1,4 @@
-package spawner
+package form
 
 import (
 	"errors"
@@ -8,10 +8,13 @@ import (
 	"github.com/spawnhub/spawnhub/store"
 )
 
+// demoCommand is a command like the local backend's demo image.
+var demoCommand = []string{"{{.Executable}}", "demo-server", "--listen", "{{.Host}}:{{.Port}}", "--base-url", "{{.BaseURL}}"}
+
 func testConfig() Config {
 	return Config{
 		Images: []Image{
-			{ID: "demo", Kind: KindDemo, Command: DemoCommand, Default: true},
+			{ID: "demo", Kind: KindDemo, Command: demoCommand, Default: true},
 			{ID: "jupyter", Kind: KindJupyter, Command: []string{"/usr/bin/python3", "-m", "notebook"}, ReadyPath: "api/status"},
 			{ID: "sas", Kind: KindSAS, Container: "sas:1", Groups: []string{"employees"}, EmailDomains: []string{"statcan.gc.ca"}},
 		},
@@ -188,9 +191,6 @@ func TestConfigValidate(t *testing.T) {
 	if err := testConfig().Validate(); err != nil {
 		t.Errorf("Validate(test config) = %v, want nil", err)
 	}
-	if err := (Config{Images: DefaultImages()}).Validate(); err != nil {
-		t.Errorf("Validate(default images) = %v, want nil", err)
-	}
 	bad := Config{
 		Images: []Image{{ID: "Bad_ID", Kind: "vm"}, {ID: "x", Kind: KindDemo, Command: []string{"{{.Port"}}, {ID: "x", Kind: KindDemo, Container: "c"}},
 		Limits: Limits{CPU: Range{Min: "4", Max: "1"}, Memory: Range{Default: "lots"}, MaxGPUs: -1},
@@ -210,17 +210,5 @@ func TestGenerateName(t *testing.T) {
 		if err := ValidateName(n); err != nil || !strings.HasPrefix(n, "jupyter-notebook-") || len(n) != len("jupyter-notebook-")+5 {
 			t.Fatalf("GenerateName = %q (%v), want jupyter-notebook-xxxxx and valid", n, err)
 		}
-	}
-}
-
-func TestAvailable(t *testing.T) {
-	if !(Image{Command: DemoCommand}).Available() {
-		t.Error("demo image Available() = false, want true")
-	}
-	if (Image{Command: []string{"/nonexistent/prog"}}).Available() {
-		t.Error("missing program Available() = true, want false")
-	}
-	if (Image{Command: []string{"/usr/bin/python3", "-m", "no_such_module_xyz"}}).Available() {
-		t.Error("missing python module Available() = true, want false")
 	}
 }

@@ -1,4 +1,4 @@
-package spawner
+package form
 
 import (
 	"path"
@@ -144,11 +144,55 @@ func dataVolume(st *formState, field string, i int, dv DataVolumeForm) (store.Da
 // one name, or one existing volume attached twice.
 func ruleVolumeNames(st *formState) *FieldError {
 	seen := map[string]bool{}
-	for _, v := range volumeRefs(st.spec) {
+	for _, v := range VolumeRefs(st.spec) {
 		if seen[v.Name] {
 			return fieldErr(v.Field, "volume.duplicate", map[string]any{"volume": v.Name})
 		}
 		seen[v.Name] = true
 	}
 	return nil
+}
+
+// VolumeRef is a volume a spec mounts exclusively, with the form field that
+// names it.
+type VolumeRef struct {
+	Name  string
+	Size  string
+	New   bool
+	Field string
+}
+
+// VolumeRefs lists the workspace and data volumes of a spec (not the shared
+// volumes of configurations).
+func VolumeRefs(spec store.Spec) []VolumeRef {
+	var out []VolumeRef
+	ref := func(v store.Volume, field string) {
+		f := field + ".existing"
+		if v.New {
+			f = field + ".new.name"
+		}
+		out = append(out, VolumeRef{Name: v.Name, Size: v.Size, New: v.New, Field: f})
+	}
+	if spec.Workspace != nil {
+		ref(*spec.Workspace, "workspace")
+	}
+	for i, dv := range spec.DataVolumes {
+		ref(dv.Volume, "dataVolumes["+itoa(i)+"]")
+	}
+	return out
+}
+
+// CheckNewVolume checks a data volume created on its own (not with a
+// server): its name, and its size within the limits; size "" is the
+// default. It returns the size to create. The error is a *FieldError on
+// "name" or "size".
+func (l Limits) CheckNewVolume(name, size string) (string, error) {
+	if !ValidVolumeName(name) {
+		return "", fieldErr("name", "volume.name.invalid", map[string]any{"value": name})
+	}
+	size, fe := quantityRule{"size", "volume.size", ParseBytes, l.VolumeSize}.check(size, "")
+	if fe != nil {
+		return "", fe
+	}
+	return size, nil
 }

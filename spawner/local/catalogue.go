@@ -1,4 +1,4 @@
-package spawner
+package local
 
 import (
 	"context"
@@ -6,23 +6,25 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spawnhub/spawnhub/spawner/form"
 )
 
 // DefaultImages is the catalogue of the embedded default: the built-in demo
 // server, which always works, and two Jupyter images that work only where
-// the Debian packages are installed (filter them with Available). The
+// the Debian packages are installed (filter them with AvailableImages). The
 // Jupyter token comes from the JUPYTER_TOKEN environment variable, not the
 // command line, which every local user can read.
-func DefaultImages() []Image {
-	return []Image{
+func DefaultImages() []form.Image {
+	return []form.Image{
 		{
-			ID: "demo", Kind: KindDemo, Default: true,
+			ID: "demo", Kind: form.KindDemo, Default: true,
 			Names:        map[string]string{"en": "Demo server", "fr": "Serveur de démonstration"},
 			Descriptions: map[string]string{"en": "A tiny built-in server, to try spawnhub.", "fr": "Un petit serveur intégré, pour essayer spawnhub."},
 			Command:      DemoCommand,
 		},
 		{
-			ID: "jupyter-notebook", Kind: KindJupyter, ReadyPath: "api/status",
+			ID: "jupyter-notebook", Kind: form.KindJupyter, ReadyPath: "api/status",
 			Names:        map[string]string{"en": "Jupyter Notebook", "fr": "Jupyter Notebook"},
 			Descriptions: map[string]string{"en": "The classic Jupyter notebook with Python.", "fr": "Le bloc-notes Jupyter classique avec Python."},
 			Command: []string{"/usr/bin/python3", "-m", "notebook", "--no-browser", "--allow-root",
@@ -30,7 +32,7 @@ func DefaultImages() []Image {
 				"--NotebookApp.allow_remote_access=True", "--notebook-dir={{.Home}}"},
 		},
 		{
-			ID: "jupyter-server", Kind: KindJupyter, ReadyPath: "api/status",
+			ID: "jupyter-server", Kind: form.KindJupyter, ReadyPath: "api/status",
 			Names:        map[string]string{"en": "Jupyter Server (API only)", "fr": "Serveur Jupyter (API seulement)"},
 			Descriptions: map[string]string{"en": "jupyter_server with a Python kernel, no user interface.", "fr": "jupyter_server avec un noyau Python, sans interface."},
 			Command: []string{"/usr/bin/python3", "-m", "jupyter_server", "--no-browser", "--allow-root",
@@ -51,11 +53,11 @@ const DemoTokenEnv = "SPAWNHUB_DEMO_TOKEN"
 var DemoCommand = []string{"{{.Executable}}", "demo-server", "--listen", "{{.Host}}:{{.Port}}",
 	"--base-url", "{{.BaseURL}}", "--token-env", DemoTokenEnv}
 
-// Available reports whether the local backend can run the image here: its
-// program exists and, for "python -m module", the module imports. Programs
-// given as templates (the spawnhub binary) are assumed present. Results are
-// cached for the life of the process.
-func (im Image) Available() bool {
+// Available reports whether this machine can run the image: its program
+// exists and, for "python -m module", the module imports. Programs given as
+// templates (the spawnhub binary) are assumed present. Results are cached
+// for the life of the process.
+func Available(im form.Image) bool {
 	if len(im.Command) == 0 {
 		return false
 	}
@@ -71,10 +73,10 @@ func (im Image) Available() bool {
 }
 
 // AvailableImages returns the images that are Available.
-func AvailableImages(ims []Image) []Image {
-	var out []Image
+func AvailableImages(ims []form.Image) []form.Image {
+	var out []form.Image
 	for _, im := range ims {
-		if im.Available() {
+		if Available(im) {
 			out = append(out, im)
 		}
 	}
@@ -88,12 +90,12 @@ func availability(prog, module string) bool {
 	if v, ok := availCache.Load(key); ok {
 		return v.(bool)
 	}
-	ok := probe(prog, module)
+	ok := probeImage(prog, module)
 	availCache.Store(key, ok)
 	return ok
 }
 
-func probe(prog, module string) bool {
+func probeImage(prog, module string) bool {
 	path, err := exec.LookPath(prog)
 	if err != nil {
 		return false
@@ -104,13 +106,4 @@ func probe(prog, module string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return exec.CommandContext(ctx, path, "-c", "import "+module).Run() == nil
-}
-
-// ImageOption is an image as offered to one user.
-type ImageOption struct {
-	Image
-	Allowed bool   `json:"allowed"`
-	Reason  string `json:"reason,omitempty"` // a FieldErrorCodes code when not allowed
-	// ReasonParams fill the Reason's message.
-	ReasonParams map[string]any `json:"-"`
 }

@@ -1,9 +1,11 @@
-package spawner
+package form
 
 import (
 	"errors"
 	"strings"
 	"text/template"
+
+	"github.com/spawnhub/spawnhub/store"
 )
 
 // ErrInvalidSpec means the spawn form breaks a rule; the error is a
@@ -113,4 +115,27 @@ var FieldErrorCodes = map[string]string{
 	"quota.runningServers":       "Namespace {{.namespace}} already has {{.limit}} servers running or starting, the limit: stop one first.",
 	"quota.dataVolumesPerServer": "A server of namespace {{.namespace}} may have at most {{.limit}} data volumes, the limit.",
 	"quota.storage":              "This would bring the storage requested in namespace {{.namespace}} to {{.total}}, above the limit of {{.limit}} ({{.used}} already in use).",
+}
+
+// NameTaken is the error of a server name already used in the namespace
+// (a store.ErrConflict).
+func NameTaken(name string) *FieldError {
+	return &FieldError{Field: "name", Code: "name.taken", Params: map[string]any{"name": name}, Err: store.ErrConflict}
+}
+
+// VolumeTaken is the error of a new volume whose name is used (a
+// store.ErrConflict); field names it in the form.
+func VolumeTaken(field, volume string) *FieldError {
+	return &FieldError{Field: field, Code: "volume.taken", Params: map[string]any{"volume": volume}, Err: store.ErrConflict}
+}
+
+// VolumeUnknown is the error of a volume the namespace does not have.
+func VolumeUnknown(field, volume string) *FieldError {
+	return fieldErr(field, "volume.unknown", map[string]any{"volume": volume})
+}
+
+// VolumeMounted is the error of a volume that another server mounts (a
+// store.ErrConflict).
+func VolumeMounted(field, volume, server string) *FieldError {
+	return &FieldError{Field: field, Code: "volume.mounted", Params: map[string]any{"volume": volume, "server": server}, Err: store.ErrConflict}
 }
