@@ -65,9 +65,7 @@ func kubeConfig(sc SpawnerConfig) kube.Config {
 		kc.GPU.NodeSelector = sc.GPU.NodeSelector
 	}
 	if kc.GPU.Tolerations == nil {
-		for _, t := range sc.GPU.Tolerations {
-			kc.GPU.Tolerations = append(kc.GPU.Tolerations, kube.Toleration{Key: t.Key, Operator: t.Operator, Value: t.Value, Effect: t.Effect})
-		}
+		kc.GPU.Tolerations = sc.GPU.Tolerations
 	}
 	return kc
 }

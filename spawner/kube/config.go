@@ -3,6 +3,7 @@ package kube
 import (
 	"errors"
 	"fmt"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -65,13 +66,10 @@ type GPUConfig struct {
 	Tolerations  []Toleration      `yaml:"tolerations"`
 }
 
-// Toleration is a pod toleration, in configuration-file form.
-type Toleration struct {
-	Key      string `yaml:"key"`
-	Operator string `yaml:"operator"` // Equal (default) or Exists
-	Value    string `yaml:"value"`
-	Effect   string `yaml:"effect"` // NoSchedule, PreferNoSchedule, NoExecute or empty
-}
+// Toleration is a pod toleration, in configuration-file form: the one the
+// form policy declares for GPU placement (Operator Equal (default) or
+// Exists; Effect NoSchedule, PreferNoSchedule, NoExecute or empty).
+type Toleration = form.Toleration
 
 var pullPolicies = []string{string(corev1.PullAlways), string(corev1.PullIfNotPresent), string(corev1.PullNever)}
 
