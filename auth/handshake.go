@@ -20,9 +20,6 @@ const AuthorizePath = "/authorize"
 // codeTTL is how long a sign-in code may wait to be redeemed: one redirect.
 const codeTTL = 30 * time.Second
 
-// workspacePrefix is the path every workspace is served under.
-const workspacePrefix = "/notebook/"
-
 // ErrBadNext means a sign-in handshake was asked to return somewhere that
 // is not a workspace of a workspace origin.
 var ErrBadNext = errors.New("next is not a workspace URL")
@@ -72,7 +69,7 @@ func (h *Handshake) ParseNext(next string) (ns, pathQuery string, err error) {
 
 // workspaceNamespace is the <ns> of a /notebook/<ns>/… path.
 func workspaceNamespace(escapedPath string) (string, bool) {
-	rest, ok := strings.CutPrefix(escapedPath, workspacePrefix)
+	rest, ok := strings.CutPrefix(escapedPath, store.WorkspacePrefix)
 	if !ok {
 		return "", false
 	}

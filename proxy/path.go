@@ -8,8 +8,9 @@ import (
 	"github.com/spawnhub/spawnhub/store"
 )
 
-// Prefix is the path under which every workspace is served.
-const Prefix = "/notebook/"
+// Prefix is the path under which every workspace is served
+// (store.WorkspacePrefix).
+const Prefix = store.WorkspacePrefix
 
 // Errors of ParsePath.
 var (

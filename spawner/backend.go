@@ -41,11 +41,6 @@ type VolumeDeleter interface {
 	DeleteVolumes(ctx context.Context, srv store.Server) error
 }
 
-// BaseURL is the path under which a server is served: /notebook/<ns>/<name>/.
-func BaseURL(ns, name string) string {
-	return "/notebook/" + ns + "/" + name + "/"
-}
-
 // VolumeStore keeps the persistent volumes of namespaces: folders for the
 // local backend, PersistentVolumeClaims for Kubernetes. The manager works
 // out which server mounts a volume from the server records.

@@ -14,6 +14,14 @@ type Key struct {
 // String returns "namespace/name".
 func (k Key) String() string { return k.Namespace + "/" + k.Name }
 
+// WorkspacePrefix is the path every workspace is served under, on every
+// origin: a server's base URL is /notebook/<namespace>/<name>/ (Jupyter's
+// NB_PREFIX). This is the one place that says so.
+const WorkspacePrefix = "/notebook/"
+
+// BasePath is the server's base URL: /notebook/<namespace>/<name>/.
+func (k Key) BasePath() string { return WorkspacePrefix + k.Namespace + "/" + k.Name + "/" }
+
 // ParseKey is the inverse of Key.String.
 func ParseKey(s string) (Key, bool) {
 	ns, name, ok := strings.Cut(s, "/")

@@ -81,7 +81,7 @@ type list[T any] struct {
 // its namespace's workspace origin.
 // Without Origins (unit tests) it is the path alone.
 func (w *Web) serverURL(ns, name string) string {
-	path := "/notebook/" + ns + "/" + name + "/"
+	path := store.Key{Namespace: ns, Name: name}.BasePath()
 	if w.opts.Origins == nil {
 		return path
 	}

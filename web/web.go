@@ -164,10 +164,10 @@ func (w *Web) routes(e *echo.Echo) {
 	page.GET("/namespaces/:ns/contributors", w.contributorsPage, w.requireRole(auth.RoleOwner))
 	page.GET("/namespaces/:ns/new", w.newServerPage, w.requireRole(auth.RoleEdit))
 	page.GET("/namespaces/:ns/volumes", w.volumesPage, w.requireRole(auth.RoleView))
-	page.GET("/notebook/:ns/:name/*", w.notRunningPage)
-	page.GET("/notebook/:ns/:name", w.notRunningPage)
+	page.GET(store.WorkspacePrefix+":ns/:name/*", w.notRunningPage)
+	page.GET(store.WorkspacePrefix+":ns/:name", w.notRunningPage)
 	unsafe := []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
-	e.Match(unsafe, "/notebook/:ns/:name/*", w.notRunningOther, w.requireAPIUser)
+	e.Match(unsafe, store.WorkspacePrefix+":ns/:name/*", w.notRunningOther, w.requireAPIUser)
 
 	api := e.Group("/api/v1", noStore, w.requireAPIUser)
 	api.GET("/me", w.me)

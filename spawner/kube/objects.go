@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -164,7 +163,7 @@ func runBase(srv store.Server) string {
 	if srv.Spec.StripPrefix {
 		return "/"
 	}
-	return spawner.BaseURL(srv.Namespace, srv.Name)
+	return srv.Key().BasePath()
 }
 
 // env is the configurations' variables, then ours, which win.

@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"text/template"
 
-	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -60,7 +59,7 @@ func (b *Backend) startOnce(ctx context.Context, srv store.Server, im form.Image
 	if err != nil {
 		return store.Route{}, "", err
 	}
-	runBase := spawner.BaseURL(key.Namespace, key.Name)
+	runBase := key.BasePath()
 	if im.StripPrefix {
 		runBase = "/"
 	}
@@ -189,7 +188,7 @@ func (b *Backend) env(srv store.Server, im form.Image, home, token string) []str
 	}
 	env = append(env,
 		"HOME="+home,
-		"NB_PREFIX="+strings.TrimSuffix(spawner.BaseURL(srv.Namespace, srv.Name), "/"),
+		"NB_PREFIX="+strings.TrimSuffix(srv.Key().BasePath(), "/"),
 		"JUPYTER_TOKEN="+token,
 		"LANG="+lang,
 		"KF_LANG="+srv.Spec.Language,
