@@ -22,7 +22,7 @@ const codeTTL = 30 * time.Second
 
 // ErrBadNext means a sign-in handshake was asked to return somewhere that
 // is not a workspace of a workspace origin.
-var ErrBadNext = errors.New("next is not a workspace URL")
+var ErrBadNext = errors.New("auth: next is not a workspace URL")
 
 // CodeStore keeps the handshake's one-time codes (store.CodeStore).
 type CodeStore interface {

@@ -9,7 +9,7 @@ import (
 )
 
 // ErrUnauthenticated means the request carries no valid session or token.
-var ErrUnauthenticated = errors.New("unauthenticated")
+var ErrUnauthenticated = errors.New("auth: unauthenticated")
 
 // Identity is the authenticated caller of a request.
 type Identity struct {

@@ -20,16 +20,16 @@ var (
 	// ErrLoginState: the callback does not belong to a login this browser
 	// started (state cookie missing, expired or tampered, or state differs).
 	// Start the login again.
-	ErrLoginState = errors.New("login state invalid")
+	ErrLoginState = errors.New("auth: login state invalid")
 	// ErrLoginDenied: the provider or our rules refused the user (the
 	// provider answered access_denied, no usable email, domain not allowed).
-	ErrLoginDenied = errors.New("login denied")
+	ErrLoginDenied = errors.New("auth: login denied")
 	// ErrLoginToken: the provider's ID token failed verification (signature,
 	// issuer, audience, expiry or nonce).
-	ErrLoginToken = errors.New("login token invalid")
+	ErrLoginToken = errors.New("auth: login token invalid")
 	// ErrLoginProvider: the provider reported an error or the code exchange
 	// failed.
-	ErrLoginProvider = errors.New("login provider error")
+	ErrLoginProvider = errors.New("auth: login provider error")
 )
 
 // loginTTL is how long a started login may take before its state expires.

@@ -14,7 +14,7 @@ const Prefix = store.WorkspacePrefix
 
 // Errors of ParsePath.
 var (
-	ErrBadPath   = errors.New("not a canonical workspace path")
+	ErrBadPath   = errors.New("proxy: not a canonical workspace path")
 	errNoSlashes = errors.New("workspace path without trailing slash")
 )
 

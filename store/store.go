@@ -15,8 +15,8 @@ import (
 
 // Errors every implementation returns; callers compare with errors.Is.
 var (
-	ErrNotFound = errors.New("not found")
-	ErrConflict = errors.New("conflict") // version mismatch or already exists
+	ErrNotFound = errors.New("store: not found")
+	ErrConflict = errors.New("store: conflict") // version mismatch or already exists
 )
 
 // Store is everything the replicas share. Implementations must be safe for

@@ -10,7 +10,7 @@ import (
 
 // ErrInvalidSpec means the spawn form breaks a rule; the error is a
 // *FieldError naming the field.
-var ErrInvalidSpec = errors.New("invalid server spec")
+var ErrInvalidSpec = errors.New("form: invalid server spec")
 
 // Errors of the limits (Quotas); each comes as a *FieldError whose code
 // names the limit ("quota.servers", …) and whose field is the part of the
@@ -19,10 +19,10 @@ var (
 	// ErrLimitReached means the namespace (or user) already holds what a
 	// limit allows: the request may succeed once something is deleted or
 	// stopped (HTTP 409).
-	ErrLimitReached = errors.New("limit reached")
+	ErrLimitReached = errors.New("form: limit reached")
 	// ErrOverLimit means the request by itself asks for more than a limit
 	// allows, whatever the namespace holds (HTTP 422).
-	ErrOverLimit = errors.New("over a limit")
+	ErrOverLimit = errors.New("form: over a limit")
 )
 
 // FieldError is a rule broken by one field of the spawn form.

@@ -18,7 +18,7 @@ import (
 )
 
 // ErrVolumeInUse means a ReadWriteOnce volume is mounted by another server.
-var ErrVolumeInUse = errors.New("volume in use")
+var ErrVolumeInUse = errors.New("kube: volume in use")
 
 // claimsToCreate applies the attach rules and returns the claims to create
 // (the manager normally created them with the server):

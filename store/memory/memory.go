@@ -18,7 +18,7 @@ import (
 )
 
 // ErrClosed is returned by Ping once the handle is closed.
-var ErrClosed = errors.New("memory store closed")
+var ErrClosed = errors.New("store/memory: closed")
 
 // Store is one handle on an in-memory state. Handles made with Peer share
 // the state, as replicas share a Redis.
