@@ -341,8 +341,10 @@ func TestResyncChecksOpenWebsockets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	poll.Until(t, 10*time.Second, "both relays registered", func() bool { return h.p.conns.count() == 2 })
 	h.p.opts.Auth.(*fakeAuth).drop("alice-token") // revoked while the subscription was down
 	h.pubsub.publish(t, store.TopicTokens, "")
+	_ = withToken.SetReadDeadline(time.Now().Add(10 * time.Second))
 	_, _, err = withToken.ReadMessage()
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
