@@ -50,11 +50,20 @@ func NewTokens(st TokenStore, limit func(namespace string) int, log *slog.Logger
 	return &Tokens{store: st, limit: limit, now: time.Now, log: log.With("component", "auth")}
 }
 
-// Create issues a token for the caller and returns it with its secret,
-// which is never stored (only its hash is). A token may not mint tokens.
-func (t *Tokens) Create(ctx context.Context, id Identity, req TokenRequest) (store.Token, string, error) {
+// MayCreateTokens is ErrForbidden for a caller authenticated by an API
+// token: a token may not mint tokens.
+func MayCreateTokens(id Identity) error {
 	if id.TokenID != "" {
-		return store.Token{}, "", ErrForbidden
+		return ErrForbidden
+	}
+	return nil
+}
+
+// Create issues a token for the caller and returns it with its secret,
+// which is never stored (only its hash is).
+func (t *Tokens) Create(ctx context.Context, id Identity, req TokenRequest) (store.Token, string, error) {
+	if err := MayCreateTokens(id); err != nil {
+		return store.Token{}, "", err
 	}
 	tok, err := t.newToken(id, req)
 	if err != nil {
