@@ -29,7 +29,7 @@ type tokenView struct {
 
 func (w *Web) createToken(c echo.Context) error {
 	if err := auth.MayCreateTokens(identity(c)); err != nil {
-		return err // before the body is read, as the body may be anything
+		return err // refused before the body is read
 	}
 	var req tokenRequest
 	if err := decodeStrict(c, &req); err != nil {
