@@ -1,6 +1,9 @@
 // Package auth owns who a request comes from and what they may do: the
-// development and OIDC logins, signed session cookies, hashed API tokens, and
-// the one access policy that the API and the proxy both ask.
+// development and OIDC logins, signing in and out (the user record, their
+// namespace, signed session cookies, revocations), the API token policy
+// (lifetimes, scopes, hashed secrets, the per-user limit), sharing of
+// namespaces with contributors, and the one access policy that the API and
+// the proxy both ask.
 package auth
 
 import (

@@ -21,6 +21,41 @@ const (
 	RoleOwner             // also shares the namespace
 )
 
+// Role names, as namespaces store a contributor's role and the API shows
+// the caller's. An administrator's membership of someone else's namespace
+// shows as RoleNameAdmin.
+const (
+	RoleNameOwner = "owner"
+	RoleNameEdit  = "edit"
+	RoleNameView  = "view"
+	RoleNameAdmin = "admin"
+)
+
+// Name is the role's name; "" for RoleNone.
+func (r Role) Name() string {
+	switch r {
+	case RoleOwner:
+		return RoleNameOwner
+	case RoleEdit:
+		return RoleNameEdit
+	case RoleView:
+		return RoleNameView
+	}
+	return ""
+}
+
+// ContributorRole is the role a contributor's stored role name gives:
+// edit or view, RoleNone for any other name.
+func ContributorRole(name string) Role {
+	switch name {
+	case RoleNameEdit:
+		return RoleEdit
+	case RoleNameView:
+		return RoleView
+	}
+	return RoleNone
+}
+
 // NamespaceReader finds a namespace's owner and contributors.
 type NamespaceReader interface {
 	GetNamespace(ctx context.Context, name string) (store.Namespace, error)
@@ -91,11 +126,8 @@ func roleIn(n store.Namespace, id Identity) Role {
 	}
 	for _, c := range n.Contributors {
 		if strings.EqualFold(c.User, id.UserID) || (id.Email != "" && strings.EqualFold(c.User, id.Email)) {
-			switch c.Role {
-			case "edit":
-				return RoleEdit
-			case "view":
-				return RoleView
+			if r := ContributorRole(c.Role); r != RoleNone {
+				return r
 			}
 		}
 	}

@@ -4,20 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/mail"
-	"slices"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/spawnhub/spawnhub/auth"
 	"github.com/spawnhub/spawnhub/store"
-)
-
-// Contributor roles.
-const (
-	roleEdit = "edit"
-	roleView = "view"
 )
 
 // namespaceView is a namespace as its members see it.
@@ -36,8 +27,7 @@ type contributorView struct {
 // listNamespaces returns the namespaces the caller owns or contributes to;
 // every namespace for administrators.
 func (w *Web) listNamespaces(c echo.Context) error {
-	ctx := c.Request().Context()
-	views, err := w.memberships(ctx, identity(c))
+	views, err := w.memberships(c.Request().Context(), identity(c))
 	if err != nil {
 		return err
 	}
@@ -46,48 +36,15 @@ func (w *Web) listNamespaces(c echo.Context) error {
 
 // memberships lists the caller's namespaces, their own first.
 func (w *Web) memberships(ctx context.Context, id auth.Identity) ([]namespaceView, error) {
-	all, err := w.store.ListNamespaces(ctx)
+	ms, err := w.opts.Sharing.Memberships(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	out := []namespaceView{}
-	for _, n := range all {
-		role, err := w.opts.Policy.Role(ctx, id, n.Name)
-		if err != nil {
-			return nil, err
-		}
-		if role == auth.RoleNone {
-			continue
-		}
-		v := namespaceView{Name: n.Name, Owner: n.Owner, Role: roleName(role)}
-		if id.Admin && n.Owner != id.UserID {
-			v.Role = "admin"
-		}
-		out = append(out, v)
+	out := make([]namespaceView, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, namespaceView{Name: m.Namespace, Owner: m.Owner, Role: m.Role})
 	}
-	slices.SortStableFunc(out, func(a, b namespaceView) int {
-		return boolRank(b.Name == id.Namespace) - boolRank(a.Name == id.Namespace)
-	})
 	return out, nil
-}
-
-func boolRank(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func roleName(r auth.Role) string {
-	switch r {
-	case auth.RoleOwner:
-		return "owner"
-	case auth.RoleEdit:
-		return roleEdit
-	case auth.RoleView:
-		return roleView
-	}
-	return ""
 }
 
 func (w *Web) listContributors(c echo.Context) error {
@@ -109,7 +66,7 @@ func contributorViews(n store.Namespace) []contributorView {
 // contributorRequest adds a contributor or changes their role.
 type contributorRequest struct {
 	User string `json:"user"` // an email (or a development login name)
-	Role string `json:"role"`
+	Role string `json:"role"` // edit or view
 }
 
 func (w *Web) addContributor(c echo.Context) error {
@@ -117,63 +74,17 @@ func (w *Web) addContributor(c echo.Context) error {
 	if err := decodeStrict(c, &req); err != nil {
 		return err
 	}
-	user, err := validContributor(req, identity(c))
+	n, err := w.opts.Sharing.SetContributor(c.Request().Context(), identity(c), c.Param("ns"), req.User, req.Role)
 	if err != nil {
 		return err
 	}
-	n, err := w.updateNamespace(c.Request().Context(), c.Param("ns"), func(n *store.Namespace) error {
-		if strings.EqualFold(n.Owner, user) {
-			return badRequest("user", "contributor.owner", nil)
-		}
-		n.Contributors = slices.DeleteFunc(n.Contributors, func(ct store.Contributor) bool { return strings.EqualFold(ct.User, user) })
-		n.Contributors = append(n.Contributors, store.Contributor{User: user, Role: req.Role})
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	w.log.InfoContext(c.Request().Context(), "contributor set", "ns", n.Name, "user", user, "role", req.Role, "by", identity(c).UserID)
 	return c.JSON(http.StatusOK, list[contributorView]{Items: contributorViews(n)})
 }
 
-// validContributor checks a contributor request and returns the user id.
-func validContributor(req contributorRequest, by auth.Identity) (string, error) {
-	user := strings.ToLower(strings.TrimSpace(req.User))
-	if !validUserID(user) {
-		return "", badRequest("user", "contributor.user", nil)
-	}
-	if req.Role != roleEdit && req.Role != roleView {
-		return "", badRequest("role", "contributor.role", nil)
-	}
-	if user == strings.ToLower(by.UserID) {
-		return "", badRequest("user", "contributor.owner", nil)
-	}
-	return user, nil
-}
-
-// validUserID accepts an email address or a development login name.
-func validUserID(s string) bool {
-	if strings.Contains(s, "@") {
-		a, err := mail.ParseAddress(s)
-		return err == nil && a.Address == s
-	}
-	return devUserPattern.MatchString(s)
-}
-
 func (w *Web) removeContributor(c echo.Context) error {
-	user := strings.ToLower(c.Param("user"))
-	n, err := w.updateNamespace(c.Request().Context(), c.Param("ns"), func(n *store.Namespace) error {
-		before := len(n.Contributors)
-		n.Contributors = slices.DeleteFunc(n.Contributors, func(ct store.Contributor) bool { return strings.EqualFold(ct.User, user) })
-		if len(n.Contributors) == before {
-			return errNotFound
-		}
-		return nil
-	})
-	if err != nil {
+	if _, err := w.opts.Sharing.RemoveContributor(c.Request().Context(), identity(c), c.Param("ns"), c.Param("user")); err != nil {
 		return err
 	}
-	w.log.InfoContext(c.Request().Context(), "contributor removed", "ns", n.Name, "user", user, "by", identity(c).UserID)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -198,23 +109,4 @@ func (w *Web) existingNamespace(c echo.Context) error {
 		return err
 	}
 	return nil
-}
-
-// updateNamespace applies change with compare-and-set, retrying when
-// another request changed the namespace meanwhile.
-func (w *Web) updateNamespace(ctx context.Context, name string, change func(*store.Namespace) error) (store.Namespace, error) {
-	for range 5 {
-		n, err := w.store.GetNamespace(ctx, name)
-		if err != nil {
-			return store.Namespace{}, err
-		}
-		if err := change(&n); err != nil {
-			return store.Namespace{}, err
-		}
-		n, err = w.store.UpdateNamespace(ctx, n)
-		if !errors.Is(err, store.ErrConflict) {
-			return n, err
-		}
-	}
-	return store.Namespace{}, store.ErrConflict
 }

@@ -28,7 +28,7 @@ var errNotFound = fmt.Errorf("web: %w", store.ErrNotFound)
 
 // errForbidden is for what the caller may see but not do (a viewer
 // stopping a server).
-var errForbidden = errors.New("forbidden")
+var errForbidden = fmt.Errorf("web: %w", auth.ErrForbidden)
 
 // badRequest is a client error naming a field, with a catalog message id.
 func badRequest(field, code string, params map[string]any) error {
@@ -55,14 +55,14 @@ func (w *Web) handleError(err error, c echo.Context) {
 // describe maps an error to a status and a translated body.
 func (w *Web) describe(c echo.Context, err error) (int, apiError) {
 	tr := w.translator(c)
-	var fe *form.FieldError
+	fe, isField := fieldErrorOf(err)
 	var he *echo.HTTPError
 	switch {
-	case errors.As(err, &fe):
+	case isField:
 		return fieldStatus(fe), apiError{Error: tr.fieldMessage(fe), Field: fe.Field, Code: fe.Code}
 	case errors.Is(err, auth.ErrUnauthenticated):
 		return http.StatusUnauthorized, apiError{Error: tr.T("error.unauthenticated")}
-	case errors.Is(err, errForbidden):
+	case errors.Is(err, auth.ErrForbidden):
 		return http.StatusForbidden, apiError{Error: tr.T("error.forbidden")}
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, apiError{Error: tr.T("error.not_found")}
@@ -76,6 +76,25 @@ func (w *Web) describe(c echo.Context, err error) (int, apiError) {
 		return he.Code, apiError{Error: http.StatusText(he.Code)}
 	}
 	return http.StatusInternalServerError, apiError{Error: tr.T("error.internal")}
+}
+
+// fieldErrorOf finds the refused field in err: the form policy's, or auth's
+// in the form's terms, so that both have one translation and one
+// status rule.
+func fieldErrorOf(err error) (*form.FieldError, bool) {
+	var fe *form.FieldError
+	if errors.As(err, &fe) {
+		return fe, true
+	}
+	var ae *auth.FieldError
+	if !errors.As(err, &ae) {
+		return nil, false
+	}
+	fe = &form.FieldError{Field: ae.Field, Code: ae.Code, Params: ae.Params}
+	if errors.Is(ae, auth.ErrLimitReached) {
+		fe.Err = form.ErrLimitReached
+	}
+	return fe, true
 }
 
 // fieldStatus is the status of a refused field: 400 for a bad value, 409

@@ -86,8 +86,11 @@ func newAPIFixture(t *testing.T, q form.Quotas) *apiFixture {
 		"bob":   {UserID: "bob", Namespace: "bob", Expires: later},
 		"root":  {UserID: "root", Namespace: "root", Admin: true, Expires: later},
 	}
-	e, err := New(Options{Servers: mgr, Store: slowTokens{st}, Auth: ids, Policy: auth.NewPolicy(nil, nil, st),
-		Signer: signer, Catalog: cat, Logger: log, Quotas: q})
+	policy := auth.NewPolicy(nil, nil, st)
+	tokens := auth.NewTokens(slowTokens{st}, func(ns string) int { return q.For(ns).TokensPerUser }, log)
+	e, err := New(Options{Servers: mgr, Store: st, Auth: ids, Policy: policy,
+		Sessions: auth.NewSessions(st, signer, auth.Cookies{}, nil), Tokens: tokens, Sharing: auth.NewSharing(st, policy, log),
+		Catalog: cat, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

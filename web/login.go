@@ -3,18 +3,12 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/spawnhub/spawnhub/auth"
-	"github.com/spawnhub/spawnhub/store"
 )
-
-// devUserPattern is what the development login accepts as a user name.
-var devUserPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._@-]{0,63}$`)
 
 func (w *Web) loginPage(c echo.Context) error {
 	if w.opts.SSO != nil {
@@ -32,75 +26,44 @@ func (w *Web) devLogin(c echo.Context) error {
 	if !w.opts.DevLogin || w.opts.SSO != nil {
 		return errNotFound
 	}
-	name := strings.ToLower(strings.TrimSpace(c.FormValue("username")))
-	if !devUserPattern.MatchString(name) {
-		return badRequest("username", "username.invalid", nil)
-	}
-	id, err := w.signIn(c, auth.Identity{UserID: name, Name: name, Email: emailOf(name)})
+	id, err := auth.DevIdentity(c.FormValue("username"))
 	if err != nil {
+		return err
+	}
+	if id, err = w.signIn(c, id); err != nil {
 		return err
 	}
 	w.log.InfoContext(c.Request().Context(), "login", "user", id.UserID, "mode", "dev")
 	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
 }
 
-func emailOf(name string) string {
-	if strings.Contains(name, "@") {
-		return name
-	}
-	return ""
-}
-
-// signIn records the user, makes sure they own a namespace, and sets a
-// fresh session cookie.
+// signIn signs the user in (auth.Sessions sets the session cookie).
 func (w *Web) signIn(c echo.Context, id auth.Identity) (auth.Identity, error) {
-	ctx := c.Request().Context()
-	now := w.now()
-	ns, err := auth.EnsureNamespace(ctx, w.store, id.UserID, w.opts.NamespaceMapping, now)
+	id, err := w.opts.Sessions.SignIn(c.Request().Context(), c.Response(), id)
 	if err != nil {
 		return auth.Identity{}, err
 	}
-	id.Namespace = ns
-	u := store.User{ID: id.UserID, Name: id.Name, Email: id.Email, Groups: id.Groups, Namespace: ns, CreatedAt: now, LastLogin: now}
-	if old, err := w.store.GetUser(ctx, id.UserID); err == nil {
-		u.CreatedAt, u.Language = old.CreatedAt, old.Language
-	}
-	if err := w.store.PutUser(ctx, u); err != nil {
-		return auth.Identity{}, err
-	}
-	token, id, exp, err := w.opts.Signer.Issue(id)
-	if err != nil {
-		return auth.Identity{}, err
-	}
-	w.cookies().Set(c.Response(), "", token, exp)
 	c.Response().Header().Set("Cache-Control", "no-store") // it carries the session
 	return id, nil
 }
 
 // renewSession keeps the sessions of people who keep working alive.
 func (w *Web) renewSession(c echo.Context, id auth.Identity) {
-	if err := w.opts.Signer.Renew(c.Response(), id, w.cookies()); err != nil {
+	if err := w.opts.Sessions.Renew(c.Response(), id); err != nil {
 		w.log.WarnContext(c.Request().Context(), "renew session", "err", err)
 	}
 }
 
-// cookies names and writes the session cookies.
-func (w *Web) cookies() auth.Cookies { return auth.Cookies{Secure: w.opts.Secure} }
-
-// logout revokes the session on every replica, which ends the sessions of
-// every workspace origin it signed in to, and clears the cookie.
+// logout signs the caller out: their session, if the request carries a
+// valid one, is revoked everywhere, and the cookie cleared.
 func (w *Web) logout(c echo.Context) error {
 	id, err := w.opts.Auth.Authenticate(c.Request())
-	if err == nil && id.SessionID != "" {
-		until := id.Expires
-		if until.IsZero() {
-			until = w.now().Add(w.opts.Signer.TTL())
-		}
-		if err := w.store.RevokeSession(c.Request().Context(), id.SessionID, until.Add(time.Minute)); err != nil {
-			return err
-		}
+	if err != nil {
+		id = auth.Identity{} // nothing to revoke; the cookie is cleared all the same
 	}
-	w.cookies().Clear(c.Response(), "")
+	if err := w.opts.Sessions.SignOut(c.Request().Context(), c.Response(), id); err != nil {
+		return err
+	}
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
 

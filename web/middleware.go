@@ -73,7 +73,7 @@ func (w *Web) requirePageUser(next echo.HandlerFunc) echo.HandlerFunc {
 func (w *Web) requireRole(min auth.Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			role, err := w.opts.Policy.Role(c.Request().Context(), identity(c), c.Param("ns"))
+			role, err := w.role(c)
 			if err != nil {
 				return err
 			}
@@ -83,10 +83,24 @@ func (w *Web) requireRole(min auth.Role) echo.MiddlewareFunc {
 			if role < min {
 				return errForbidden
 			}
-			c.Set(ctxRole, role)
 			return next(c)
 		}
 	}
+}
+
+// role is the caller's role in the :ns namespace. The policy is asked
+// once per request: nested groups (view, then edit or owner) and handlers
+// reuse the answer kept in the context.
+func (w *Web) role(c echo.Context) (auth.Role, error) {
+	if role, ok := c.Get(ctxRole).(auth.Role); ok {
+		return role, nil
+	}
+	role, err := w.opts.Policy.Role(c.Request().Context(), identity(c), c.Param("ns"))
+	if err != nil {
+		return auth.RoleNone, err
+	}
+	c.Set(ctxRole, role)
+	return role, nil
 }
 
 // noStore keeps every API answer out of caches: they are for one caller,

@@ -37,22 +37,41 @@ type Servers interface {
 	DeleteVolume(ctx context.Context, ns, name string) error
 }
 
-// Store is the shared state the web layer reads and writes directly:
-// users, namespaces, tokens, sessions, activity, and change notifications.
+// Store is the shared state pages read directly: namespaces (whether one
+// exists, its contributors), activity, change notifications, and health.
 type Store interface {
-	auth.NamespaceStore
-	PutUser(ctx context.Context, u store.User) error
-	GetUser(ctx context.Context, id string) (store.User, error)
-	ListNamespaces(ctx context.Context) ([]store.Namespace, error)
-	UpdateNamespace(ctx context.Context, n store.Namespace) (store.Namespace, error)
-	CreateToken(ctx context.Context, t store.Token) error
-	ListTokens(ctx context.Context, userID string) ([]store.Token, error)
-	DeleteToken(ctx context.Context, userID, id string) error
-	RevokeSession(ctx context.Context, id string, until time.Time) error
+	GetNamespace(ctx context.Context, name string) (store.Namespace, error)
 	LastActivities(ctx context.Context, keys []store.Key) (map[store.Key]time.Time, error)
 	Subscribe(ctx context.Context, topic string) (<-chan string, error)
 	Ping(ctx context.Context) error
-	store.LeaseStore // checks of a limit together with the write
+}
+
+// Access decides what the caller may do in a namespace (auth.Policy).
+type Access interface {
+	Role(ctx context.Context, id auth.Identity, ns string) (auth.Role, error)
+	CanConnect(ctx context.Context, id auth.Identity, ns string) bool
+}
+
+// Sessions signs people in and out and keeps their sessions alive
+// (auth.Sessions); it writes the session cookies.
+type Sessions interface {
+	SignIn(ctx context.Context, w http.ResponseWriter, id auth.Identity) (auth.Identity, error)
+	Renew(w http.ResponseWriter, id auth.Identity) error
+	SignOut(ctx context.Context, w http.ResponseWriter, id auth.Identity) error
+}
+
+// Tokens issues, lists and revokes the caller's API tokens (auth.Tokens).
+type Tokens interface {
+	Create(ctx context.Context, id auth.Identity, req auth.TokenRequest) (t store.Token, secret string, err error)
+	List(ctx context.Context, userID string) ([]store.Token, error)
+	Delete(ctx context.Context, userID, tokenID string) error
+}
+
+// Sharing is who namespaces are shared with (auth.Sharing).
+type Sharing interface {
+	Memberships(ctx context.Context, id auth.Identity) ([]auth.Membership, error)
+	SetContributor(ctx context.Context, by auth.Identity, ns, user, role string) (store.Namespace, error)
+	RemoveContributor(ctx context.Context, by auth.Identity, ns, user string) (store.Namespace, error)
 }
 
 // Authenticator finds who sent a request.
@@ -83,23 +102,22 @@ type Options struct {
 	Servers  Servers
 	Store    Store
 	Auth     Authenticator
-	Policy   *auth.Policy
-	Signer   *auth.Signer
+	Policy   Access
+	Sessions Sessions
+	Tokens   Tokens
+	Sharing  Sharing
 	Catalog  *Catalog
 	Logger   *slog.Logger
 	DevLogin bool // the development login (pick a user name) is enabled
 	// SSO, when set, is how people sign in (GET /login redirects to the
 	// provider); it replaces the development login.
 	SSO    SingleSignOn
-	Secure bool // the site is served over TLS: cookies get Secure
+	Secure bool // the site is served over TLS: the language cookie gets Secure
 	// Origins tells where each namespace's workspaces are served; the
 	// server URLs of pages and the API point there.
 	Origins WorkspaceOrigins
 	// WorkspaceSignIn signs browsers in to workspace origins (/authorize).
 	WorkspaceSignIn WorkspaceSignIn
-	// NamespaceMapping assigns namespaces to users (by user id, i.e.
-	// email) instead of the slug of their email.
-	NamespaceMapping map[string]string
 	// Stopping is closed when the replica shuts down: long-lived responses
 	// (progress streams) end then, so that shutdown does not wait for them.
 	Stopping <-chan struct{}
@@ -108,17 +126,12 @@ type Options struct {
 	// CullAfter, when set, is how long a server may idle before it is
 	// stopped; it fills a server's cullAt.
 	CullAfter time.Duration
-	// Quotas are the limits; the web layer enforces TokensPerUser (the
-	// spawner the others), for the namespace the user owns.
-	Quotas form.Quotas
-	Now    func() time.Time
 }
 
 // Web holds the handlers.
 type Web struct {
 	opts    Options
 	log     *slog.Logger
-	now     func() time.Time
 	servers Servers
 	store   Store
 	pages   *pages
@@ -127,15 +140,12 @@ type Web struct {
 // New returns the echo application serving every route but workspace
 // traffic.
 func New(opts Options) (*echo.Echo, error) {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
 	p, err := loadPages(opts.Catalog)
 	if err != nil {
 		return nil, err
 	}
 	w := &Web{
-		opts: opts, log: opts.Logger.With("component", "web"), now: opts.Now,
+		opts: opts, log: opts.Logger.With("component", "web"),
 		servers: opts.Servers, store: opts.Store, pages: p,
 	}
 	e := echo.New()

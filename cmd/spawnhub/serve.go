@@ -130,12 +130,15 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 	if err != nil {
 		return nil, err
 	}
+	tokensPerUser := func(ns string) int { return cfg.Quotas.For(ns).TokensPerUser }
 	stopping := make(chan struct{})
 	opts := web.Options{
 		Origins: origins, WorkspaceSignIn: handshake, Stopping: stopping,
-		Servers: mgr, Store: st, Auth: authn, Policy: policy, Signer: signer, Catalog: catalog,
-		Logger: log, DevLogin: cfg.Auth.Mode == "dev", Secure: secure, NamespaceMapping: lowerKeys(cfg.Auth.Namespaces),
-		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Quotas: cfg.Quotas,
+		Servers: mgr, Store: st, Auth: authn, Policy: policy, Catalog: catalog,
+		Sessions: auth.NewSessions(st, signer, cookies, lowerKeys(cfg.Auth.Namespaces)),
+		Tokens:   auth.NewTokens(st, tokensPerUser, log), Sharing: auth.NewSharing(st, policy, log),
+		Logger: log, DevLogin: cfg.Auth.Mode == "dev", Secure: secure,
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 	}
 	if cfg.Auth.Mode == "oidc" {
 		sso, err := auth.NewOIDC(ctx, cfg.Auth.OIDC, oidcStateKey(keys[0]), secure, nil)

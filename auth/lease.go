@@ -1,9 +1,12 @@
-package web
+package auth
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
+
+	"github.com/spawnhub/spawnhub/store"
 )
 
 // leaseTTL bounds how long a replica that dies holding a lease keeps
@@ -15,12 +18,11 @@ const (
 
 // withLease runs fn holding the store lease name, so that a check and the
 // write it allows (a count under a limit, then a create) happen on one
-// replica at a time. It is the spawner's namespace lock, for what the web
-// layer writes itself.
-func (w *Web) withLease(ctx context.Context, name string, fn func() error) error {
-	holder := "web:" + randomString(12)
+// replica at a time.
+func withLease(ctx context.Context, st store.LeaseStore, log *slog.Logger, name string, fn func() error) error {
+	holder := "auth:" + randomLower(12)
 	for {
-		ok, err := w.store.AcquireLease(ctx, name, holder, leaseTTL)
+		ok, err := st.AcquireLease(ctx, name, holder, leaseTTL)
 		if err != nil {
 			return fmt.Errorf("lock %s: %w", name, err)
 		}
@@ -34,8 +36,8 @@ func (w *Web) withLease(ctx context.Context, name string, fn func() error) error
 		}
 	}
 	defer func() {
-		if err := w.store.ReleaseLease(context.WithoutCancel(ctx), name, holder); err != nil {
-			w.log.Warn("release lease", "lease", name, "err", err) // it expires anyway
+		if err := st.ReleaseLease(context.WithoutCancel(ctx), name, holder); err != nil {
+			log.Warn("release lease", "lease", name, "err", err) // it expires anyway
 		}
 	}()
 	return fn()
