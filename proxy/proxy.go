@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/spawnhub/spawnhub/auth"
+	"github.com/spawnhub/spawnhub/proxy/internal/h1"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -132,7 +133,7 @@ type Proxy struct {
 	conns     *registry
 	metrics   *metrics
 	transport http.RoundTripper
-	lean      *leanTransport // the default transport; nil when replaced
+	lean      *h1.Transport // the default transport; nil when replaced
 	buffers   *bufferPool
 	upgrader  websocket.Upgrader
 	dialer    websocket.Dialer

@@ -99,9 +99,9 @@ func (p *Proxy) idleConnLoop(ctx context.Context, tick <-chan time.Time) error {
 	for {
 		select {
 		case now := <-tick:
-			p.lean.pool.closeIdle(now.Add(-idleConnTimeout))
+			p.lean.CloseIdleBefore(now.Add(-idleConnTimeout))
 		case <-ctx.Done():
-			p.lean.pool.closeIdle(time.Now().Add(time.Hour))
+			p.lean.CloseIdleConnections()
 			return nil
 		}
 	}
