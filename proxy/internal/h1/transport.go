@@ -97,6 +97,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !t.Handles(req) {
 		return t.other.RoundTrip(req)
 	}
+	if req.Method != "" && !token(req.Method) {
+		// Request.Write, which writeRequest falls back to, would send it.
+		return nil, fmt.Errorf("h1: invalid method %q", req.Method)
+	}
 	addr := hostPort(req.URL.Host)
 	for {
 		c, err := t.conn(req, addr)
