@@ -112,6 +112,10 @@ type Options struct {
 	ResponseHeaderTimeout time.Duration
 	// Transport replaces the shared upstream transport (tests).
 	Transport http.RoundTripper
+	// StdTransport relays everything with net/http's http.Transport
+	// instead of the lean HTTP/1.1 client (proxy/internal/h1): the way
+	// back should the lean client misbehave with some server.
+	StdTransport bool
 
 	// MaxMessageSize limits one websocket message (default 64 MiB).
 	MaxMessageSize int64
@@ -163,8 +167,12 @@ func New(opts Options) *Proxy {
 	if p.fallback == nil {
 		p.fallback = http.HandlerFunc(notRunning)
 	}
-	p.transport = opts.Transport
-	if p.transport == nil {
+	switch {
+	case opts.Transport != nil:
+		p.transport = opts.Transport
+	case opts.StdTransport:
+		p.transport = newStdTransport(opts, newDialer(opts))
+	default:
 		p.lean = newTransport(opts)
 		p.transport = p.lean
 	}
