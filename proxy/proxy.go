@@ -53,7 +53,7 @@ type Activity interface {
 	MarkActivity(ctx context.Context, marks map[store.Key]time.Time) error
 }
 
-// Subscriber delivers the store's invalidations (store.PubSub).
+// Subscriber delivers the store's route invalidations (store.PubSub).
 type Subscriber interface {
 	Subscribe(ctx context.Context, topic string) (<-chan string, error)
 }
