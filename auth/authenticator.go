@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -45,8 +47,9 @@ type Authenticator struct {
 	now     func() time.Time
 	log     *slog.Logger
 
-	mu    sync.RWMutex
-	cache map[string]cachedIdentity // by raw credential
+	mu       sync.RWMutex
+	cache    map[string]cachedIdentity // by raw credential
+	onRevoke []func(sessionID, tokenHash string)
 }
 
 // NewAuthenticator returns an authenticator; call Run to receive
@@ -206,36 +209,45 @@ func (a *Authenticator) dropWhere(match func(raw string, c cachedIdentity) bool)
 	}
 }
 
-// Run drops cached credentials that any replica revokes, until ctx is done.
+// Run drops cached credentials that any replica revokes, then tells the
+// OnRevoke listeners, until ctx is done. A store that is down delays
+// revocations (each credential is rechecked within recheckAfter anyway);
+// it does not stop the replica.
 func (a *Authenticator) Run(ctx context.Context) error {
-	sessions, err := a.store.Subscribe(ctx, store.TopicSessions)
-	if err != nil {
-		return fmt.Errorf("subscribe to session revocations: %w", err)
+	var g errgroup.Group
+	g.Go(func() error {
+		store.Follow(ctx, a.store, store.TopicSessions, a.dropSession, store.FollowOptions{Logger: a.log})
+		return nil
+	})
+	g.Go(func() error {
+		store.Follow(ctx, a.store, store.TopicTokens, a.dropRevokedToken, store.FollowOptions{Logger: a.log})
+		return nil
+	})
+	return g.Wait()
+}
+
+// OnRevoke registers fn to hear about every revoked session (by id) or
+// API token (by hash), after the authenticator forgot it; both empty means
+// any may have been revoked (a resync). The proxy closes the websockets
+// opened with them. Register before Run.
+func (a *Authenticator) OnRevoke(fn func(sessionID, tokenHash string)) {
+	a.mu.Lock()
+	a.onRevoke = append(a.onRevoke, fn)
+	a.mu.Unlock()
+}
+
+// revoked tells the listeners.
+func (a *Authenticator) revoked(sessionID, tokenHash string) {
+	a.mu.RLock()
+	listeners := a.onRevoke
+	a.mu.RUnlock()
+	for _, l := range listeners {
+		l(sessionID, tokenHash)
 	}
-	tokens, err := a.store.Subscribe(ctx, store.TopicTokens)
-	if err != nil {
-		return fmt.Errorf("subscribe to token revocations: %w", err)
-	}
-	for sessions != nil || tokens != nil {
-		select {
-		case sid, ok := <-sessions:
-			if !ok {
-				sessions = nil
-				continue
-			}
-			a.dropSession(sid)
-		case hash, ok := <-tokens:
-			if !ok {
-				tokens = nil
-				continue
-			}
-			a.dropRevokedToken(hash)
-		}
-	}
-	return nil
 }
 
 func (a *Authenticator) dropSession(sessionID string) {
+	defer a.revoked(sessionID, "")
 	if sessionID == "" { // resubscribed: anything may have been revoked meanwhile
 		a.dropWhere(nil)
 		return
@@ -244,6 +256,7 @@ func (a *Authenticator) dropSession(sessionID string) {
 }
 
 func (a *Authenticator) dropRevokedToken(hash string) {
+	defer a.revoked("", hash)
 	if hash == "" {
 		a.dropWhere(nil)
 		return

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -89,14 +88,9 @@ func (p *Policy) OnAccessChange(fn func(ns string)) {
 }
 
 // Run follows namespace changes published by any replica until ctx is
-// done.
+// done; a store that is down delays them (cached namespaces expire within
+// namespaceTTL anyway), it does not stop the replica.
 func (p *Policy) Run(ctx context.Context, sub AccessSubscriber) error {
-	changes, err := sub.Subscribe(ctx, store.TopicAccess)
-	if err != nil {
-		return fmt.Errorf("subscribe to access changes: %w", err)
-	}
-	for ns := range changes { // closed when ctx is done
-		p.cache.drop(ns)
-	}
+	store.Follow(ctx, sub, store.TopicAccess, p.cache.drop, store.FollowOptions{})
 	return nil
 }

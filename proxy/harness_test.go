@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,19 +63,34 @@ func newHarness(t testing.TB, configure ...func(*Options)) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- h.p.Run(ctx) }()
+	relayed := h.relayRevocations(ctx)
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Run() = %v, want nil", err)
 		}
+		relayed.Wait()
 		h.p.CloseWebsockets()
 		h.srv.Close()
 	})
-	for range 3 { // routes, sessions and tokens
+	for range 3 { // routes (Run), sessions and tokens (relayRevocations)
 		<-h.pubsub.subscribed
 	}
 	h.pubsub.publish(t, store.TopicRoutes, "noop/noop") // the cache is on
 	return h
+}
+
+// relayRevocations delivers the revocations published on the fake pub/sub
+// to Revoked until ctx is done, as auth.Authenticator.OnRevoke does.
+func (h *harness) relayRevocations(ctx context.Context) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		store.Follow(ctx, h.pubsub, store.TopicSessions, func(id string) { h.p.Revoked(id, "") }, store.FollowOptions{})
+	})
+	wg.Go(func() {
+		store.Follow(ctx, h.pubsub, store.TopicTokens, func(hash string) { h.p.Revoked("", hash) }, store.FollowOptions{})
+	})
+	return &wg
 }
 
 // get sends a request through the proxy as the user with that secret ("":

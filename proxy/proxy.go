@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/spawnhub/spawnhub/auth"
+	"github.com/spawnhub/spawnhub/proxy/internal/h1"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -52,7 +53,7 @@ type Activity interface {
 	MarkActivity(ctx context.Context, marks map[store.Key]time.Time) error
 }
 
-// Subscriber delivers the store's invalidations (store.PubSub).
+// Subscriber delivers the store's route invalidations (store.PubSub).
 type Subscriber interface {
 	Subscribe(ctx context.Context, topic string) (<-chan string, error)
 }
@@ -111,6 +112,10 @@ type Options struct {
 	ResponseHeaderTimeout time.Duration
 	// Transport replaces the shared upstream transport (tests).
 	Transport http.RoundTripper
+	// StdTransport relays everything with net/http's http.Transport
+	// instead of the lean HTTP/1.1 client (proxy/internal/h1): the way
+	// back should the lean client misbehave with some server.
+	StdTransport bool
 
 	// MaxMessageSize limits one websocket message (default 64 MiB).
 	MaxMessageSize int64
@@ -132,7 +137,7 @@ type Proxy struct {
 	conns     *registry
 	metrics   *metrics
 	transport http.RoundTripper
-	lean      *leanTransport // the default transport; nil when replaced
+	lean      *h1.Transport // the default transport; nil when replaced
 	buffers   *bufferPool
 	upgrader  websocket.Upgrader
 	dialer    websocket.Dialer
@@ -162,8 +167,12 @@ func New(opts Options) *Proxy {
 	if p.fallback == nil {
 		p.fallback = http.HandlerFunc(notRunning)
 	}
-	p.transport = opts.Transport
-	if p.transport == nil {
+	switch {
+	case opts.Transport != nil:
+		p.transport = opts.Transport
+	case opts.StdTransport:
+		p.transport = newStdTransport(opts, newDialer(opts))
+	default:
 		p.lean = newTransport(opts)
 		p.transport = p.lean
 	}

@@ -150,25 +150,24 @@ func (p *Proxy) Recheck(ns string) {
 	})
 }
 
-// closeSession closes the websockets opened with session id (revoked, e.g.
-// at logout), with close code 1008.
-func (p *Proxy) closeSession(id string) {
-	p.closeWhere(id, "session revoked", func(c *wsConn) string { return c.id.SessionID })
-}
-
-// closeToken closes the websockets opened with the API token whose hash
-// is given (revoked), with close code 1008.
-func (p *Proxy) closeToken(hash string) {
-	p.closeWhere(hash, "token revoked", func(c *wsConn) string { return c.id.TokenHash })
-}
-
-// closeWhere closes the websockets whose credential is cred; "" (a
-// resubscription: revocations may have been missed) checks every one.
-func (p *Proxy) closeWhere(cred, reason string, credOf func(*wsConn) string) {
-	if cred == "" {
-		p.closeInvalid(reason)
-		return
+// Revoked closes the websockets opened with the session or the API token
+// (by hash) that was just revoked, with close code 1008; both empty (a
+// resync: revocations may have been missed) checks every one. auth calls
+// it after its cache has forgotten the credential
+// (auth.Authenticator.OnRevoke).
+func (p *Proxy) Revoked(sessionID, tokenHash string) {
+	switch {
+	case sessionID != "":
+		p.closeWhere(sessionID, "session revoked", func(c *wsConn) string { return c.id.SessionID })
+	case tokenHash != "":
+		p.closeWhere(tokenHash, "token revoked", func(c *wsConn) string { return c.id.TokenHash })
+	default:
+		p.closeInvalid("credential revoked")
 	}
+}
+
+// closeWhere closes the websockets whose credential is cred.
+func (p *Proxy) closeWhere(cred, reason string, credOf func(*wsConn) string) {
 	p.conns.revoke(cred, time.Now())
 	revoked := websocket.FormatCloseMessage(websocket.ClosePolicyViolation, reason)
 	forEach(p.conns.list(""), func(c *wsConn) {

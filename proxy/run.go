@@ -10,16 +10,15 @@ import (
 )
 
 // Run does the proxy's background work until ctx is done: it keeps the
-// route cache in step with the store's invalidations, closes the websockets
-// of revoked sessions and tokens, flushes activity (once more on exit) and pings
-// websocket clients, and closes upstream connections left idle. It returns nil when ctx is done. Sharing changes reach
-// Recheck from the access policy, after it has forgotten the old sharing
-// (listening to the store here too would race with the policy's cache).
+// route cache in step with the store's invalidations, flushes activity
+// (once more on exit) and pings websocket clients, and closes upstream
+// connections left idle. It returns nil when ctx is done. Revocations
+// reach Revoked, and sharing changes Recheck, from auth, after it has
+// forgotten the old credentials or sharing (listening to the store here
+// too would race with auth's caches).
 func (p *Proxy) Run(ctx context.Context) error {
 	var g errgroup.Group
-	g.Go(func() error { return p.subscribeLoop(ctx, store.TopicRoutes, p.routeCacheHandler()) })
-	g.Go(func() error { return p.subscribeLoop(ctx, store.TopicSessions, p.closeSession) })
-	g.Go(func() error { return p.subscribeLoop(ctx, store.TopicTokens, p.closeToken) })
+	g.Go(func() error { p.followRoutes(ctx); return nil })
 	g.Go(func() error { return p.flushLoop(ctx, p.tick(ctx, p.opts.ActivityTick, p.opts.ActivityFlush)) })
 	g.Go(func() error { return p.pingLoop(ctx, p.tick(ctx, p.opts.PingTick, p.opts.PingInterval)) })
 	if p.lean != nil {
@@ -38,59 +37,16 @@ func (p *Proxy) tick(ctx context.Context, c <-chan time.Time, every time.Duratio
 	return t.C
 }
 
-// routeCacheHandler returns the handler of route invalidations, which also
-// turns the cache on while the subscription runs (and off when it breaks).
-func (p *Proxy) routeCacheHandler() func(msg string) {
-	return func(msg string) {
+// followRoutes drops the cached routes the store invalidates until ctx is
+// done. The cache is on while the subscription runs, off while it is down.
+func (p *Proxy) followRoutes(ctx context.Context) {
+	store.Follow(ctx, p.opts.PubSub, store.TopicRoutes, func(msg string) {
 		if msg == "" {
 			p.cache.reset(true)
 			return
 		}
 		p.cache.drop(msg)
-	}
-}
-
-// subscribeLoop delivers the messages of topic to handle until ctx is done,
-// subscribing again (after a pause) whenever the subscription breaks. The
-// handler sees "" after each (re)subscription: everything may have changed.
-func (p *Proxy) subscribeLoop(ctx context.Context, topic string, handle func(string)) error {
-	wait := 100 * time.Millisecond
-	for {
-		msgs, err := p.opts.PubSub.Subscribe(ctx, topic)
-		if err == nil {
-			wait = 100 * time.Millisecond
-			handle("")
-			consume(ctx, msgs, handle)
-		}
-		if topic == store.TopicRoutes {
-			p.cache.reset(false)
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		p.log.WarnContext(ctx, "subscription interrupted; resubscribing", "topic", topic, "err", err, "in", wait)
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return nil
-		}
-		wait = min(2*wait, 5*time.Second)
-	}
-}
-
-// consume handles messages until the channel closes or ctx is done.
-func consume(ctx context.Context, msgs <-chan string, handle func(string)) {
-	for {
-		select {
-		case msg, ok := <-msgs:
-			if !ok {
-				return
-			}
-			handle(msg)
-		case <-ctx.Done():
-			return
-		}
-	}
+	}, store.FollowOptions{Logger: p.log, OnBreak: func() { p.cache.reset(false) }})
 }
 
 // idleConnLoop closes the upstream connections idle longer than
@@ -99,9 +55,9 @@ func (p *Proxy) idleConnLoop(ctx context.Context, tick <-chan time.Time) error {
 	for {
 		select {
 		case now := <-tick:
-			p.lean.pool.closeIdle(now.Add(-idleConnTimeout))
+			p.lean.CloseIdleBefore(now.Add(-idleConnTimeout))
 		case <-ctx.Done():
-			p.lean.pool.closeIdle(time.Now().Add(time.Hour))
+			p.lean.CloseIdleConnections()
 			return nil
 		}
 	}

@@ -1,283 +1,47 @@
 package proxy
 
 import (
-	"bufio"
-	"context"
-	"errors"
-	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/http/httptrace"
-	"net/textproto"
-	"strings"
-	"sync"
 	"time"
+
+	"github.com/spawnhub/spawnhub/proxy/internal/h1"
 )
 
-// leanTransport relays plain-HTTP requests without a body (the bulk of a
-// workspace's traffic) over pooled keep-alive connections, on the caller's
-// goroutine: it writes the request with one flush and reads the response
-// with http.ReadResponse, and the response body puts the connection back
-// when it has been read to the end. Unlike http.Transport it starts no
-// goroutines per connection. Everything else (request bodies, which a
-// server may answer before reading, https, protocol upgrades) goes to
-// other.
-type leanTransport struct {
-	pool          *connPool
-	dial          func(ctx context.Context, network, addr string) (net.Conn, error)
-	headerTimeout time.Duration // 0: none
-	other         http.RoundTripper
-	readers       sync.Pool // *bufio.Reader
-	writers       sync.Pool // *bufio.Writer
+// idleConnTimeout is how long an idle upstream connection is kept.
+const idleConnTimeout = 90 * time.Second
+
+// newTransport is the one transport shared by every upstream: bodiless
+// plain-HTTP requests go over the lean HTTP/1.1 client's pooled
+// connections, the rest over an http.Transport (see newStdTransport).
+func newTransport(o Options) *h1.Transport {
+	d := newDialer(o)
+	return h1.New(h1.Options{
+		Dial:           d.DialContext,
+		HeaderTimeout:  o.ResponseHeaderTimeout,
+		MaxIdlePerHost: 256,
+		IdleTimeout:    idleConnTimeout,
+		Other:          newStdTransport(o, d),
+	})
 }
 
-// maxInformational bounds the 1xx responses skipped before the final one.
-const maxInformational = 5
-
-// handles tells whether t relays req itself.
-func (t *leanTransport) handles(req *http.Request) bool {
-	return req.URL.Scheme == "http" && (req.Body == nil || req.Body == http.NoBody) &&
-		req.Header["Upgrade"] == nil
+func newDialer(o Options) *net.Dialer {
+	return &net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second}
 }
 
-// RoundTrip implements http.RoundTripper.
-func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !t.handles(req) {
-		return t.other.RoundTrip(req)
+// newStdTransport relays what the lean transport does not: many idle
+// connections per server, HTTP/1.1 only, no environment proxies, and no
+// transparent decompression (the client's Accept-Encoding is passed on).
+func newStdTransport(o Options, d *net.Dialer) *http.Transport {
+	return &http.Transport{
+		DialContext:           d.DialContext,
+		ForceAttemptHTTP2:     false,
+		MaxIdleConns:          0, // no total limit; per server below
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       idleConnTimeout,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
 	}
-	addr := hostPort(req.URL.Host)
-	for {
-		c, err := t.conn(req, addr)
-		if err != nil {
-			return nil, err
-		}
-		res, err := t.exchange(c, req)
-		var stale staleConnError
-		if err == nil || !errors.As(err, &stale) || !replayable(req) {
-			return res, err
-		}
-		// The server closed the idle connection: try the next one.
-	}
-}
-
-// conn returns an idle connection to addr or dials one. A request that
-// may not be sent twice gets an idle connection only if the server has not
-// closed it.
-func (t *leanTransport) conn(req *http.Request, addr string) (*upConn, error) {
-	for {
-		c := t.pool.take(addr, time.Now())
-		if c == nil {
-			break
-		}
-		if replayable(req) || alive(c.nc) {
-			return c, nil
-		}
-		_ = c.nc.Close()
-	}
-	nc, err := t.dial(req.Context(), "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	return newUpConn(nc, addr), nil
-}
-
-// exchange sends req on c and reads the response's header. On error c is
-// closed.
-func (t *leanTransport) exchange(c *upConn, req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	stop := context.AfterFunc(ctx, c.abort)
-	if err := t.write(c.nc, req); err != nil {
-		return nil, t.fail(ctx, c, stop, nil, c.staleIf(err))
-	}
-	br := t.reader(c.nc)
-	res, err := t.readHeader(c, br, req)
-	if err != nil {
-		return nil, t.fail(ctx, c, stop, br, err)
-	}
-	keep := !res.Close && !req.Close
-	if res.Body == http.NoBody {
-		t.release(c, br, keep && stop())
-		return res, nil
-	}
-	res.Body = &upBody{t: t, c: c, br: br, body: res.Body, stop: stop, ctx: ctx, keep: keep}
-	return res, nil
-}
-
-// fail closes c after a failed exchange and returns the error to report:
-// the context's when it ended.
-func (t *leanTransport) fail(ctx context.Context, c *upConn, stop func() bool, br *bufio.Reader, err error) error {
-	stop()
-	_ = c.nc.Close()
-	if br != nil {
-		t.putReader(br)
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return err
-}
-
-func (t *leanTransport) write(nc net.Conn, req *http.Request) error {
-	bw, _ := t.writers.Get().(*bufio.Writer)
-	if bw == nil {
-		bw = bufio.NewWriter(nc)
-	} else {
-		bw.Reset(nc)
-	}
-	err := writeRequest(bw, req)
-	if err == nil {
-		err = bw.Flush()
-	}
-	bw.Reset(nil)
-	t.writers.Put(bw)
-	return err
-}
-
-// readHeader reads the final response's header within headerTimeout,
-// passing 1xx responses to the request's trace (ReverseProxy forwards
-// them).
-func (t *leanTransport) readHeader(c *upConn, br *bufio.Reader, req *http.Request) (*http.Response, error) {
-	if t.headerTimeout > 0 {
-		_ = c.nc.SetReadDeadline(time.Now().Add(t.headerTimeout))
-	}
-	if _, err := br.Peek(1); err != nil {
-		return nil, c.staleIf(err)
-	}
-	for range maxInformational + 1 {
-		res, err := http.ReadResponse(br, req)
-		if err != nil {
-			return nil, err
-		}
-		if res.StatusCode >= 200 || res.StatusCode == http.StatusSwitchingProtocols {
-			if t.headerTimeout > 0 {
-				_ = c.nc.SetReadDeadline(time.Time{})
-			}
-			return res, nil
-		}
-		if err := informational(req, res); err != nil {
-			return nil, err
-		}
-	}
-	return nil, errors.New("too many 1xx informational responses")
-}
-
-// informational passes a 1xx response to the request's trace.
-func informational(req *http.Request, res *http.Response) error {
-	trace := httptrace.ContextClientTrace(req.Context())
-	if trace == nil || trace.Got1xxResponse == nil {
-		return nil
-	}
-	return trace.Got1xxResponse(res.StatusCode, textproto.MIMEHeader(res.Header))
-}
-
-// release puts c back in the pool when keep, or closes it.
-func (t *leanTransport) release(c *upConn, br *bufio.Reader, keep bool) {
-	keep = keep && br.Buffered() == 0 // nothing unasked-for from the server
-	t.putReader(br)
-	if keep {
-		t.pool.put(c, time.Now())
-		return
-	}
-	_ = c.nc.Close()
-}
-
-func (t *leanTransport) reader(nc net.Conn) *bufio.Reader {
-	br, _ := t.readers.Get().(*bufio.Reader)
-	if br == nil {
-		return bufio.NewReader(nc)
-	}
-	br.Reset(nc)
-	return br
-}
-
-func (t *leanTransport) putReader(br *bufio.Reader) {
-	br.Reset(nil)
-	t.readers.Put(br)
-}
-
-// staleConnError is a failure to send on, or to hear anything back from, a
-// reused connection: the server probably closed it while it sat idle, so
-// the request may be retried on another one.
-type staleConnError struct{ err error }
-
-func (e staleConnError) Error() string { return fmt.Sprintf("stale connection: %v", e.err) }
-func (e staleConnError) Unwrap() error { return e.err }
-
-// staleIf wraps err as a staleConnError when c was reused and err is not a
-// timeout.
-func (c *upConn) staleIf(err error) error {
-	var ne net.Error
-	if !c.reused || (errors.As(err, &ne) && ne.Timeout()) {
-		return err
-	}
-	return staleConnError{err}
-}
-
-// replayable tells whether req may be sent again after a connection broke
-// before any answer (as http.Transport decides).
-func replayable(req *http.Request) bool {
-	switch req.Method {
-	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
-		return true
-	}
-	return req.Header["Idempotency-Key"] != nil || req.Header["X-Idempotency-Key"] != nil
-}
-
-// hostPort returns host with the default HTTP port when it has none.
-func hostPort(host string) string {
-	if strings.LastIndexByte(host, ':') > strings.LastIndexByte(host, ']') {
-		return host
-	}
-	return net.JoinHostPort(strings.Trim(host, "[]"), "80")
-}
-
-// upBody is the body of a response read by leanTransport. At EOF it hands
-// the connection back for reuse when both sides allow keep-alive; closed
-// before EOF, it closes the connection. Read and Close must not be called
-// concurrently (ReverseProxy does not).
-type upBody struct {
-	t    *leanTransport
-	c    *upConn
-	br   *bufio.Reader
-	body io.ReadCloser // http.ReadResponse's, never closed: that would drain it
-	stop func() bool   // stops the cancellation
-	ctx  context.Context
-	keep bool
-	done bool
-	err  error // what Read returns once done
-}
-
-func (b *upBody) Read(p []byte) (int, error) {
-	if b.done {
-		return 0, b.err
-	}
-	n, err := b.body.Read(p)
-	switch {
-	case err == io.EOF:
-		b.finish(true, io.EOF)
-	case err != nil:
-		if b.ctx.Err() != nil {
-			err = b.ctx.Err()
-		}
-		b.finish(false, err)
-	}
-	return n, err
-}
-
-func (b *upBody) Close() error {
-	b.finish(false, errBodyClosed)
-	return nil
-}
-
-var errBodyClosed = errors.New("read on a closed response body")
-
-func (b *upBody) finish(eof bool, err error) {
-	if b.done {
-		return
-	}
-	b.done, b.err = true, err
-	stopped := b.stop()
-	b.t.release(b.c, b.br, eof && b.keep && stopped)
-	b.br = nil
 }

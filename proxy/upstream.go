@@ -10,7 +10,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"sync"
-	"time"
 
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -183,39 +182,6 @@ func isTimeout(err error) bool {
 func isDialError(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
-}
-
-// idleConnTimeout is how long an idle upstream connection is kept.
-const idleConnTimeout = 90 * time.Second
-
-// newTransport is the one transport shared by every upstream: bodiless
-// plain-HTTP requests go over the lean transport's pooled connections, the
-// rest over an http.Transport (see newStdTransport).
-func newTransport(o Options) *leanTransport {
-	d := &net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second}
-	return &leanTransport{
-		pool:          newConnPool(256, idleConnTimeout),
-		dial:          d.DialContext,
-		headerTimeout: o.ResponseHeaderTimeout,
-		other:         newStdTransport(o, d),
-	}
-}
-
-// newStdTransport relays what the lean transport does not: many idle
-// connections per server, HTTP/1.1 only, no environment proxies, and no
-// transparent decompression (the client's Accept-Encoding is passed on).
-func newStdTransport(o Options, d *net.Dialer) *http.Transport {
-	return &http.Transport{
-		DialContext:           d.DialContext,
-		ForceAttemptHTTP2:     false,
-		MaxIdleConns:          0, // no total limit; per server below
-		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       idleConnTimeout,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
-		ExpectContinueTimeout: time.Second,
-		DisableCompression:    true,
-	}
 }
 
 // copyBufferSize is the size of the buffers ReverseProxy copies bodies with.

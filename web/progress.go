@@ -41,12 +41,9 @@ const (
 // until the client goes away or the replica shuts down (the browser's
 // EventSource reconnects, to another replica).
 func (w *Web) serverProgress(c echo.Context) error {
-	ctx := c.Request().Context()
+	ctx, cancel := context.WithCancel(c.Request().Context())
+	defer cancel() // ends the follower below
 	key := store.Key{Namespace: c.Param("ns"), Name: c.Param("name")}
-	changes, err := w.store.Subscribe(ctx, store.TopicServers)
-	if err != nil {
-		return err
-	}
 	s, err := w.servers.Get(ctx, key.Namespace, key.Name)
 	if err != nil {
 		return err
@@ -60,8 +57,24 @@ func (w *Web) serverProgress(c echo.Context) error {
 	if err := st.send(ctx, s); err != nil {
 		return nil // client gone
 	}
-	st.follow(ctx, changes)
+	st.follow(ctx, w.changesOf(ctx, key))
 	return nil
+}
+
+// changesOf signals each change of the server key (and each resync, when
+// any may have been missed) until ctx is done. Signals coalesce: one
+// pending is enough to read the server again.
+func (w *Web) changesOf(ctx context.Context, key store.Key) <-chan struct{} {
+	changed := make(chan struct{}, 1)
+	go store.Follow(ctx, w.store, store.TopicServers, func(msg string) { // ends with ctx
+		if msg == "" || msg == key.String() {
+			select {
+			case changed <- struct{}{}:
+			default:
+			}
+		}
+	}, store.FollowOptions{Logger: w.log})
+	return changed
 }
 
 type progressState struct {
@@ -73,7 +86,7 @@ type progressState struct {
 }
 
 // follow sends updates until ctx is done or the client is gone.
-func (st *progressState) follow(ctx context.Context, changes <-chan string) {
+func (st *progressState) follow(ctx context.Context, changes <-chan struct{}) {
 	poll := time.NewTicker(progressPoll)
 	defer poll.Stop()
 	beat := time.NewTicker(progressHeartbeat)
@@ -84,13 +97,7 @@ func (st *progressState) follow(ctx context.Context, changes <-chan string) {
 			return
 		case <-st.w.opts.Stopping:
 			return
-		case msg, ok := <-changes:
-			if !ok {
-				return
-			}
-			if msg != "" && msg != st.key.String() {
-				continue
-			}
+		case <-changes:
 		case <-poll.C:
 		case <-beat.C:
 			if _, err := fmt.Fprint(st.res, ": heartbeat\n\n"); err != nil {

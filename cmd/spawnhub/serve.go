@@ -166,6 +166,7 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 		return nil, err
 	}
 	policy.OnAccessChange(px.Recheck) // after the policy forgot the old sharing
+	authn.OnRevoke(px.Revoked)        // after the authenticator forgot the credential
 	return &app{store: st, authn: authn, policy: policy, manager: mgr, backend: backendRun, proxy: px, handler: handler, stopping: stopping}, nil
 }
 

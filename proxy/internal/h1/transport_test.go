@@ -1,10 +1,9 @@
-package proxy
+package h1
 
 import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -17,16 +16,21 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/spawnhub/spawnhub/store"
 )
 
-// leanFor returns the proxy's default transport, as New builds it.
-func leanFor(t *testing.T) *leanTransport {
+// leanFor returns a Transport configured as the proxy's.
+func leanFor(t *testing.T) *Transport {
 	t.Helper()
-	lt := newTransport(withDefaults(Options{}))
-	t.Cleanup(func() { lt.pool.closeIdle(time.Now().Add(time.Hour)) })
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	lt := New(Options{Dial: d.DialContext, HeaderTimeout: 5 * time.Minute, Other: &http.Transport{DialContext: d.DialContext}})
+	t.Cleanup(lt.CloseIdleConnections)
 	return lt
+}
+
+func httpServer(t testing.TB, h http.Handler) *httptest.Server {
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
 }
 
 // remoteBackend answers every request with the client's address, so that
@@ -233,92 +237,8 @@ func TestLeanTransportChunkedResponse(t *testing.T) {
 	}
 }
 
-func TestProxyChunkedRequestBody(t *testing.T) {
-	h := newHarness(t)
-	h.route("lab", httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		fmt.Fprintf(w, "%s %d %q", r.Method, len(body), r.TransferEncoding)
-	})), store.Route{})
-	pr, pw := io.Pipe()
-	go func() {
-		for range 100 {
-			_, _ = pw.Write(bytes.Repeat([]byte("y"), 1000))
-		}
-		_ = pw.Close()
-	}()
-	req, _ := http.NewRequest(http.MethodPut, h.srv.URL+"/notebook/alice/lab/api/contents/x", pr)
-	req.Header.Set("Authorization", "Bearer alice-secret")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	got, _ := io.ReadAll(res.Body)
-	if want := `PUT 100000 ["chunked"]`; string(got) != want {
-		t.Errorf("backend saw %q, want %q", got, want)
-	}
-}
-
-func TestProxyLargeStreamingBody(t *testing.T) {
-	const size = 16 << 20
-	h := newHarness(t)
-	block := bytes.Repeat([]byte("0123456789abcdef"), 4096)
-	h.route("lab", httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for range size / len(block) {
-			_, _ = w.Write(block)
-		}
-	})), store.Route{})
-	want := sha256.New()
-	for range size / len(block) {
-		want.Write(block)
-	}
-	res := h.get("/notebook/alice/lab/files/big", "alice-secret")
-	got := sha256.New()
-	n, err := io.Copy(got, res.Body)
-	if err != nil || n != size || !bytes.Equal(got.Sum(nil), want.Sum(nil)) {
-		t.Errorf("body: %d bytes (%v), sha256 equal %v; want %d bytes, equal", n, err, bytes.Equal(got.Sum(nil), want.Sum(nil)), size)
-	}
-}
-
 // An event stream's first event reaches the client while the server is still
 // writing: the test blocks (and times out) if the proxy buffers it.
-func TestProxyServerSentEventsFlushed(t *testing.T) {
-	h := newHarness(t)
-	release := make(chan struct{})
-	h.route("lab", httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		_, _ = io.WriteString(w, "data: first\n\n")
-		w.(http.Flusher).Flush()
-		<-release
-		_, _ = io.WriteString(w, "data: last\n\n")
-	})), store.Route{})
-	res := h.get("/notebook/alice/lab/api/events", "alice-secret")
-	br := bufio.NewReader(res.Body)
-	line, err := br.ReadString('\n')
-	close(release) // only after the first event arrived
-	if line != "data: first\n" {
-		t.Fatalf("first line = %q (%v), want %q", line, err, "data: first\n")
-	}
-	rest, _ := io.ReadAll(br)
-	if want := "\ndata: last\n\n"; string(rest) != want {
-		t.Errorf("rest = %q, want %q", rest, want)
-	}
-}
-
-func TestProxyKeepsUpstreamConnections(t *testing.T) {
-	h := newHarness(t)
-	backend := remoteBackend(t)
-	h.route("lab", backend, store.Route{})
-	var seen []string
-	for range 3 {
-		body, _ := io.ReadAll(h.get("/notebook/alice/lab/", "alice-secret").Body)
-		seen = append(seen, string(body))
-	}
-	if seen[0] != seen[1] || seen[1] != seen[2] {
-		t.Errorf("backend saw clients %q, want one connection", seen)
-	}
-}
-
 func TestHostPort(t *testing.T) {
 	for in, want := range map[string]string{
 		"127.0.0.1:8888": "127.0.0.1:8888",

@@ -1,0 +1,338 @@
+// Package h1 is the proxy's lean HTTP/1.1 client: a RoundTripper for
+// bodiless plain-HTTP requests that writes each request with one flush
+// (reqwrite.go), keeps idle keep-alive connections per server without
+// goroutines (connpool.go), checks a pooled connection is still open before
+// sending a request that may not be sent twice (alive_*.go), and hands
+// everything else to another RoundTripper (an http.Transport). Its tests
+// hold it to net/http's behaviour (conformance_test.go).
+package h1
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Transport relays plain-HTTP requests without a body (the bulk of a
+// workspace's traffic) over pooled keep-alive connections, on the caller's
+// goroutine: it writes the request with one flush and reads the response
+// with http.ReadResponse, and the response body puts the connection back
+// when it has been read to the end. Unlike http.Transport it starts no
+// goroutines per connection. Everything else (request bodies, which a
+// server may answer before reading, https, protocol upgrades) goes to
+// Options.Other.
+type Transport struct {
+	pool          *connPool
+	dial          func(ctx context.Context, network, addr string) (net.Conn, error)
+	headerTimeout time.Duration // 0: none
+	other         http.RoundTripper
+	readers       sync.Pool // *bufio.Reader
+	writers       sync.Pool // *bufio.Writer
+}
+
+// Options configures a Transport. Dial and Other are required.
+type Options struct {
+	// Dial connects to a server ("tcp", host:port).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// HeaderTimeout bounds waiting for a response's header (0: none).
+	HeaderTimeout time.Duration
+	// MaxIdlePerHost is how many idle connections are kept per server
+	// (default 256); IdleTimeout how long one is kept (default 90s).
+	MaxIdlePerHost int
+	IdleTimeout    time.Duration
+	// Other relays the requests Transport does not (see Handles).
+	Other http.RoundTripper
+}
+
+// New returns a Transport. It starts no goroutines: call CloseIdleBefore
+// now and then to close connections left idle, and CloseIdleConnections
+// when done.
+func New(o Options) *Transport {
+	if o.MaxIdlePerHost <= 0 {
+		o.MaxIdlePerHost = 256
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 90 * time.Second
+	}
+	return &Transport{
+		pool:          newConnPool(o.MaxIdlePerHost, o.IdleTimeout),
+		dial:          o.Dial,
+		headerTimeout: o.HeaderTimeout,
+		other:         o.Other,
+	}
+}
+
+// CloseIdleBefore closes the idle connections put back before cutoff.
+func (t *Transport) CloseIdleBefore(cutoff time.Time) { t.pool.closeIdle(cutoff) }
+
+// CloseIdleConnections closes every idle connection, and those of Other.
+func (t *Transport) CloseIdleConnections() {
+	t.pool.closeIdle(time.Now().Add(time.Hour))
+	if c, ok := t.other.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// maxInformational bounds the 1xx responses skipped before the final one.
+const maxInformational = 5
+
+// Handles tells whether t relays req itself: a plain-HTTP request without
+// a body or an upgrade.
+func (t *Transport) Handles(req *http.Request) bool {
+	return req.URL.Scheme == "http" && (req.Body == nil || req.Body == http.NoBody) &&
+		req.Header["Upgrade"] == nil
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !t.Handles(req) {
+		return t.other.RoundTrip(req)
+	}
+	if req.Method != "" && !token(req.Method) {
+		// Request.Write, which writeRequest falls back to, would send it.
+		return nil, fmt.Errorf("h1: invalid method %q", req.Method)
+	}
+	addr := hostPort(req.URL.Host)
+	for {
+		c, err := t.conn(req, addr)
+		if err != nil {
+			return nil, err
+		}
+		res, err := t.exchange(c, req)
+		var stale staleConnError
+		if err == nil || !errors.As(err, &stale) || !replayable(req) {
+			return res, err
+		}
+		// The server closed the idle connection: try the next one.
+	}
+}
+
+// conn returns an idle connection to addr or dials one. A request that
+// may not be sent twice gets an idle connection only if the server has not
+// closed it.
+func (t *Transport) conn(req *http.Request, addr string) (*upConn, error) {
+	for {
+		c := t.pool.take(addr, time.Now())
+		if c == nil {
+			break
+		}
+		if replayable(req) || alive(c.nc) {
+			return c, nil
+		}
+		_ = c.nc.Close()
+	}
+	nc, err := t.dial(req.Context(), "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return newUpConn(nc, addr), nil
+}
+
+// exchange sends req on c and reads the response's header. On error c is
+// closed.
+func (t *Transport) exchange(c *upConn, req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	stop := context.AfterFunc(ctx, c.abort)
+	if err := t.write(c.nc, req); err != nil {
+		return nil, t.fail(ctx, c, stop, nil, c.staleIf(err))
+	}
+	br := t.reader(c.nc)
+	res, err := t.readHeader(c, br, req)
+	if err != nil {
+		return nil, t.fail(ctx, c, stop, br, err)
+	}
+	keep := !res.Close && !req.Close
+	if res.Body == http.NoBody {
+		t.release(c, br, keep && stop())
+		return res, nil
+	}
+	res.Body = &upBody{t: t, c: c, br: br, body: res.Body, stop: stop, ctx: ctx, keep: keep}
+	return res, nil
+}
+
+// fail closes c after a failed exchange and returns the error to report:
+// the context's when it ended.
+func (t *Transport) fail(ctx context.Context, c *upConn, stop func() bool, br *bufio.Reader, err error) error {
+	stop()
+	_ = c.nc.Close()
+	if br != nil {
+		t.putReader(br)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+func (t *Transport) write(nc net.Conn, req *http.Request) error {
+	bw, _ := t.writers.Get().(*bufio.Writer)
+	if bw == nil {
+		bw = bufio.NewWriter(nc)
+	} else {
+		bw.Reset(nc)
+	}
+	err := writeRequest(bw, req)
+	if err == nil {
+		err = bw.Flush()
+	}
+	bw.Reset(nil)
+	t.writers.Put(bw)
+	return err
+}
+
+// readHeader reads the final response's header within headerTimeout,
+// passing 1xx responses to the request's trace (ReverseProxy forwards
+// them).
+func (t *Transport) readHeader(c *upConn, br *bufio.Reader, req *http.Request) (*http.Response, error) {
+	if t.headerTimeout > 0 {
+		_ = c.nc.SetReadDeadline(time.Now().Add(t.headerTimeout))
+	}
+	if _, err := br.Peek(1); err != nil {
+		return nil, c.staleIf(err)
+	}
+	for range maxInformational + 1 {
+		res, err := http.ReadResponse(br, req)
+		if err != nil {
+			return nil, err
+		}
+		if res.StatusCode >= 200 || res.StatusCode == http.StatusSwitchingProtocols {
+			if t.headerTimeout > 0 {
+				_ = c.nc.SetReadDeadline(time.Time{})
+			}
+			return res, nil
+		}
+		if err := informational(req, res); err != nil {
+			return nil, err
+		}
+	}
+	return nil, errors.New("too many 1xx informational responses")
+}
+
+// informational passes a 1xx response to the request's trace.
+func informational(req *http.Request, res *http.Response) error {
+	trace := httptrace.ContextClientTrace(req.Context())
+	if trace == nil || trace.Got1xxResponse == nil {
+		return nil
+	}
+	return trace.Got1xxResponse(res.StatusCode, textproto.MIMEHeader(res.Header))
+}
+
+// release puts c back in the pool when keep, or closes it.
+func (t *Transport) release(c *upConn, br *bufio.Reader, keep bool) {
+	keep = keep && br.Buffered() == 0 // nothing unasked-for from the server
+	t.putReader(br)
+	if keep {
+		t.pool.put(c, time.Now())
+		return
+	}
+	_ = c.nc.Close()
+}
+
+func (t *Transport) reader(nc net.Conn) *bufio.Reader {
+	br, _ := t.readers.Get().(*bufio.Reader)
+	if br == nil {
+		return bufio.NewReader(nc)
+	}
+	br.Reset(nc)
+	return br
+}
+
+func (t *Transport) putReader(br *bufio.Reader) {
+	br.Reset(nil)
+	t.readers.Put(br)
+}
+
+// staleConnError is a failure to send on, or to hear anything back from, a
+// reused connection: the server probably closed it while it sat idle, so
+// the request may be retried on another one.
+type staleConnError struct{ err error }
+
+func (e staleConnError) Error() string { return fmt.Sprintf("stale connection: %v", e.err) }
+func (e staleConnError) Unwrap() error { return e.err }
+
+// staleIf wraps err as a staleConnError when c was reused and err is not a
+// timeout.
+func (c *upConn) staleIf(err error) error {
+	var ne net.Error
+	if !c.reused || (errors.As(err, &ne) && ne.Timeout()) {
+		return err
+	}
+	return staleConnError{err}
+}
+
+// replayable tells whether req may be sent again after a connection broke
+// before any answer (as http.Transport decides).
+func replayable(req *http.Request) bool {
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return req.Header["Idempotency-Key"] != nil || req.Header["X-Idempotency-Key"] != nil
+}
+
+// hostPort returns host with the default HTTP port when it has none.
+func hostPort(host string) string {
+	if strings.LastIndexByte(host, ':') > strings.LastIndexByte(host, ']') {
+		return host
+	}
+	return net.JoinHostPort(strings.Trim(host, "[]"), "80")
+}
+
+// upBody is the body of a response read by Transport. At EOF it hands
+// the connection back for reuse when both sides allow keep-alive; closed
+// before EOF, it closes the connection. Read and Close must not be called
+// concurrently (ReverseProxy does not).
+type upBody struct {
+	t    *Transport
+	c    *upConn
+	br   *bufio.Reader
+	body io.ReadCloser // http.ReadResponse's, never closed: that would drain it
+	stop func() bool   // stops the cancellation
+	ctx  context.Context
+	keep bool
+	done bool
+	err  error // what Read returns once done
+}
+
+func (b *upBody) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, b.err
+	}
+	n, err := b.body.Read(p)
+	switch {
+	case err == io.EOF:
+		b.finish(true, io.EOF)
+	case err != nil:
+		if b.ctx.Err() != nil {
+			err = b.ctx.Err()
+		}
+		b.finish(false, err)
+	}
+	return n, err
+}
+
+func (b *upBody) Close() error {
+	b.finish(false, errBodyClosed)
+	return nil
+}
+
+var errBodyClosed = errors.New("read on a closed response body")
+
+func (b *upBody) finish(eof bool, err error) {
+	if b.done {
+		return
+	}
+	b.done, b.err = true, err
+	stopped := b.stop()
+	b.t.release(b.c, b.br, eof && b.keep && stopped)
+	b.br = nil
+}
