@@ -2,10 +2,10 @@ package auth
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -126,11 +126,13 @@ func (s *Signer) keyFor(t *jwt.Token) (any, error) {
 	return nil, fmt.Errorf("unknown session key %q", kid)
 }
 
-func randomID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // never fails on Linux
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+// randomID is 130 random bits as 26 base32 letters and digits: session
+// ids, login state, sign-in codes. Every random id of auth comes from it.
+func randomID() string { return rand.Text() }
+
+// randomLower is a random id of n lower-case letters and digits (n ≤ 26):
+// token ids, lease holders.
+func randomLower(n int) string { return strings.ToLower(randomID()[:n]) }
 
 // Renew re-issues a session past half its life, so that people who keep
 // working stay signed in (sliding expiry), and sets the new cookie (the

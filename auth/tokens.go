@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
 	"log/slog"
 	"strconv"
 	"time"
@@ -157,15 +156,4 @@ func tokenScopes(id Identity, scopes []string) ([]string, error) {
 		}
 	}
 	return scopes, nil
-}
-
-// randomLower returns n random lowercase letters and digits.
-func randomLower(n int) string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // never fails on Linux
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
 }

@@ -1,8 +1,9 @@
 package form
 
 import (
-	mrand "math/rand/v2"
+	"crypto/rand"
 	"regexp"
+	"strings"
 )
 
 const (
@@ -35,12 +36,6 @@ func GenerateName(imageID string) string {
 	return imageID + "-" + randomSuffix()
 }
 
-const suffixAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-
-func randomSuffix() string {
-	b := make([]byte, generatedSuffixLen)
-	for i := range b {
-		b[i] = suffixAlphabet[mrand.IntN(len(suffixAlphabet))]
-	}
-	return string(b)
-}
+// randomSuffix is generatedSuffixLen random lower-case letters and digits
+// (crypto/rand's text, as every random id of spawnhub).
+func randomSuffix() string { return strings.ToLower(rand.Text()[:generatedSuffixLen]) }
