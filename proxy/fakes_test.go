@@ -176,3 +176,9 @@ func (f *fakePubSub) publish(t testing.TB, topic, msg string) {
 		}
 	}
 }
+
+// errorBody is the JSON error body the proxy answers with.
+type errorBody struct {
+	Error string `json:"error"`
+	Field string `json:"field"`
+}

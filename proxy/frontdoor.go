@@ -35,12 +35,12 @@ func (p *Proxy) FrontDoor(hub http.Handler) http.Handler {
 			hub.ServeHTTP(w, r)
 		case at == auth.PlaceWorkspace:
 			if err := strict.Check(r); err != nil {
-				p.writeError(w, http.StatusForbidden, "cross-origin request to a workspace")
+				p.writeError(w, r, http.StatusForbidden, "proxy.cross_origin")
 				return
 			}
 			p.serveWorkspaceOrigin(w, r, place{at: at, ns: ns, host: auth.NormalizeHost(p.origins.Scheme(), r.Host)})
 		default:
-			p.writeError(w, http.StatusMisdirectedRequest, "this host is not served here")
+			p.writeError(w, r, http.StatusMisdirectedRequest, "proxy.misdirected")
 		}
 	})
 }
@@ -59,18 +59,18 @@ func (p *Proxy) serveWorkspaceOrigin(w http.ResponseWriter, r *http.Request, pl 
 // and the browser goes on to the workspace it asked for.
 func (p *Proxy) callback(w http.ResponseWriter, r *http.Request, pl place) {
 	if r.Method != http.MethodGet {
-		p.writeError(w, http.StatusMethodNotAllowed, "method not allowed")
+		p.writeError(w, r, http.StatusMethodNotAllowed, "proxy.method")
 		return
 	}
 	q := r.URL.Query()
 	if !p.opts.Cookies.TakeState(w, r, q.Get("state")) {
-		p.writeError(w, http.StatusBadRequest, "this sign-in was not started by this browser: open the workspace again")
+		p.writeError(w, r, http.StatusBadRequest, "proxy.foreign_state")
 		return
 	}
 	token, exp, err := p.opts.Handshake.Redeem(r.Context(), q.Get("code"), pl.host)
 	if err != nil {
 		p.log.InfoContext(r.Context(), "workspace sign-in refused", "host", pl.host, "err", err)
-		p.writeError(w, http.StatusBadRequest, "this sign-in link is invalid or has expired: open the workspace again")
+		p.writeError(w, r, http.StatusBadRequest, "proxy.bad_code")
 		return
 	}
 	p.opts.Cookies.Set(w, pl.host, token, exp)

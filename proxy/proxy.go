@@ -76,6 +76,8 @@ type Options struct {
 	// Handshake and Cookies sign browsers in to workspace origins.
 	Handshake Handshake
 	Cookies   auth.Cookies
+	// Errors writes error bodies in the caller's language; nil: English.
+	Errors ErrorWriter
 	// Fallback serves requests for servers that have no route (not
 	// running). When nil the proxy answers 503 with a JSON body.
 	Fallback http.Handler
@@ -142,6 +144,7 @@ type Proxy struct {
 	upgrader  websocket.Upgrader
 	dialer    websocket.Dialer
 	origins   *auth.Origins
+	errors    ErrorWriter
 	origin    string // allowed websocket Origin when PublicURL is set
 	fallback  http.Handler
 	// forwardedProto is X-Forwarded-Proto, from PublicURL; nil: the request's.
@@ -163,6 +166,10 @@ func New(opts Options) *Proxy {
 		buffers:  newBufferPool(),
 		fallback: opts.Fallback,
 		origins:  opts.Origins,
+		errors:   opts.Errors,
+	}
+	if p.errors == nil {
+		p.errors = englishErrors{}
 	}
 	if p.fallback == nil {
 		p.fallback = http.HandlerFunc(notRunning)

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -67,7 +66,7 @@ func (p *Proxy) admit(w http.ResponseWriter, r *http.Request, pl place) (a admit
 		return a, false
 	}
 	if err != nil || (pl.ns != "" && t.ns != pl.ns) {
-		p.writeError(w, http.StatusNotFound, "not found")
+		p.writeError(w, r, http.StatusNotFound, "proxy.not_found")
 		return a, false
 	}
 	if isUpgrade(r) && !p.upgradeAllowed(w, r, pl) {
@@ -79,7 +78,7 @@ func (p *Proxy) admit(w http.ResponseWriter, r *http.Request, pl place) (a admit
 		return a, false
 	}
 	if !p.opts.Access.CanConnect(r.Context(), id, t.ns) {
-		p.writeError(w, http.StatusNotFound, "not found")
+		p.writeError(w, r, http.StatusNotFound, "proxy.not_found")
 		return a, false
 	}
 	u, err := p.route(r.Context(), t)
@@ -89,7 +88,7 @@ func (p *Proxy) admit(w http.ResponseWriter, r *http.Request, pl place) (a admit
 		return a, false
 	case err != nil:
 		p.log.WarnContext(r.Context(), "route lookup", "server", t.key, "err", err)
-		p.writeError(w, http.StatusServiceUnavailable, "the server's route is unavailable")
+		p.writeError(w, r, http.StatusServiceUnavailable, "proxy.route_unavailable")
 		return a, false
 	}
 	if pl.at == auth.PlaceHub && p.separateOrigins() && id.SessionID != "" {
@@ -120,7 +119,7 @@ func (p *Proxy) authenticate(w http.ResponseWriter, r *http.Request, pl place, w
 	}
 	if !errors.Is(err, auth.ErrUnauthenticated) {
 		p.log.WarnContext(r.Context(), "authentication unavailable", "err", err)
-		p.writeError(w, http.StatusServiceUnavailable, "authentication is unavailable")
+		p.writeError(w, r, http.StatusServiceUnavailable, "proxy.auth_unavailable")
 		return id, false
 	}
 	if !ws && isNavigation(r) {
@@ -128,7 +127,7 @@ func (p *Proxy) authenticate(w http.ResponseWriter, r *http.Request, pl place, w
 		return id, false
 	}
 	w.Header().Set("WWW-Authenticate", "Bearer")
-	p.writeError(w, http.StatusUnauthorized, "authentication required")
+	p.writeError(w, r, http.StatusUnauthorized, "proxy.unauthenticated")
 	return id, false
 }
 
@@ -170,7 +169,7 @@ func (p *Proxy) notRunning(w http.ResponseWriter, r *http.Request, pl place) {
 // a redirect: it is refused.
 func (p *Proxy) toWorkspaceOrigin(w http.ResponseWriter, r *http.Request, ns string, ws bool) {
 	if ws {
-		p.writeError(w, http.StatusForbidden, "workspaces are served on "+p.origins.Workspace(ns))
+		p.writeError(w, r, http.StatusForbidden, "proxy.other_origin", "Origin", p.origins.Workspace(ns))
 		return
 	}
 	code := http.StatusFound
@@ -211,27 +210,7 @@ func (p *Proxy) addSlash(w http.ResponseWriter, r *http.Request, t target) {
 	w.WriteHeader(code)
 }
 
-// errorBody is the JSON error every spawnhub endpoint answers with.
-type errorBody struct {
-	Error string `json:"error"`
-	Field string `json:"field"`
-}
-
-func (p *Proxy) writeError(w http.ResponseWriter, status int, msg string) {
-	p.metrics.request(status)
-	writeError(w, status, msg)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(errorBody{Error: msg})
-}
-
 // notRunning is the fallback when none is configured.
-func notRunning(w http.ResponseWriter, _ *http.Request) {
-	writeError(w, http.StatusServiceUnavailable, "the server is not running")
+func notRunning(w http.ResponseWriter, r *http.Request) {
+	englishErrors{}.WriteError(w, r, http.StatusServiceUnavailable, "proxy.not_running", nil)
 }

@@ -163,14 +163,14 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, u *upstrea
 	case isTimeout(err):
 		p.metrics.upstreamError("timeout")
 		log.WarnContext(r.Context(), "upstream timeout")
-		p.writeError(w, http.StatusGatewayTimeout, "the server did not answer in time")
+		p.writeError(w, r, http.StatusGatewayTimeout, "proxy.timeout")
 	default:
 		p.metrics.upstreamError("unreachable")
 		log.WarnContext(r.Context(), "upstream unreachable")
 		if isDialError(err) {
 			p.cache.dropIf(u.key, u) // the route may have changed
 		}
-		p.writeError(w, http.StatusBadGateway, "the server is unreachable")
+		p.writeError(w, r, http.StatusBadGateway, "proxy.unreachable")
 	}
 }
 

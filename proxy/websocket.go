@@ -23,8 +23,8 @@ func (p *Proxy) newUpgrader() websocket.Upgrader {
 		WriteBufferSize:  wsWriteBufferSize,
 		WriteBufferPool:  &p.wsWriteBuffers,
 		CheckOrigin:      func(*http.Request) bool { return true }, // checked in ServeHTTP
-		Error: func(w http.ResponseWriter, _ *http.Request, status int, reason error) {
-			p.writeError(w, status, reason.Error())
+		Error: func(w http.ResponseWriter, r *http.Request, status int, _ error) {
+			p.writeError(w, r, status, "proxy.bad_handshake")
 		},
 	}
 }
@@ -52,7 +52,7 @@ func (p *Proxy) upgradeAllowed(w http.ResponseWriter, r *http.Request, pl place)
 	if p.originAllowed(r, p.expectedOrigin(r, pl)) {
 		return true
 	}
-	p.writeError(w, http.StatusForbidden, "upgrade from a foreign origin")
+	p.writeError(w, r, http.StatusForbidden, "proxy.foreign_origin")
 	return false
 }
 
@@ -106,7 +106,7 @@ func originOf(scheme, host string) string {
 // then upgrades the client with the server's choice, and relays.
 func (p *Proxy) serveWebsocket(w http.ResponseWriter, r *http.Request, t target, u *upstream, id auth.Identity) {
 	if p.conns.isClosing() {
-		p.writeError(w, http.StatusServiceUnavailable, "shutting down")
+		p.writeError(w, r, http.StatusServiceUnavailable, "proxy.shutting_down")
 		return
 	}
 	backend, res, err := p.dialer.DialContext(r.Context(), p.websocketURL(r, u), p.backendHeader(r, u))
@@ -139,7 +139,7 @@ func (p *Proxy) backendRefused(w http.ResponseWriter, r *http.Request, u *upstre
 		status = http.StatusBadGateway
 	}
 	p.log.InfoContext(r.Context(), "websocket refused upstream", "server", u.key, "status", res.StatusCode)
-	p.writeError(w, status, "the server refused the websocket")
+	p.writeError(w, r, status, "proxy.ws_refused")
 }
 
 // websocketURL is the server's ws:// URL for the request: the same path and

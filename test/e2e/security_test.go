@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +61,20 @@ func TestBrowserProtections(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != http.StatusMisdirectedRequest {
 			t.Errorf("%s %s with Host %s: %d, want 421", try.method, try.path, req.Host, res.StatusCode)
+		}
+	}
+
+	// The proxy's errors are in the caller's language too.
+	req, _ := http.NewRequest("GET", hub.URL+"/notebook/alice/"+name+"/api/status", nil)
+	req.Header.Set("Accept-Language", "fr-CA,fr;q=0.9")
+	if res, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		var body struct{ Error string }
+		_ = json.NewDecoder(res.Body).Decode(&body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized || body.Error != "Authentification requise." {
+			t.Errorf("anonymous workspace request in French: %d %q, want 401 in French", res.StatusCode, body.Error)
 		}
 	}
 
