@@ -15,18 +15,24 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// executeOnKernel runs code on a kernel over its websocket and returns the
-// text/plain of the execute_result.
-func executeOnKernel(t *testing.T, ws *websocket.Conn, code string) string {
-	t.Helper()
-	session, msgID := randomHex(8), randomHex(8)
-	msg := map[string]any{
-		"header": map[string]any{"msg_id": msgID, "username": "e2e", "session": session,
+// executeRequest is a Jupyter execute_request of code on the shell
+// channel, and its message id.
+func executeRequest(code string) (string, map[string]any) {
+	msgID := randomHex(8)
+	return msgID, map[string]any{
+		"header": map[string]any{"msg_id": msgID, "username": "e2e", "session": randomHex(8),
 			"msg_type": "execute_request", "version": "5.3", "date": time.Now().UTC().Format(time.RFC3339)},
 		"parent_header": map[string]any{}, "metadata": map[string]any{}, "channel": "shell",
 		"content": map[string]any{"code": code, "silent": false, "store_history": false,
 			"user_expressions": map[string]any{}, "allow_stdin": false},
 	}
+}
+
+// executeOnKernel runs code on a kernel over its websocket and returns the
+// text/plain of the execute_result.
+func executeOnKernel(t *testing.T, ws *websocket.Conn, code string) string {
+	t.Helper()
+	msgID, msg := executeRequest(code)
 	if err := ws.WriteJSON(msg); err != nil {
 		t.Fatalf("send execute_request: %v", err)
 	}

@@ -62,14 +62,7 @@ type kernelMessage struct {
 // exception fails the test.
 func runPython(t *testing.T, ws *websocket.Conn, code string) string {
 	t.Helper()
-	msgID := randomHex(8)
-	msg := map[string]any{
-		"header": map[string]any{"msg_id": msgID, "username": "e2e", "session": randomHex(8),
-			"msg_type": "execute_request", "version": "5.3", "date": time.Now().UTC().Format(time.RFC3339)},
-		"parent_header": map[string]any{}, "metadata": map[string]any{}, "channel": "shell",
-		"content": map[string]any{"code": code, "silent": false, "store_history": false,
-			"user_expressions": map[string]any{}, "allow_stdin": false},
-	}
+	msgID, msg := executeRequest(code)
 	if err := ws.WriteJSON(msg); err != nil {
 		t.Fatalf("send execute_request: %v", err)
 	}
