@@ -118,6 +118,10 @@ type Options struct {
 	// instead of the lean HTTP/1.1 client (proxy/internal/h1): the way
 	// back should the lean client misbehave with some server.
 	StdTransport bool
+	// DelayedAcks leaves the kernel's delayed ACKs on the connections to
+	// workspaces instead of acknowledging each read at once (Linux
+	// TCP_QUICKACK; see upstreamDial): a baseline for measurements.
+	DelayedAcks bool
 
 	// MaxMessageSize limits one websocket message (default 64 MiB).
 	MaxMessageSize int64
@@ -178,7 +182,7 @@ func New(opts Options) *Proxy {
 	case opts.Transport != nil:
 		p.transport = opts.Transport
 	case opts.StdTransport:
-		p.transport = newStdTransport(opts, newDialer(opts))
+		p.transport = newStdTransport(opts, newDial(opts))
 	default:
 		p.lean = newTransport(opts)
 		p.transport = p.lean

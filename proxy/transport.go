@@ -15,26 +15,29 @@ const idleConnTimeout = 90 * time.Second
 // plain-HTTP requests go over the lean HTTP/1.1 client's pooled
 // connections, the rest over an http.Transport (see newStdTransport).
 func newTransport(o Options) *h1.Transport {
-	d := newDialer(o)
+	dial := newDial(o)
 	return h1.New(h1.Options{
-		Dial:           d.DialContext,
+		Dial:           dial,
 		HeaderTimeout:  o.ResponseHeaderTimeout,
 		MaxIdlePerHost: 256,
 		IdleTimeout:    idleConnTimeout,
-		Other:          newStdTransport(o, d),
+		Other:          newStdTransport(o, dial),
 	})
 }
 
-func newDialer(o Options) *net.Dialer {
-	return &net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second}
+// newDial is how every connection to a workspace is opened, HTTP and
+// websocket: with TCP_NODELAY and prompt ACKs (see upstreamDial).
+func newDial(o Options) dialFunc {
+	d := &net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second}
+	return upstreamDial(d, o.DelayedAcks)
 }
 
 // newStdTransport relays what the lean transport does not: many idle
 // connections per server, HTTP/1.1 only, no environment proxies, and no
 // transparent decompression (the client's Accept-Encoding is passed on).
-func newStdTransport(o Options, d *net.Dialer) *http.Transport {
+func newStdTransport(o Options, dial dialFunc) *http.Transport {
 	return &http.Transport{
-		DialContext:           d.DialContext,
+		DialContext:           dial,
 		ForceAttemptHTTP2:     false,
 		MaxIdleConns:          0, // no total limit; per server below
 		MaxIdleConnsPerHost:   256,

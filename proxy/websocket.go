@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -30,9 +29,8 @@ func (p *Proxy) newUpgrader() websocket.Upgrader {
 }
 
 func (p *Proxy) newDialer() websocket.Dialer {
-	d := &net.Dialer{Timeout: p.opts.DialTimeout, KeepAlive: 30 * time.Second}
 	return websocket.Dialer{
-		NetDialContext:   d.DialContext,
+		NetDialContext:   newDial(p.opts),
 		HandshakeTimeout: p.opts.DialTimeout + p.opts.WriteTimeout,
 		ReadBufferSize:   p.opts.WebsocketReadBuffer,
 		WriteBufferSize:  wsWriteBufferSize,
