@@ -142,7 +142,6 @@ type Proxy struct {
 	lean      *h1.Transport // the default transport; nil when replaced
 	buffers   *bufferPool
 	upgrader  websocket.Upgrader
-	dialer    websocket.Dialer
 	origins   *auth.Origins
 	errors    ErrorWriter
 	origin    string // allowed websocket Origin when PublicURL is set
@@ -189,7 +188,6 @@ func New(opts Options) *Proxy {
 	}
 	p.conns.onCount = func(n int) { p.metrics.websockets.Set(float64(n)) }
 	p.upgrader = p.newUpgrader()
-	p.dialer = p.newDialer()
 	if opts.Metrics != nil {
 		if err := p.metrics.register(opts.Metrics); err != nil {
 			p.log.Warn("metrics not registered", "err", err)
