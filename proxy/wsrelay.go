@@ -64,7 +64,7 @@ func (p *Proxy) startRelay(client net.Conn, backend *backendConn, t target, id a
 		return
 	}
 	c.running.Store(2)
-	go c.up.run(nil)              // ends when the client side is done with or fails
+	go c.up.run(nil)             // ends when the client side is done with or fails
 	go c.down.run(backend.early) // ends when the server side is done with or fails
 }
 
