@@ -121,8 +121,9 @@ type Options struct {
 
 	// MaxMessageSize limits one websocket message (default 64 MiB).
 	MaxMessageSize int64
-	// WebsocketReadBuffer is the read buffer each websocket connection
-	// keeps (default 1024 bytes); write buffers are pooled.
+	// WebsocketReadBuffer is no longer used: the relay reads websocket
+	// bytes into pooled buffers that idle connections do not hold. It is
+	// kept so that configurations setting it still load.
 	WebsocketReadBuffer int
 	// WriteTimeout bounds writing one websocket message or control frame
 	// (default 30s).

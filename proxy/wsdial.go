@@ -82,6 +82,8 @@ func handshake(ctx context.Context, conn net.Conn, u *url.URL, header http.Heade
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
+	unwatch := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) }) // the client left
+	defer unwatch()
 	key := wsKey()
 	req := &http.Request{Method: http.MethodGet, URL: httpURL(u), Host: u.Host, Header: header.Clone(),
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}
@@ -108,6 +110,9 @@ func handshake(ctx context.Context, conn net.Conn, u *url.URL, header http.Heade
 		res.Header.Get("Sec-Websocket-Accept") != acceptKey(key) {
 		res.Body = http.NoBody // its reader goes back to the pool
 		return nil, res, errBadHandshake
+	}
+	if !unwatch() {
+		return nil, nil, fmt.Errorf("websocket handshake: %w", ctx.Err())
 	}
 	bc := &backendConn{conn: conn, subprotocol: res.Header.Get("Sec-Websocket-Protocol")}
 	if n := br.Buffered(); n > 0 {
