@@ -125,8 +125,9 @@ type Options struct {
 
 	// MaxMessageSize limits one websocket message (default 64 MiB).
 	MaxMessageSize int64
-	// WebsocketReadBuffer is the read buffer each websocket connection
-	// keeps (default 1024 bytes); write buffers are pooled.
+	// WebsocketReadBuffer is no longer used: the relay reads websocket
+	// bytes into pooled buffers that idle connections do not hold. It is
+	// kept so that configurations setting it still load.
 	WebsocketReadBuffer int
 	// WriteTimeout bounds writing one websocket message or control frame
 	// (default 30s).
@@ -146,7 +147,6 @@ type Proxy struct {
 	lean      *h1.Transport // the default transport; nil when replaced
 	buffers   *bufferPool
 	upgrader  websocket.Upgrader
-	dialer    websocket.Dialer
 	origins   *auth.Origins
 	errors    ErrorWriter
 	origin    string // allowed websocket Origin when PublicURL is set
@@ -193,7 +193,6 @@ func New(opts Options) *Proxy {
 	}
 	p.conns.onCount = func(n int) { p.metrics.websockets.Set(float64(n)) }
 	p.upgrader = p.newUpgrader()
-	p.dialer = p.newDialer()
 	if opts.Metrics != nil {
 		if err := p.metrics.register(opts.Metrics); err != nil {
 			p.log.Warn("metrics not registered", "err", err)

@@ -11,30 +11,24 @@ import (
 	"github.com/spawnhub/spawnhub/auth"
 )
 
-// wsWriteBufferSize is the size of the pooled buffers websocket messages are
-// written with; connections hold one only while writing.
+// wsWriteBufferSize is the size of the pooled buffers the upgrader writes
+// with; a connection holds one only while writing.
 const wsWriteBufferSize = 16 << 10
 
+// newUpgrader answers clients' handshakes. The relay then reads the
+// connection itself: bytes a client sent before the answer stay in front of
+// it (gorilla wraps the connection when its read buffer is not the
+// server's).
 func (p *Proxy) newUpgrader() websocket.Upgrader {
 	return websocket.Upgrader{
 		HandshakeTimeout: p.opts.WriteTimeout,
-		ReadBufferSize:   p.opts.WebsocketReadBuffer,
+		ReadBufferSize:   256, // not the server's: see above; unused after the handshake
 		WriteBufferSize:  wsWriteBufferSize,
 		WriteBufferPool:  &p.wsWriteBuffers,
 		CheckOrigin:      func(*http.Request) bool { return true }, // checked in ServeHTTP
 		Error: func(w http.ResponseWriter, r *http.Request, status int, _ error) {
 			p.writeError(w, r, status, "proxy.bad_handshake")
 		},
-	}
-}
-
-func (p *Proxy) newDialer() websocket.Dialer {
-	return websocket.Dialer{
-		NetDialContext:   newDial(p.opts),
-		HandshakeTimeout: p.opts.DialTimeout + p.opts.WriteTimeout,
-		ReadBufferSize:   p.opts.WebsocketReadBuffer,
-		WriteBufferSize:  wsWriteBufferSize,
-		WriteBufferPool:  &p.wsWriteBuffers,
 	}
 }
 
@@ -101,28 +95,29 @@ func originOf(scheme, host string) string {
 }
 
 // serveWebsocket dials the server first, with the client's subprotocols,
-// then upgrades the client with the server's choice, and relays.
+// then upgrades the client with the server's choice, and relays frames as
+// bytes (see wsConn).
 func (p *Proxy) serveWebsocket(w http.ResponseWriter, r *http.Request, t target, u *upstream, id auth.Identity) {
 	if p.conns.isClosing() {
 		p.writeError(w, r, http.StatusServiceUnavailable, "proxy.shutting_down")
 		return
 	}
-	backend, res, err := p.dialer.DialContext(r.Context(), p.websocketURL(r, u), p.backendHeader(r, u))
+	backend, res, err := p.dialBackend(r.Context(), p.websocketURL(r, u), p.backendHeader(r, u))
 	if err != nil {
 		p.backendRefused(w, r, u, res, err)
 		return
 	}
 	var answer http.Header
-	if sp := backend.Subprotocol(); sp != "" {
+	if sp := backend.subprotocol; sp != "" {
 		answer = http.Header{"Sec-Websocket-Protocol": {sp}}
 	}
 	client, err := p.upgrader.Upgrade(w, r, answer)
 	if err != nil {
-		_ = backend.Close() // the upgrader has answered the client
+		_ = backend.conn.Close() // the upgrader has answered the client
 		return
 	}
 	p.metrics.request(http.StatusSwitchingProtocols)
-	p.startRelay(client, backend, t, id)
+	p.startRelay(client.NetConn(), backend, t, id)
 }
 
 // backendRefused answers the client when the server's websocket could not

@@ -40,8 +40,8 @@ func TestMeasureDirectAndThroughAProxy(t *testing.T) {
 		if res.Error != "" {
 			t.Fatalf("measure %s: %s", tg.name, res.Error)
 		}
-		if res.Requests <= 0 || res.RPS <= 0 || res.WSP50us <= 0 || res.WSP99us < res.WSP50us || res.WSDirectP50us <= 0 || res.IdleWebsockets != 20 {
-			t.Errorf("measure %s = %+v, want requests, req/s and round trips > 0 and 20 idle websockets", tg.name, res)
+		if res.Requests <= 0 || res.RPS <= 0 || res.WSP50us <= 0 || res.WSP99us < res.WSP50us || res.WSDirectP50us <= 0 || res.WSMsgPerSec <= 0 || res.IdleWebsockets != 20 {
+			t.Errorf("measure %s = %+v, want requests, req/s, round trips and websocket messages/s > 0 and 20 idle websockets", tg.name, res)
 		}
 		rep.Results = append(rep.Results, res)
 	}

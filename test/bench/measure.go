@@ -38,10 +38,15 @@ type Result struct {
 	WSP50us        float64 `json:"wsRoundTripP50Us"`
 	WSP99us        float64 `json:"wsRoundTripP99Us"`
 	WSDirectP50us  float64 `json:"wsDirectRoundTripP50Us"` // direct, timed in alternation with this target
+	WSMsgPerSec    float64 `json:"wsMessagesPerSec"`       // echoed over wsLoadConns websockets
+	WSProxyCPUus   float64 `json:"proxyCPUPerWSMessageUs"` // per echoed message (two relayed)
 	IdleWebsockets int     `json:"idleWebsockets"`
 	IdleBytesPerWS int64   `json:"idleBytesPerWebsocket"` // of the proxy; of the backend for direct
 	Error          string  `json:"error,omitempty"`
 }
+
+// wsLoadConns is how many websockets carry the message load.
+const wsLoadConns = 8
 
 func micros(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
 
@@ -85,6 +90,15 @@ func measure(ctx context.Context, s Settings, t target, direct string, backend p
 		return res
 	}
 	res.WSP50us, res.WSP99us, res.WSDirectP50us = micros(lat[0].P50), micros(lat[0].P99), micros(lat[len(lat)-1].P50)
+	wl, err := WSLoad(ctx, ws, h, wsLoadConns, s.Warmup, s.Duration, t.proxy)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	res.WSMsgPerSec = float64(wl.Messages) / wl.Elapsed.Seconds()
+	if t.proxy != nil && wl.Messages > 0 {
+		res.WSProxyCPUus = micros(wl.ProxyCPU) / float64(wl.Messages)
+	}
 	if s.Idle <= 0 {
 		return res
 	}

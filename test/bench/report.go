@@ -21,11 +21,13 @@ type Report struct {
 // configurable-http-proxy in the same run; zero when either side was not
 // measured (a target that failed part way keeps what it measured).
 type Ratios struct {
-	RPSvsDirect float64 `json:"rpsVsDirect"`
-	RPSvsNginx  float64 `json:"rpsVsNginx"`
-	RPSvsCHP    float64 `json:"rpsVsCHP"`
-	CPUvsNginx  float64 `json:"proxyCPUVsNginx"`
-	WSAddedP50  float64 `json:"wsAddedP50Us"` // round trip p50 minus direct's, timed in alternation
+	RPSvsDirect  float64 `json:"rpsVsDirect"`
+	RPSvsNginx   float64 `json:"rpsVsNginx"`
+	RPSvsCHP     float64 `json:"rpsVsCHP"`
+	CPUvsNginx   float64 `json:"proxyCPUVsNginx"`
+	WSAddedP50   float64 `json:"wsAddedP50Us"` // round trip p50 minus direct's, timed in alternation
+	WSMsgVsNginx float64 `json:"wsMessagesVsNginx"`
+	WSCPUVsNginx float64 `json:"wsProxyCPUVsNginx"`
 }
 
 func (r Report) find(name string) (Result, bool) {
@@ -55,6 +57,8 @@ func (r Report) Ratios(res Result) Ratios {
 	if n, ok := r.find(targetNginx); ok {
 		out.RPSvsNginx = div(res.RPS, n.RPS)
 		out.CPUvsNginx = div(res.ProxyCPUus, n.ProxyCPUus)
+		out.WSMsgVsNginx = div(res.WSMsgPerSec, n.WSMsgPerSec)
+		out.WSCPUVsNginx = div(res.WSProxyCPUus, n.WSProxyCPUus)
 	}
 	if c, ok := r.find(targetCHP); ok {
 		out.RPSvsCHP = div(res.RPS, c.RPS)
@@ -110,6 +114,15 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "| %s | %.0f | %.0f | %s | %d | %s |\n", x.Target, x.WSP50us, x.WSP99us, added,
 			x.IdleWebsockets, num(float64(x.IdleBytesPerWS)/1024))
+	}
+	fmt.Fprintf(&b, "\n| target | websocket messages/s (%d websockets, %d in flight each) | × nginx | proxy CPU µs/message | × nginx |\n", wsLoadConns, wsInFlight)
+	b.WriteString("|---|---:|---:|---:|---:|\n")
+	for _, x := range r.Results {
+		if x.WSMsgPerSec == 0 {
+			continue
+		}
+		q := r.Ratios(x)
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s |\n", x.Target, x.WSMsgPerSec, ratio(q.WSMsgVsNginx), num(x.WSProxyCPUus), ratio(q.WSCPUVsNginx))
 	}
 	b.WriteString("\nproxy CPU is utime+stime of the proxy's processes (all nginx workers) from /proc; for direct, the idle websocket memory is the backend's.\n")
 	b.WriteString("The load generator runs on the same cores: its CPU per request competes with the proxy's.\n")
