@@ -53,14 +53,40 @@ func hubConfig(self, infoPath string) string {
 `, q(self), q(infoPath))
 }
 
+// backendFiles prepares what the backend needs when spawnhub runs it as
+// its own unprivileged account (as root it never runs servers as root):
+// a copy of this program it may execute, and a folder it may write its
+// address into.
+func backendFiles(dir string) (exe, info string, err error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", "", err
+	}
+	exe = filepath.Join(dir, "bench-backend")
+	raw, err := os.ReadFile(self)
+	if err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(exe, raw, 0o755); err != nil {
+		return "", "", err
+	}
+	shared := filepath.Join(dir, "backend")
+	if err := os.Mkdir(shared, 0o755); err != nil {
+		return "", "", err
+	}
+	if err := os.Chmod(shared, 0o1777); err != nil { // Mkdir's mode passes the umask
+		return "", "", err
+	}
+	return exe, filepath.Join(shared, "backend.json"), nil
+}
+
 // startHub runs spawnhub with the memory store, signs in and launches the
 // backend.
 func startHub(ctx context.Context, bin, dir string) (*hub, error) {
-	self, err := os.Executable()
+	self, info, err := backendFiles(dir)
 	if err != nil {
 		return nil, fmt.Errorf("spawnhub: %w", err)
 	}
-	info := filepath.Join(dir, "backend.json")
 	cfg := filepath.Join(dir, "spawnhub.yaml")
 	if err := os.WriteFile(cfg, []byte(hubConfig(self, info)), 0o600); err != nil {
 		return nil, fmt.Errorf("spawnhub: %w", err)
