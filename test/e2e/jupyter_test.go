@@ -15,6 +15,25 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// kernelMessage is the part of a Jupyter message the tests read.
+type kernelMessage struct {
+	Header struct {
+		MsgType string `json:"msg_type"`
+	} `json:"header"`
+	ParentHeader struct {
+		MsgID string `json:"msg_id"`
+	} `json:"parent_header"`
+	Content struct {
+		Data           map[string]any `json:"data"`
+		Name           string         `json:"name"`
+		Text           string         `json:"text"`
+		ExecutionState string         `json:"execution_state"`
+		Ename          string         `json:"ename"`
+		Evalue         string         `json:"evalue"`
+		Traceback      []string       `json:"traceback"`
+	} `json:"content"`
+}
+
 // executeRequest is a Jupyter execute_request of code on the shell
 // channel, and its message id.
 func executeRequest(code string) (string, map[string]any) {
@@ -38,18 +57,7 @@ func executeOnKernel(t *testing.T, ws *websocket.Conn, code string) string {
 	}
 	_ = ws.SetReadDeadline(time.Now().Add(60 * time.Second))
 	for {
-		var reply struct {
-			Header struct {
-				MsgType string `json:"msg_type"`
-			} `json:"header"`
-			ParentHeader struct {
-				MsgID string `json:"msg_id"`
-			} `json:"parent_header"`
-			Content struct {
-				Data  map[string]any `json:"data"`
-				Ename string         `json:"ename"`
-			} `json:"content"`
-		}
+		var reply kernelMessage
 		if err := ws.ReadJSON(&reply); err != nil {
 			t.Fatalf("read kernel reply: %v", err)
 		}

@@ -40,24 +40,6 @@ func openKernel(t *testing.T, base, token string) *websocket.Conn {
 	return ws
 }
 
-// kernelMessage is the part of a Jupyter message runPython reads.
-type kernelMessage struct {
-	Header struct {
-		MsgType string `json:"msg_type"`
-	} `json:"header"`
-	ParentHeader struct {
-		MsgID string `json:"msg_id"`
-	} `json:"parent_header"`
-	Content struct {
-		Name           string   `json:"name"`
-		Text           string   `json:"text"`
-		ExecutionState string   `json:"execution_state"`
-		Ename          string   `json:"ename"`
-		Evalue         string   `json:"evalue"`
-		Traceback      []string `json:"traceback"`
-	} `json:"content"`
-}
-
 // runPython runs code on the kernel and returns what it printed; a Python
 // exception fails the test.
 func runPython(t *testing.T, ws *websocket.Conn, code string) string {
