@@ -68,6 +68,16 @@ func TestWorkspaceOriginsAcrossReplicas(t *testing.T) {
 	if again := get(t, alice, callback.String(), "text/html"); again.StatusCode != http.StatusBadRequest {
 		t.Errorf("the same code a second time: %d, want 400", again.StatusCode)
 	}
+	// bob may not be signed in to alice's origin: the hub refuses to mint
+	// him a code there, and never redirects off-origin.
+	bob := login(t, a.URL, "bob")
+	for _, next := range []string{origin + path, "https://evil.example/notebook/alice/x/", hubURL + "/"} {
+		res := get(t, bob, a.URL+"/authorize?state=s&next="+url.QueryEscape(next), "text/html")
+		if res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusBadRequest || res.Header.Get("Location") != "" {
+			t.Errorf("bob's authorize for %s: %d to %q, want a refusal without a redirect", next, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+
 	wsCookie := sessionCookie(alice, origin)
 	if !strings.Contains(wsCookie, "spawnhub_workspace=") {
 		t.Fatalf("no workspace cookie after the handshake: %q", wsCookie)
