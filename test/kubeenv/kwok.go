@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -115,15 +116,39 @@ func (e *Env) AddNode(ctx context.Context, n *corev1.Node) (*corev1.Node, error)
 		if err != nil {
 			return false, err
 		}
-		for _, c := range got.Status.Conditions {
-			if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
-				ready = got
-				return true, nil
-			}
+		if !nodeReady(got) {
+			return false, fmt.Errorf("node %s not Ready", n.Name)
 		}
-		return false, fmt.Errorf("node %s not Ready", n.Name)
+		// The API server taints a new node not-ready until the node
+		// lifecycle controller sees it Ready: the scheduler would call a
+		// pod Unschedulable on it until then.
+		if taints := addedTaints(got, n); len(taints) > 0 {
+			return false, fmt.Errorf("node %s still tainted %v", n.Name, taints)
+		}
+		ready = got
+		return true, nil
 	})
 	return ready, err
+}
+
+func nodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+// addedTaints lists the taints on got that the requested node did not ask for.
+func addedTaints(got, requested *corev1.Node) []string {
+	var added []string
+	for _, t := range got.Spec.Taints {
+		if !slices.ContainsFunc(requested.Spec.Taints, func(r corev1.Taint) bool { return r.MatchTaint(&t) }) {
+			added = append(added, t.ToString())
+		}
+	}
+	return added
 }
 
 // createStorageClass creates kwok's default StorageClass "kwok-volume".
