@@ -10,18 +10,20 @@ import (
 
 // serverView is a server as the API shows it.
 type serverView struct {
-	Namespace    string      `json:"namespace"`
-	Name         string      `json:"name"`
-	Image        string      `json:"image"`
-	Kind         string      `json:"kind"`
-	Phase        store.Phase `json:"phase"`
-	Message      string      `json:"message"`
-	URL          string      `json:"url"`
-	CreatedAt    time.Time   `json:"createdAt"`
-	StartedAt    *time.Time  `json:"startedAt"`
-	LastActivity *time.Time  `json:"lastActivity"`
-	CullAt       *time.Time  `json:"cullAt"`
-	Spec         specView    `json:"spec"`
+	Namespace string      `json:"namespace"`
+	Name      string      `json:"name"`
+	Image     string      `json:"image"`
+	Kind      string      `json:"kind"`
+	Phase     store.Phase `json:"phase"`
+	Message   string      `json:"message"`
+	URL       string      `json:"url"`
+	// ConnectURL is where Connect lands: URL and the image's connectPath.
+	ConnectURL   string     `json:"connectURL"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	StartedAt    *time.Time `json:"startedAt"`
+	LastActivity *time.Time `json:"lastActivity"`
+	CullAt       *time.Time `json:"cullAt"`
+	Spec         specView   `json:"spec"`
 }
 
 // specView is what was asked for a server, in the shape of the spawn form
@@ -88,6 +90,20 @@ func (w *Web) serverURL(ns, name string) string {
 	return w.opts.Origins.Workspace(ns) + path
 }
 
+// connectPath is where Connect lands under the server's URL: its image's
+// connectPath, or "" (the URL itself; also without a catalogue, in unit
+// tests).
+func (w *Web) connectPath(s store.Server) string {
+	if w.servers == nil {
+		return ""
+	}
+	im, ok := w.servers.Config().ImageOf(s.Spec)
+	if !ok {
+		return ""
+	}
+	return im.ConnectPathFor(s.Key().BasePath())
+}
+
 // view is one server as the API shows it.
 func (w *Web) view(ctx context.Context, s store.Server) serverView {
 	var last map[store.Key]time.Time
@@ -124,6 +140,7 @@ func (w *Web) viewWith(s store.Server, lastActivity map[store.Key]time.Time) ser
 		Phase: s.Phase, Message: s.Message, URL: w.serverURL(s.Namespace, s.Name),
 		CreatedAt: s.CreatedAt, StartedAt: timePtr(s.StartedAt), Spec: viewSpec(s.Spec),
 	}
+	v.ConnectURL = v.URL + w.connectPath(s)
 	if v.Image == "" {
 		v.Image = s.Spec.CustomImage
 	}
