@@ -1,0 +1,95 @@
+package local
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/spawnhub/spawnhub/spawner/form"
+)
+
+// requireDefault skips the test when the default image id is not
+// installed here.
+func requireDefault(t *testing.T, id string) form.Image {
+	t.Helper()
+	im := image(id)
+	if len(AvailableImages([]form.Image{im})) == 0 {
+		t.Skipf("%s is not installed", id)
+	}
+	return im
+}
+
+// TestDesktop starts the real desktop: noVNC's page and the VNC websocket
+// answer only with the server's token, the websocket speaks RFB, and Stop
+// ends every process of the desktop.
+func TestDesktop(t *testing.T) {
+	requireDefault(t, "desktop")
+	b := newBackend(t, dataDir(t))
+	srv, route := start(t, b, server("desk", "desktop"))
+	if code, body := get(t, route.Target+"/vnc.html", route.Token); code != 200 || !strings.Contains(body, "noVNC") {
+		t.Errorf("GET /vnc.html with token = %d, want noVNC's page", code)
+	}
+	if code, body := get(t, route.Target+"/", route.Token); code != 200 || !strings.Contains(body, "path=notebook/alice/desk/websockify") {
+		t.Errorf("GET / with token = %d %q, want a page sending on to vnc.html with the path", code, body)
+	}
+	for _, path := range []string{"/", "/vnc.html", "/core/rfb.js"} {
+		if code, _ := get(t, route.Target+path, ""); code != 403 {
+			t.Errorf("GET %s without token = %d, want 403", path, code)
+		}
+	}
+	wsURL := "ws" + strings.TrimPrefix(route.Target, "http") + "/websockify"
+	dialer := websocket.Dialer{Subprotocols: []string{"binary"}}
+	if c, _, err := dialer.Dial(wsURL, nil); err == nil {
+		c.Close()
+		t.Error("websocket without token connected, want refused")
+	}
+	c, _, err := dialer.Dial(wsURL, http.Header{"Authorization": {"token " + route.Token}})
+	if err != nil {
+		t.Fatalf("websocket with token: %v", err)
+	}
+	_, hello, err := c.ReadMessage()
+	c.Close()
+	if err != nil || !bytes.HasPrefix(hello, []byte("RFB 003.")) {
+		t.Errorf("first websocket message = %q (%v), want the RFB version", hello, err)
+	}
+	pid, _, _ := parseInstance(srv.Instance)
+	if n := len(groupMembers(t, pid)); n < 5 {
+		t.Errorf("the desktop's group has %d processes, want the session, Xvnc, openbox, xterm and websockify", n)
+	}
+	if err := b.Stop(t.Context(), srv); err != nil {
+		t.Fatal(err)
+	}
+	if left := groupMembers(t, pid); len(left) > 0 {
+		t.Errorf("after Stop, processes %v of the desktop's group are left", left)
+	}
+}
+
+// groupMembers lists the live processes of process group pgid.
+func groupMembers(t *testing.T, pgid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		raw, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:])) // f[0] is field 3
+		if len(f) > 2 && f[2] == strconv.Itoa(pgid) && f[0] != "Z" {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
