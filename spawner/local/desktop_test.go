@@ -93,3 +93,28 @@ func groupMembers(t *testing.T, pgid int) []int {
 	}
 	return out
 }
+
+// TestRImages starts the R workspaces: Jupyter offers the R kernel as its
+// default, and the Shiny app answers only with the server's token.
+func TestRImages(t *testing.T) {
+	t.Run("r-notebook", func(t *testing.T) {
+		requireDefault(t, "r-notebook")
+		b := newBackend(t, dataDir(t))
+		_, route := start(t, b, server("rnb", "r-notebook"))
+		url := route.Target + "/notebook/alice/rnb/api/kernelspecs"
+		if code, body := get(t, url, route.Token); code != 200 || !strings.Contains(body, `"default": "ir"`) && !strings.Contains(body, `"default":"ir"`) {
+			t.Errorf("GET %s = %d %s, want the ir kernel as default", url, code, body)
+		}
+	})
+	t.Run("shiny", func(t *testing.T) {
+		requireDefault(t, "shiny")
+		b := newBackend(t, dataDir(t))
+		_, route := start(t, b, server("app", "shiny"))
+		if code, body := get(t, route.Target+"/", route.Token); code != 200 || !strings.Contains(body, "Hello Shiny") {
+			t.Errorf("GET / with token = %d %q, want the starter app", code, body)
+		}
+		if code, _ := get(t, route.Target+"/", ""); code != 403 {
+			t.Errorf("GET / without token = %d, want 403", code)
+		}
+	})
+}
