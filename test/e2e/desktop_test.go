@@ -116,7 +116,7 @@ func TestDesktopInChromium(t *testing.T) {
 		found, _ := filepath.Glob(typed)
 		return len(found) == 1
 	})
-	png := value(t, ctx, chromedp.FullScreenshot(90))
+	png := value(t, ctx, chromedp.FullScreenshot(100)) // 100: PNG
 	shot := artifactPath(t, "desktop-"+marker+".png")
 	if err := os.WriteFile(shot, png, 0o644); err != nil {
 		t.Fatal(err)

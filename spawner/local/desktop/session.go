@@ -43,8 +43,15 @@ func Run(ctx context.Context, o Options) error {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return fmt.Errorf("desktop: %w", err)
 	}
-	xauth, sock := filepath.Join(dir, "Xauthority"), filepath.Join(dir, "rfb.sock")
-	os.Remove(sock)
+	// A Unix socket path has at most 107 bytes, which a home deep in a data
+	// folder may pass: the socket gets a private folder of its own in the
+	// temporary folder.
+	sockDir, err := os.MkdirTemp("", "spawnhub-vnc-")
+	if err != nil {
+		return fmt.Errorf("desktop: %w", err)
+	}
+	defer os.RemoveAll(sockDir)
+	xauth, sock := filepath.Join(dir, "Xauthority"), filepath.Join(sockDir, "rfb.sock")
 	if err := writeXauthority(xauth); err != nil {
 		return fmt.Errorf("desktop: Xauthority: %w", err)
 	}
