@@ -2,6 +2,9 @@ package local
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -58,6 +61,9 @@ func TestDesktop(t *testing.T) {
 		t.Errorf("first websocket message = %q (%v), want the RFB version", hello, err)
 	}
 	pid, _, _ := parseInstance(srv.Instance)
+	if ports := groupTCPListeners(t, pid); len(ports) != 1 || "http://127.0.0.1:"+strconv.Itoa(ports[0]) != route.Target {
+		t.Errorf("the desktop listens on TCP ports %v, want only websockify's %s (VNC and X on Unix sockets only)", ports, route.Target)
+	}
 	if n := len(groupMembers(t, pid)); n < 5 {
 		t.Errorf("the desktop's group has %d processes, want the session, Xvnc, openbox, xterm and websockify", n)
 	}
@@ -67,6 +73,24 @@ func TestDesktop(t *testing.T) {
 	if left := groupMembers(t, pid); len(left) > 0 {
 		t.Errorf("after Stop, processes %v of the desktop's group are left", left)
 	}
+}
+
+// groupTCPListeners lists the TCP ports the processes of group pgid listen
+// on.
+func groupTCPListeners(t *testing.T, pgid int) []int {
+	t.Helper()
+	var ports []int
+	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		err := scanTCPTable(table, func(_ net.IP, port int, inode string) {
+			if groupHolds(pgid, map[string]bool{inode: true}) {
+				ports = append(ports, port)
+			}
+		})
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	return ports
 }
 
 // groupMembers lists the live processes of process group pgid.
