@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -75,6 +76,30 @@ func TestDesktop(t *testing.T) {
 	}
 }
 
+// shinySessionCloses opens a Shiny session over its websocket and reports
+// whether the app closes it instead of answering its init message.
+func shinySessionCloses(t *testing.T, target string, h http.Header) bool {
+	t.Helper()
+	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(target, "http")+"/websocket/", h)
+	if err != nil {
+		return true
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if err := c.WriteJSON(map[string]any{"method": "init", "data": map[string]any{"name": "Ada"}}); err != nil {
+		return true
+	}
+	for {
+		_, msg, err := c.ReadMessage()
+		if err != nil {
+			return true
+		}
+		if bytes.Contains(msg, []byte(`"values"`)) {
+			return false
+		}
+	}
+}
+
 // groupTCPListeners lists the TCP ports the processes of group pgid listen
 // on.
 func groupTCPListeners(t *testing.T, pgid int) []int {
@@ -119,7 +144,8 @@ func groupMembers(t *testing.T, pgid int) []int {
 }
 
 // TestRImages starts the R workspaces: Jupyter offers the R kernel as its
-// default, and the Shiny app answers only with the server's token.
+// default, and the Shiny app answers pages and websocket sessions only
+// with the server's token.
 func TestRImages(t *testing.T) {
 	t.Run("r-notebook", func(t *testing.T) {
 		requireDefault(t, "r-notebook")
@@ -139,6 +165,14 @@ func TestRImages(t *testing.T) {
 		}
 		if code, _ := get(t, route.Target+"/", ""); code != 403 {
 			t.Errorf("GET / without token = %d, want 403", code)
+		}
+		for _, tt := range []struct {
+			header    http.Header
+			wantClose bool
+		}{{nil, true}, {http.Header{"Authorization": {"token " + route.Token}}, false}} {
+			if closed := shinySessionCloses(t, route.Target, tt.header); closed != tt.wantClose {
+				t.Errorf("Shiny session with header %v closed = %v, want %v", tt.header, closed, tt.wantClose)
+			}
 		}
 	})
 }
