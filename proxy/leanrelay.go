@@ -79,16 +79,16 @@ func (ex *leanExchange) prepare(p *Proxy, r *http.Request, u *upstream) {
 	ex.url = *r.URL
 	h := ex.header
 	for k, v := range r.Header {
-		h[k] = v
+		if !notForwarded(k) {
+			h[k] = v
+		}
 	}
-	removeHopByHop(h)
-	if headerHasToken(r.Header, "Te", "trailers") {
+	if conn := r.Header["Connection"]; len(conn) > 0 {
+		removeConnectionTokens(h, conn)
+	}
+	if _, ok := r.Header["Te"]; ok && headerHasToken(r.Header, "Te", "trailers") {
 		h["Te"] = teTrailers
 	}
-	delete(h, "Forwarded")
-	delete(h, "X-Forwarded-For")
-	delete(h, "X-Forwarded-Host")
-	delete(h, "X-Forwarded-Proto")
 	ex.url.RawQuery = cleanQuery(ex.url.RawQuery)
 	ex.req = *r
 	ex.req.URL, ex.req.Header, ex.req.Body, ex.req.Close, ex.req.RequestURI = &ex.url, h, nil, false, ""
@@ -244,14 +244,39 @@ var hopHeaders = [...]string{
 // removeHopByHop removes the hop-by-hop fields from h, and those that its
 // Connection field names.
 func removeHopByHop(h http.Header) {
-	for _, f := range h["Connection"] {
+	if conn := h["Connection"]; len(conn) > 0 {
+		removeConnectionTokens(h, conn)
+	}
+	for k := range h {
+		if hopSet[k] {
+			delete(h, k)
+		}
+	}
+}
+
+// removeConnectionTokens removes the fields a Connection field names.
+func removeConnectionTokens(h http.Header, conn []string) {
+	for _, f := range conn {
 		for sf := range strings.SplitSeq(f, ",") {
 			if sf = textproto.TrimString(sf); sf != "" {
 				delete(h, textproto.CanonicalMIMEHeaderKey(sf))
 			}
 		}
 	}
-	for _, f := range hopHeaders {
-		delete(h, f)
-	}
 }
+
+// hopSet holds hopHeaders; leanDropped, the fields of a client's request
+// the lean relay does not copy: those and the forwarding fields the proxy
+// sets itself (as ReverseProxy drops them).
+var hopSet, leanDropped = func() (map[string]bool, map[string]bool) {
+	hop, dropped := map[string]bool{}, map[string]bool{}
+	for _, k := range hopHeaders {
+		hop[k], dropped[k] = true, true
+	}
+	for _, k := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
+		dropped[k] = true
+	}
+	return hop, dropped
+}()
+
+func notForwarded(k string) bool { return leanDropped[k] }
