@@ -5,13 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,109 +20,9 @@ import (
 // and (BenchmarkKernelRoundTrip) sooner than directly, because the proxy
 // acknowledges the server's small writes at once (quickack.go).
 
-// jupyterBase is where the test's jupyter_server serves: the path alice's
-// "lab" has through the proxy, which does not strip it.
-const jupyterBase = "/notebook/alice/lab/"
-
-// jupyter is a jupyter_server the test started, with its token.
-type jupyter struct {
-	addr  string
-	token string
-}
-
-// startJupyter runs jupyter_server from the Debian packages on a free
-// loopback port and waits until it answers; it is stopped by pid at
-// cleanup. A missing jupyter-server fails the test (the README's test
-// command installs it) unless SPAWNHUB_TEST_ALLOW_SKIP=1.
-func startJupyter(t testing.TB) *jupyter {
-	t.Helper()
-	if _, err := exec.LookPath("jupyter-server"); err != nil {
-		if os.Getenv("SPAWNHUB_TEST_ALLOW_SKIP") == "1" {
-			t.Skip("jupyter-server not installed (apt-get install jupyter-server python3-ipykernel)")
-		}
-		t.Fatal("jupyter-server not installed; run the README's test command, which installs it")
-	}
-	home := t.TempDir()
-	j := &jupyter{addr: freeLoopbackAddr(t), token: rand.Text()}
-	host, port, _ := net.SplitHostPort(j.addr)
-	cmd := exec.Command("/usr/bin/python3", "-m", "jupyter_server", "--no-browser", "--allow-root",
-		"--ip="+host, "--port="+port, "--ServerApp.base_url="+jupyterBase,
-		"--ServerApp.allow_remote_access=True", "--ServerApp.root_dir="+home)
-	cmd.Dir = home
-	cmd.Env = append(os.Environ(), "HOME="+home, "JUPYTER_TOKEN="+j.token)
-	if testing.Verbose() {
-		cmd.Stderr = os.Stderr
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start jupyter_server: %v", err)
-	}
-	t.Cleanup(func() { // Jupyter shuts its kernels down on SIGTERM
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }() // ends when the process exits
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		res, err := j.api(http.MethodGet, "api/status", nil)
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return j
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("jupyter_server not ready in 60s: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func freeLoopbackAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func (j *jupyter) api(method, path string, body any) (*http.Response, error) {
-	var buf bytes.Buffer
-	if body != nil {
-		_ = json.NewEncoder(&buf).Encode(body)
-	}
-	req, err := http.NewRequest(method, "http://"+j.addr+jupyterBase+path, &buf)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "token "+j.token)
-	return http.DefaultClient.Do(req)
-}
-
-// startKernel starts a python3 kernel and returns its id.
-func (j *jupyter) startKernel(t testing.TB) string {
-	t.Helper()
-	res, err := j.api(http.MethodPost, "api/kernels", map[string]string{"name": "python3"})
-	if err != nil {
-		t.Fatalf("start kernel: %v", err)
-	}
-	defer res.Body.Close()
-	var k struct{ ID string }
-	if err := json.NewDecoder(res.Body).Decode(&k); err != nil || res.StatusCode != http.StatusCreated {
-		t.Fatalf("start kernel: status %d, %v", res.StatusCode, err)
-	}
-	return k.ID
-}
-
-// kernelPaths are the three ways to one Jupyter compared: directly, and
-// through proxies with and without prompt ACKs upstream.
+// kernelPaths are the ways to one Jupyter compared: directly (also with
+// the server sending without delay, see pathFloor), and through proxies
+// with and without prompt ACKs upstream.
 type kernelPaths struct {
 	j                      *jupyter
 	quickAcks, delayedAcks *harness
@@ -143,14 +39,17 @@ func newKernelPaths(t testing.TB) *kernelPaths {
 	return k
 }
 
-// Kernel paths by name, in the order of kernelPaths.open.
+// Kernel paths by name, in the order of kernelPaths.open. The floor is
+// the kernel reached directly with the server sending without Nagle's
+// delay: its own round trip, which no proxy can beat.
 const (
 	pathDirect      = "direct"
 	pathQuickAcks   = "proxy"
 	pathDelayedAcks = "proxy-delayed-acks"
+	pathFloor       = "direct-nodelay"
 )
 
-var kernelPathNames = []string{pathDirect, pathQuickAcks, pathDelayedAcks}
+var kernelPathNames = []string{pathDirect, pathQuickAcks, pathDelayedAcks, pathFloor}
 
 // open starts a kernel for each path (a kernel broadcasts its output to
 // every websocket on it) and opens its channels websocket on that path.
@@ -164,6 +63,8 @@ func (k *kernelPaths) open(t testing.TB) map[string]*websocket.Conn {
 		switch name {
 		case pathDirect:
 			url, header = "ws://"+k.j.addr+jupyterBase+channels, http.Header{"Authorization": {"token " + k.j.token}}
+		case pathFloor:
+			url, header = "ws://"+k.j.addr+jupyterBase+channels, http.Header{"Authorization": {"token " + k.j.token}, nodelayHeader: {"1"}}
 		case pathQuickAcks:
 			url = "ws" + strings.TrimPrefix(k.quickAcks.srv.URL, "http") + jupyterBase + channels
 		case pathDelayedAcks:
@@ -261,12 +162,14 @@ func sameReply(a, b kernelReply) bool {
 }
 
 // BenchmarkKernelRoundTrip times a real kernel's 1+1 round trip (execute
-// request to result, reply and idle) directly, through the proxy, and
-// through the proxy with delayed ACKs upstream, in alternation: each
-// iteration does one on each path, the first path rotating. It reports
-// each path's median and p90 and the ratios of the medians, and fails if a
-// reply differs from the direct one. Run it with -benchtime=200x for the
-// median of 200:
+// request to result, reply and idle) directly, through the proxy, through
+// the proxy with delayed ACKs upstream, and directly with the server
+// sending without Nagle's delay (the floor: the kernel's own time, which
+// a loaded machine stretches), in alternation: each iteration does one on
+// each path, the first path rotating. It reports each path's median and
+// p90 and the ratios of the medians (proxy/floor near 1: the proxy adds
+// nothing the kernel would not take anyway), and fails if a reply differs
+// from the direct one. Run it with -benchtime=200x for the median of 200:
 //
 //	go test -run '^$' -bench KernelRoundTrip -benchtime=200x ./proxy/
 func BenchmarkKernelRoundTrip(b *testing.B) {
@@ -296,6 +199,7 @@ func BenchmarkKernelRoundTrip(b *testing.B) {
 	}
 	b.ReportMetric(med[pathDirect]/med[pathQuickAcks], "direct/proxy")
 	b.ReportMetric(med[pathDelayedAcks]/med[pathQuickAcks], "delayed-acks/proxy")
+	b.ReportMetric(med[pathQuickAcks]/med[pathFloor], "proxy/floor")
 	b.Log(kernelTable(times, med))
 }
 

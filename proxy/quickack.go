@@ -50,6 +50,9 @@ type quickAckConn struct {
 	net.Conn
 	tcp *net.TCPConn
 	raw syscall.RawConn
+	// held: reads leave ACKs to the kernel (the lean client sets it while
+	// no response body is to come, see h1's acker).
+	held bool
 }
 
 func newQuickAckConn(tc *net.TCPConn) (*quickAckConn, error) {
@@ -65,10 +68,19 @@ func newQuickAckConn(tc *net.TCPConn) (*quickAckConn, error) {
 // to set the option only costs latency, so it is ignored.
 func (c *quickAckConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if n > 0 {
+	if n > 0 && !c.held {
 		_ = c.raw.Control(setQuickAck)
 	}
 	return n, err
+}
+
+// AckReads turns the ACK after each read on (acknowledging at once what
+// was read so far) or off. The lean client calls it between its reads.
+func (c *quickAckConn) AckReads(on bool) {
+	if on && c.held {
+		_ = c.raw.Control(setQuickAck)
+	}
+	c.held = !on
 }
 
 func (c *quickAckConn) SyscallConn() (syscall.RawConn, error) { return c.raw, nil }

@@ -134,3 +134,26 @@ func BenchmarkQuickAck(b *testing.B) {
 		}
 	}
 }
+
+// TestUpstreamAckReadsHeld: while the lean client holds ACKs back, a read
+// leaves the connection in delayed-ACK mode; letting them go acknowledges
+// at once, and so does every read after.
+func TestUpstreamAckReadsHeld(t *testing.T) {
+	client, server := dialPair(t, false)
+	qc := client.(*quickAckConn)
+	qc.AckReads(false)
+	setTCPOption(t, client, syscall.TCP_QUICKACK, 0)
+	readOne(t, client, server)
+	if got := tcpOption(t, client, syscall.TCP_QUICKACK); got != 0 {
+		t.Errorf("held: TCP_QUICKACK = %d after a read, want 0 (left to the kernel)", got)
+	}
+	qc.AckReads(true)
+	if got := tcpOption(t, client, syscall.TCP_QUICKACK); got != 1 {
+		t.Errorf("AckReads(true): TCP_QUICKACK = %d, want 1", got)
+	}
+	setTCPOption(t, client, syscall.TCP_QUICKACK, 0)
+	readOne(t, client, server)
+	if got := tcpOption(t, client, syscall.TCP_QUICKACK); got != 1 {
+		t.Errorf("released: TCP_QUICKACK = %d after a read, want 1", got)
+	}
+}

@@ -43,6 +43,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, pl place) {
 	}
 	if isUpgrade(r) { // another protocol than websocket: relayed by ReverseProxy
 		w = &trackedUpgrade{ResponseWriter: w, p: p, t: a.t, id: a.id}
+	} else if p.relayLean(w, r, a.u) {
+		return
 	}
 	a.u.rp.ServeHTTP(w, r)
 }

@@ -179,3 +179,55 @@ func TestPipeStopsAtBadFrames(t *testing.T) {
 		})
 	}
 }
+
+// FuzzPipeChunking: on any bytes from a client or a server, however they
+// are cut into reads, the pipe relays the same bytes as when they arrive
+// whole, and those are a prefix of what it read (it never rewrites); all
+// it adds is its own close frame (masked at random for a server, so that
+// only its place is compared).
+func FuzzPipeChunking(f *testing.F) {
+	whole := maskedFrame(websocket.TextMessage, []byte("hello"))
+	f.Add(whole, uint64(3), true)
+	f.Add(append(append([]byte{}, whole...), maskedFrame(websocket.CloseMessage, []byte{3, 232})...), uint64(1), true)
+	f.Add([]byte{0x81, 0x05, 'h', 'e', 'l', 'l', 'o', 0x82, 0x7e, 0, 2, 1, 2}, uint64(0x0102030405), false)
+	f.Add([]byte{0x01, 0x01, 'a', 0x80, 0x01, 'b', 0x89, 0x00}, uint64(7), false)
+	f.Fuzz(func(t *testing.T, b []byte, cuts uint64, fromClient bool) {
+		ref, refOut := pipeFor(fromClient, 1<<10)
+		ref.relay(b)
+		d, out := pipeFor(fromClient, 1<<10)
+		rng := rand.New(rand.NewPCG(cuts, uint64(len(b))))
+		for i := 0; i < len(b); {
+			n := min(1+rng.IntN(16), len(b)-i)
+			d.relay(b[i : i+n])
+			i += n
+		}
+		got, want := relayedPart(t, b, out.Bytes()), relayedPart(t, b, refOut.Bytes())
+		if got != want {
+			t.Fatalf("input %x: relayed %d bytes in pieces, %d whole", b, got, want)
+		}
+	})
+}
+
+// relayedPart is how much of in out begins with: the rest of out must be
+// the proxy's own close frames (one to each side at most).
+func relayedPart(t *testing.T, in, out []byte) int {
+	t.Helper()
+	for k := min(len(in), len(out)); k >= 0; k-- {
+		if bytes.Equal(in[:k], out[:k]) && onlyCloseFrames(out[k:]) {
+			return k
+		}
+	}
+	t.Fatalf("input %x: output %x is no prefix of it followed by close frames", in, out)
+	return 0
+}
+
+func onlyCloseFrames(b []byte) bool {
+	for frames := 0; len(b) > 0; frames++ {
+		h, n, err := parseFrameHeader(b, 0)
+		if n == 0 || err != nil || h.opcode != opClose || frames == 2 || int64(len(b)-n) < h.length {
+			return false
+		}
+		b = b[n+int(h.length):]
+	}
+	return true
+}

@@ -33,6 +33,7 @@ type LoadResult struct {
 	ProxyCPU   time.Duration // CPU time of the proxy's processes
 	BackendCPU time.Duration // CPU time of the backend's process
 	GenCPU     time.Duration // the load generator's own CPU time (this process)
+	ProxyInstr int64         // the proxy's user-space instructions, under -callgrind; else 0
 }
 
 // RPS is requests per second over the window.
@@ -86,14 +87,25 @@ func (l Load) measure(ctx context.Context, proxy, backend procGroup, done, recon
 	if err := errors.Join(err1, err2); err != nil {
 		return LoadResult{}, err
 	}
+	count := callgrindDir != "" && proxy != nil
+	if count {
+		if err := zeroInstructions(proxy); err != nil {
+			return LoadResult{}, err
+		}
+	}
 	if err := sleep(ctx, l.Dur); err != nil {
 		return LoadResult{}, err
 	}
 	n1, r1, g1, t1 := done.Load(), reconnects.Load(), selfCPU(), time.Now()
+	var ir int64
+	var err3 error
+	if count {
+		ir, err3 = instructions(proxy)
+	}
 	p1, _, err1 := proxy.sample()
 	b1, _, err2 := backend.sample()
 	return LoadResult{Requests: n1 - n0, Elapsed: t1.Sub(t0), Reconnect: r1 - r0,
-		ProxyCPU: p1 - p0, BackendCPU: b1 - b0, GenCPU: g1 - g0}, errors.Join(err1, err2)
+		ProxyCPU: p1 - p0, BackendCPU: b1 - b0, GenCPU: g1 - g0, ProxyInstr: ir}, errors.Join(err1, err2, err3)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

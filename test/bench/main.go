@@ -38,6 +38,7 @@ func main() {
 	flag.BoolVar(&o.Nginx, "nginx", true, "measure nginx if installed ("+nginxInstall+")")
 	flag.BoolVar(&o.CHP, "chp", true, "measure configurable-http-proxy if installed ("+chpInstall+")")
 	flag.BoolVar(&asJSON, "json", false, "print JSON instead of markdown tables")
+	flag.StringVar(&callgrindDir, "callgrind", "", "run spawnhub and nginx under valgrind's callgrind, writing its counts in this folder: instructions per request (use with -idle 0)")
 	flag.StringVar(&backendListen, "backend-listen", "", "internal: serve as the backend on this address")
 	flag.StringVar(&backendInfo, "backend-info", "", "internal: where the backend writes its address")
 	flag.Parse()

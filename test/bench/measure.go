@@ -33,6 +33,7 @@ type Result struct {
 	Requests       int64   `json:"requests"`
 	Reconnects     int64   `json:"reconnects"`
 	ProxyCPUus     float64 `json:"proxyCPUPerRequestUs"`
+	ProxyInstr     float64 `json:"proxyInstructionsPerRequest,omitempty"` // under -callgrind
 	BackendCPUus   float64 `json:"backendCPUPerRequestUs"`
 	GeneratorCPUus float64 `json:"generatorCPUPerRequestUs"`
 	WSP50us        float64 `json:"wsRoundTripP50Us"`
@@ -74,6 +75,9 @@ func measure(ctx context.Context, s Settings, t target, direct string, backend p
 	res.BackendCPUus, res.GeneratorCPUus = micros(lr.PerRequest(lr.BackendCPU)), micros(lr.PerRequest(lr.GenCPU))
 	if t.proxy != nil {
 		res.ProxyCPUus = micros(lr.PerRequest(lr.ProxyCPU))
+	}
+	if lr.ProxyInstr > 0 && lr.Requests > 0 {
+		res.ProxyInstr = float64(lr.ProxyInstr) / float64(lr.Requests)
 	}
 	if err := sleep(ctx, s.Settle); err != nil { // the proxy finishes with the load
 		res.Error = err.Error()

@@ -21,9 +21,9 @@ const nginxInstall = "apt-get install -y nginx-light (or nginx)"
 func nginxConf(dir, listen, backend string, maxConns int) string {
 	perWorker := 2*maxConns + 64
 	return fmt.Sprintf(`daemon off;
-master_process on;
-worker_processes %d;
-worker_rlimit_nofile %d;
+master_process %[7]s;
+worker_processes %[1]d;
+worker_rlimit_nofile %[2]d;
 pid %[3]s/nginx.pid;
 error_log %[3]s/error.log warn;
 events { worker_connections %[4]d; }
@@ -53,7 +53,7 @@ http {
     }
   }
 }
-`, runtime.NumCPU(), 2*perWorker+64, dir, perWorker, backend, listen)
+`, runtime.NumCPU(), 2*perWorker+64, dir, perWorker, backend, listen, nginxMaster())
 }
 
 // startNginx runs nginx in the foreground on a free port in front of

@@ -24,9 +24,10 @@ func startProcess(name, logPath string, env []string, argv ...string) (*process,
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	defer logf.Close() // the child has its own copy
+	argv, extra := instrumented(name, argv)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), env...), extra...)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

@@ -25,6 +25,7 @@ type Ratios struct {
 	RPSvsNginx   float64 `json:"rpsVsNginx"`
 	RPSvsCHP     float64 `json:"rpsVsCHP"`
 	CPUvsNginx   float64 `json:"proxyCPUVsNginx"`
+	InstrVsNginx float64 `json:"proxyInstructionsVsNginx,omitempty"`
 	WSAddedP50   float64 `json:"wsAddedP50Us"` // round trip p50 minus direct's, timed in alternation
 	WSMsgVsNginx float64 `json:"wsMessagesVsNginx"`
 	WSCPUVsNginx float64 `json:"wsProxyCPUVsNginx"`
@@ -57,6 +58,7 @@ func (r Report) Ratios(res Result) Ratios {
 	if n, ok := r.find(targetNginx); ok {
 		out.RPSvsNginx = div(res.RPS, n.RPS)
 		out.CPUvsNginx = div(res.ProxyCPUus, n.ProxyCPUus)
+		out.InstrVsNginx = div(res.ProxyInstr, n.ProxyInstr)
 		out.WSMsgVsNginx = div(res.WSMsgPerSec, n.WSMsgPerSec)
 		out.WSCPUVsNginx = div(res.WSProxyCPUus, n.WSProxyCPUus)
 	}
@@ -101,6 +103,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 			ratio(q.RPSvsDirect), ratio(q.RPSvsNginx), ratio(q.RPSvsCHP),
 			num(x.ProxyCPUus), ratio(q.CPUvsNginx), x.BackendCPUus, x.GeneratorCPUus)
 	}
+	writeInstructions(&b, r)
 	b.WriteString("\n| target | websocket round trip p50 µs | p99 µs | p50 added to direct µs (timed in alternation) | idle websockets | KiB per idle websocket |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|\n")
 	for _, x := range r.Results {
@@ -136,6 +139,21 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeInstructions adds the instruction counts of a -callgrind run.
+func writeInstructions(b *strings.Builder, r Report) {
+	header := false
+	for _, x := range r.Results {
+		if x.ProxyInstr == 0 {
+			continue
+		}
+		if !header {
+			b.WriteString("\n| target | proxy instructions/req (callgrind, user space) | × nginx |\n|---|---:|---:|\n")
+			header = true
+		}
+		fmt.Fprintf(b, "| %s | %.0f | %s |\n", x.Target, x.ProxyInstr, ratio(r.Ratios(x).InstrVsNginx))
+	}
 }
 
 func ratio(v float64) string {

@@ -2,6 +2,7 @@ package h1
 
 import (
 	"net"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -9,6 +10,7 @@ import (
 // upConn is one keep-alive connection to a server.
 type upConn struct {
 	nc        net.Conn
+	acks      acker     // nc, when it can acknowledge at once; else nil
 	addr      string    // host:port, the pool's key
 	idleSince time.Time // when it was last put back
 	reused    bool      // it has carried a request before
@@ -16,7 +18,34 @@ type upConn struct {
 }
 
 func newUpConn(nc net.Conn, addr string) *upConn {
-	return &upConn{nc: nc, addr: addr, abort: func() { _ = nc.Close() }}
+	c := &upConn{nc: nc, addr: addr, abort: func() { _ = nc.Close() }}
+	c.acks, _ = nc.(acker)
+	if c.acks != nil {
+		c.acks.AckReads(false)
+	}
+	return c
+}
+
+// acker is a connection that can acknowledge what it reads at once rather
+// than with the kernel's delayed ACK (the proxy's connections to
+// workspaces). Transport has it do so only while a response's body is
+// still to come: the ACK of a response read whole rides on the next
+// request, and an immediate one costs a packet; a server that streams
+// with Nagle's algorithm on waits for each ACK.
+type acker interface {
+	// AckReads turns immediate ACKs after each read on or off; on, it
+	// acknowledges what was read so far at once.
+	AckReads(on bool)
+}
+
+// ackWhileBodyToCome turns c's immediate ACKs on when res's body has not
+// all arrived with its header, off otherwise.
+func (c *upConn) ackWhileBodyToCome(res *http.Response, buffered int) {
+	if c.acks == nil {
+		return
+	}
+	whole := res.Body == http.NoBody || (res.ContentLength >= 0 && int64(buffered) >= res.ContentLength)
+	c.acks.AckReads(!whole)
 }
 
 // connPool keeps idle keep-alive connections per server address, newest

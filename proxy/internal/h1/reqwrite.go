@@ -15,7 +15,8 @@ func writeRequest(w *bufio.Writer, req *http.Request) error {
 	if host == "" {
 		host = req.URL.Host
 	}
-	if !plainRequest(req, host) {
+	path := req.URL.EscapedPath()
+	if !plainRequest(req, host, path) {
 		return req.Write(w)
 	}
 	method := req.Method
@@ -24,7 +25,7 @@ func writeRequest(w *bufio.Writer, req *http.Request) error {
 	}
 	w.WriteString(method)
 	w.WriteByte(' ')
-	writeRequestURI(w, req)
+	writeRequestURI(w, req, path)
 	w.WriteString(" HTTP/1.1\r\nHost: ")
 	w.WriteString(host)
 	w.WriteString("\r\n")
@@ -50,15 +51,14 @@ func writeRequest(w *bufio.Writer, req *http.Request) error {
 }
 
 // plainRequest tells whether writeRequest may write req itself.
-func plainRequest(req *http.Request, host string) bool {
+func plainRequest(req *http.Request, host, path string) bool {
 	return (req.Body == nil || req.Body == http.NoBody) && req.ContentLength == 0 &&
 		!req.Close && req.Trailer == nil && len(req.TransferEncoding) == 0 &&
 		req.URL.Opaque == "" && req.Method != http.MethodConnect && token(req.Method) &&
-		plainHost(host) && !hasCTL(req.URL.EscapedPath()) && !hasCTL(req.URL.RawQuery)
+		plainHost(host) && !hasCTL(path) && !hasCTL(req.URL.RawQuery)
 }
 
-func writeRequestURI(w *bufio.Writer, req *http.Request) {
-	path := req.URL.EscapedPath()
+func writeRequestURI(w *bufio.Writer, req *http.Request, path string) {
 	if path == "" {
 		path = "/"
 	}
@@ -72,10 +72,12 @@ func writeRequestURI(w *bufio.Writer, req *http.Request) {
 // writeField writes "k: v\r\n", with v's line breaks turned into spaces and
 // surrounding blanks trimmed as Header.Write does.
 func writeField(w *bufio.Writer, k, v string) {
-	if strings.ContainsAny(v, "\r\n") {
+	if strings.IndexByte(v, '\r') >= 0 || strings.IndexByte(v, '\n') >= 0 {
 		v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
 	}
-	v = strings.Trim(v, " \t")
+	if v != "" && (isBlank(v[0]) || isBlank(v[len(v)-1])) {
+		v = strings.Trim(v, " \t")
+	}
 	w.WriteString(k)
 	w.WriteString(": ")
 	w.WriteString(v)
@@ -108,17 +110,24 @@ func plainHost(h string) bool {
 	return true
 }
 
+func isBlank(c byte) bool { return c == ' ' || c == '\t' }
+
+// tokenChar tells the bytes of an RFC 9110 token.
+var tokenChar = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", byte(c)) >= 0
+	}
+	return t
+}()
+
 // token is a non-empty RFC 9110 token (a valid method or field name).
 func token(s string) bool {
 	if s == "" {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
-			continue
-		}
-		if !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
+		if !tokenChar[s[i]] {
 			return false
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -92,11 +91,22 @@ func (t *Transport) Handles(req *http.Request) bool {
 		req.Header["Upgrade"] == nil
 }
 
-// RoundTrip implements http.RoundTripper.
+// Got1xx receives a 1xx response read before the final one.
+type Got1xx func(code int, header textproto.MIMEHeader) error
+
+// RoundTrip implements http.RoundTripper. 1xx responses go to the
+// request's trace.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !t.Handles(req) {
 		return t.other.RoundTrip(req)
 	}
+	return t.Relay(req, nil)
+}
+
+// Relay is RoundTrip for a request Transport handles (see Handles), with
+// 1xx responses passed to got1xx, or to the request's trace when nil: a
+// caller that forwards them needs no trace in the request's context.
+func (t *Transport) Relay(req *http.Request, got1xx Got1xx) (*http.Response, error) {
 	if req.Method != "" && !token(req.Method) {
 		// Request.Write, which writeRequest falls back to, would send it.
 		return nil, fmt.Errorf("h1: invalid method %q", req.Method)
@@ -107,7 +117,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		res, err := t.exchange(c, req)
+		res, err := t.exchange(c, req, got1xx)
 		var stale staleConnError
 		if err == nil || !errors.As(err, &stale) || !replayable(req) {
 			return res, err
@@ -139,17 +149,18 @@ func (t *Transport) conn(req *http.Request, addr string) (*upConn, error) {
 
 // exchange sends req on c and reads the response's header. On error c is
 // closed.
-func (t *Transport) exchange(c *upConn, req *http.Request) (*http.Response, error) {
+func (t *Transport) exchange(c *upConn, req *http.Request, got1xx Got1xx) (*http.Response, error) {
 	ctx := req.Context()
 	stop := context.AfterFunc(ctx, c.abort)
 	if err := t.write(c.nc, req); err != nil {
 		return nil, t.fail(ctx, c, stop, nil, c.staleIf(err))
 	}
 	br := t.reader(c.nc)
-	res, err := t.readHeader(c, br, req)
+	res, err := t.readHeader(c, br, req, got1xx)
 	if err != nil {
 		return nil, t.fail(ctx, c, stop, br, err)
 	}
+	c.ackWhileBodyToCome(res, br.Buffered())
 	keep := !res.Close && !req.Close
 	if res.Body == http.NoBody {
 		t.release(c, br, keep && stop())
@@ -190,9 +201,9 @@ func (t *Transport) write(nc net.Conn, req *http.Request) error {
 }
 
 // readHeader reads the final response's header within headerTimeout,
-// passing 1xx responses to the request's trace (ReverseProxy forwards
-// them).
-func (t *Transport) readHeader(c *upConn, br *bufio.Reader, req *http.Request) (*http.Response, error) {
+// passing 1xx responses to got1xx or the request's trace (the proxy
+// forwards them).
+func (t *Transport) readHeader(c *upConn, br *bufio.Reader, req *http.Request, got1xx Got1xx) (*http.Response, error) {
 	if t.headerTimeout > 0 {
 		_ = c.nc.SetReadDeadline(time.Now().Add(t.headerTimeout))
 	}
@@ -210,15 +221,18 @@ func (t *Transport) readHeader(c *upConn, br *bufio.Reader, req *http.Request) (
 			}
 			return res, nil
 		}
-		if err := informational(req, res); err != nil {
+		if err := informational(req, res, got1xx); err != nil {
 			return nil, err
 		}
 	}
 	return nil, errors.New("too many 1xx informational responses")
 }
 
-// informational passes a 1xx response to the request's trace.
-func informational(req *http.Request, res *http.Response) error {
+// informational passes a 1xx response to got1xx, or to the request's trace.
+func informational(req *http.Request, res *http.Response, got1xx Got1xx) error {
+	if got1xx != nil {
+		return got1xx(res.StatusCode, textproto.MIMEHeader(res.Header))
+	}
 	trace := httptrace.ContextClientTrace(req.Context())
 	if trace == nil || trace.Got1xxResponse == nil {
 		return nil
@@ -231,6 +245,9 @@ func (t *Transport) release(c *upConn, br *bufio.Reader, keep bool) {
 	keep = keep && br.Buffered() == 0 // nothing unasked-for from the server
 	t.putReader(br)
 	if keep {
+		if c.acks != nil {
+			c.acks.AckReads(false)
+		}
 		t.pool.put(c, time.Now())
 		return
 	}
@@ -285,54 +302,4 @@ func hostPort(host string) string {
 		return host
 	}
 	return net.JoinHostPort(strings.Trim(host, "[]"), "80")
-}
-
-// upBody is the body of a response read by Transport. At EOF it hands
-// the connection back for reuse when both sides allow keep-alive; closed
-// before EOF, it closes the connection. Read and Close must not be called
-// concurrently (ReverseProxy does not).
-type upBody struct {
-	t    *Transport
-	c    *upConn
-	br   *bufio.Reader
-	body io.ReadCloser // http.ReadResponse's, never closed: that would drain it
-	stop func() bool   // stops the cancellation
-	ctx  context.Context
-	keep bool
-	done bool
-	err  error // what Read returns once done
-}
-
-func (b *upBody) Read(p []byte) (int, error) {
-	if b.done {
-		return 0, b.err
-	}
-	n, err := b.body.Read(p)
-	switch {
-	case err == io.EOF:
-		b.finish(true, io.EOF)
-	case err != nil:
-		if b.ctx.Err() != nil {
-			err = b.ctx.Err()
-		}
-		b.finish(false, err)
-	}
-	return n, err
-}
-
-func (b *upBody) Close() error {
-	b.finish(false, errBodyClosed)
-	return nil
-}
-
-var errBodyClosed = errors.New("read on a closed response body")
-
-func (b *upBody) finish(eof bool, err error) {
-	if b.done {
-		return
-	}
-	b.done, b.err = true, err
-	stopped := b.stop()
-	b.t.release(b.c, b.br, eof && b.keep && stopped)
-	b.br = nil
 }
