@@ -49,6 +49,9 @@ func (w *Web) createServer(c echo.Context) error {
 // launchRequest is the one-click launch body.
 type launchRequest struct {
 	Image string `json:"image"`
+	// New asks for a new server even when a stopped one of the image
+	// exists (which Launch otherwise starts again, with its volumes).
+	New bool `json:"new,omitempty"`
 }
 
 func (w *Web) launch(c echo.Context) error {
@@ -63,7 +66,11 @@ func (w *Web) launch(c echo.Context) error {
 		return badRequest("image", "image.required", nil)
 	}
 	ctx := c.Request().Context()
-	s, err := w.servers.Launch(ctx, c.Param("ns"), requester(c, requestLanguage(c.Request())), req.Image)
+	launch := w.servers.Launch
+	if req.New {
+		launch = w.servers.LaunchNew
+	}
+	s, err := launch(ctx, c.Param("ns"), requester(c, requestLanguage(c.Request())), req.Image)
 	if err != nil {
 		return err
 	}

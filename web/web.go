@@ -24,6 +24,7 @@ import (
 type Servers interface {
 	Create(ctx context.Context, ns string, who form.Requester, f form.Form) (store.Server, error)
 	Launch(ctx context.Context, ns string, who form.Requester, imageID string) (store.Server, error)
+	LaunchNew(ctx context.Context, ns string, who form.Requester, imageID string) (store.Server, error)
 	Start(ctx context.Context, ns, name string) (store.Server, error)
 	Stop(ctx context.Context, ns, name string) (store.Server, error)
 	Delete(ctx context.Context, ns, name string, deleteVolumes bool) error

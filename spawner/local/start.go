@@ -74,6 +74,9 @@ func (b *Backend) startOnce(ctx context.Context, srv store.Server, im form.Image
 	target := "http://" + net.JoinHostPort(b.o.Host, strconv.Itoa(port))
 	if err := b.waitReady(ctx, p, port, target+runBase+im.ReadyPath, token, im.ReadyPath != ""); err != nil {
 		b.kill(p)
+		if errors.Is(err, errExited) {
+			return store.Route{}, "", exitFailure("start.exited", "the server exited while starting", p.waitErr, p.log)
+		}
 		return store.Route{}, "", fmt.Errorf("%w; last lines of its log:\n%s", err, tail(p.log, tailLines))
 	}
 	b.mu.Lock()
@@ -149,7 +152,8 @@ func (b *Backend) launch(srv store.Server, im form.Image, port int, runBase, tok
 	return p, nil
 }
 
-// wait reaps the process and reports an exit nobody asked for.
+// wait reaps the process and reports an exit nobody asked for: a clean one
+// (exit status 0, the server's own Quit) or a failure.
 func (b *Backend) wait(cmd *exec.Cmd, p *proc) {
 	p.waitErr = cmd.Wait()
 	b.ports.release(p.port)
@@ -162,8 +166,11 @@ func (b *Backend) wait(cmd *exec.Cmd, p *proc) {
 	if !unexpected || onExit == nil {
 		return
 	}
-	reason := fmt.Sprintf("the server exited (%s); last lines of its log:\n%s", exitText(p.waitErr), tail(p.log, tailLines))
-	onExit(p.key, p.instance, reason)
+	if p.waitErr == nil { // it ended itself cleanly: Jupyter's Quit
+		onExit(p.key, p.instance, nil)
+		return
+	}
+	onExit(p.key, p.instance, exitFailure("exited", "the server exited", p.waitErr, p.log))
 }
 
 func exitText(err error) string {
