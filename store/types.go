@@ -56,7 +56,7 @@ type Server struct {
 	// keeps the English text (logs, clients that know no codes).
 	MessageCode   string            `json:"messageCode,omitempty"`
 	MessageParams map[string]string `json:"messageParams,omitempty"`
-	Spec      Spec   `json:"spec"`
+	Spec          Spec              `json:"spec"`
 	// Instance identifies what runs the server in its backend (a process
 	// id and start time, a pod UID); empty when nothing runs.
 	Instance string `json:"instance,omitempty"`

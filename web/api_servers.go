@@ -14,7 +14,7 @@ func (w *Web) listServers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, w.views(ctx, servers))
+	return c.JSON(http.StatusOK, w.views(ctx, w.translator(c), servers))
 }
 
 func (w *Web) getServer(c echo.Context) error {
@@ -23,7 +23,7 @@ func (w *Web) getServer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, w.view(ctx, s))
+	return c.JSON(http.StatusOK, w.view(ctx, w.translator(c), s))
 }
 
 func (w *Web) createServer(c echo.Context) error {
@@ -43,7 +43,7 @@ func (w *Web) createServer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, w.view(ctx, s))
+	return c.JSON(http.StatusCreated, w.view(ctx, w.translator(c), s))
 }
 
 // launchRequest is the one-click launch body.
@@ -74,7 +74,7 @@ func (w *Web) launch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, w.view(ctx, s))
+	return c.JSON(http.StatusCreated, w.view(ctx, w.translator(c), s))
 }
 
 func (w *Web) startServer(c echo.Context) error {
@@ -83,7 +83,7 @@ func (w *Web) startServer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusAccepted, w.view(ctx, s))
+	return c.JSON(http.StatusAccepted, w.view(ctx, w.translator(c), s))
 }
 
 func (w *Web) stopServer(c echo.Context) error {
@@ -92,7 +92,7 @@ func (w *Web) stopServer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusAccepted, w.view(ctx, s))
+	return c.JSON(http.StatusAccepted, w.view(ctx, w.translator(c), s))
 }
 
 func (w *Web) deleteServer(c echo.Context) error {
@@ -108,5 +108,5 @@ func (w *Web) serverEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, list[eventView]{Items: eventViews(events)})
+	return c.JSON(http.StatusOK, list[eventView]{Items: eventViews(w.translator(c), events)})
 }

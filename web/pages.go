@@ -109,7 +109,7 @@ func (w *Web) landingPage(c echo.Context) error {
 		"Namespaces": memberships,
 		"CanEdit":    role >= auth.RoleEdit,
 		"IsOwner":    role >= auth.RoleOwner,
-		"Servers":    w.views(ctx, servers).Items,
+		"Servers":    w.views(ctx, tr, servers).Items,
 		"Images":     w.imageViews(tr, w.servers.ImagesFor(requester(c, tr.Lang))),
 	})
 }
@@ -147,7 +147,7 @@ func (w *Web) notRunningPage(c echo.Context) error {
 		return w.notRunningJSON(c, s)
 	}
 	return w.render(c, http.StatusServiceUnavailable, "notrunning.html", map[string]any{
-		"Server": w.view(c.Request().Context(), s),
+		"Server": w.view(c.Request().Context(), w.translator(c), s),
 		"Next":   safeNext(c.Request().URL.RequestURI()),
 	})
 }

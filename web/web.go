@@ -31,6 +31,7 @@ type Servers interface {
 	Get(ctx context.Context, ns, name string) (store.Server, error)
 	List(ctx context.Context, ns string) ([]store.Server, error)
 	Events(ctx context.Context, ns, name string) ([]store.Event, error)
+	Logs(ctx context.Context, ns, name string) ([]byte, error) // spawner.ErrNoLogs when there are none
 	ImagesFor(who form.Requester) []form.ImageOption
 	Config() form.Config // the form's policy
 	Volumes(ctx context.Context, ns string) ([]spawner.VolumeInfo, error)
