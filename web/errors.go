@@ -49,6 +49,10 @@ func (w *Web) handleError(err error, c echo.Context) {
 		_ = c.NoContent(status)
 		return
 	}
+	if wantsErrorPage(c.Request()) && status != http.StatusUnauthorized {
+		w.htmlError(c, status, body)
+		return
+	}
 	_ = c.JSON(status, body)
 }
 

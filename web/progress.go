@@ -15,17 +15,19 @@ import (
 // eventView is an event as the API shows it.
 // Message is in the request's language when the event has a code.
 type eventView struct {
-	Time    time.Time         `json:"time"`
-	Type    string            `json:"type"`
-	Reason  string            `json:"reason"`
-	Message string            `json:"message"`
-	Code    string            `json:"code,omitempty"`
-	Params  map[string]string `json:"params,omitempty"`
+	Time   time.Time `json:"time"`
+	Type   string    `json:"type"`
+	Reason string    `json:"reason"`
+	// ReasonText is the reason in the request's language.
+	ReasonText string            `json:"reasonText"`
+	Message    string            `json:"message"`
+	Code       string            `json:"code,omitempty"`
+	Params     map[string]string `json:"params,omitempty"`
 }
 
 func viewEvent(tr Translator, e store.Event) eventView {
 	return eventView{
-		Time: e.Time, Type: e.Type, Reason: e.Reason, Code: e.Code, Params: e.Params,
+		Time: e.Time, Type: e.Type, Reason: e.Reason, ReasonText: tr.Reason(e.Reason), Code: e.Code, Params: e.Params,
 		Message: tr.Say(e.Code, e.Params, e.Message),
 	}
 }

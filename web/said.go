@@ -37,13 +37,9 @@ func (t Translator) When(at time.Time) string {
 	return at.Format("Jan 2, 2006, 15:04 UTC")
 }
 
-// Clock is a time of day as the language writes it, with seconds.
+// Clock is a time of day with seconds (UTC), the same in both languages.
 func (t Translator) Clock(at time.Time) string {
-	at = at.UTC()
-	if t.Lang == "fr" {
-		return fmt.Sprintf("%d h %02d min %02d s", at.Hour(), at.Minute(), at.Second())
-	}
-	return at.Format("15:04:05")
+	return at.UTC().Format("15:04:05")
 }
 
 // Number is an integer with the language's thousands separator.
@@ -83,4 +79,31 @@ func (t Translator) Ago(at time.Time, now time.Time) string {
 		return t.T("ago.hours", map[string]any{"Count": t.Number(int(d.Hours()))})
 	}
 	return t.T("ago.days", map[string]any{"Count": t.Number(int(d.Hours() / 24))})
+}
+
+// Resources says what a server asked for: "1 CPU · 4Gi memory · 1 GPU".
+func (t Translator) Resources(sp specView) string {
+	var parts []string
+	if sp.CPU != "" {
+		parts = append(parts, t.T("resources.cpu", map[string]any{"Count": sp.CPU}))
+	}
+	if sp.Memory != "" {
+		parts = append(parts, t.T("resources.memory", map[string]any{"Size": sp.Memory}))
+	}
+	if sp.GPUs > 0 {
+		parts = append(parts, t.T("resources.gpus", map[string]any{"Count": t.Number(sp.GPUs)}))
+	}
+	if len(parts) == 0 {
+		return "—"
+	}
+	return strings.Join(parts, " · ")
+}
+
+// Reason is an event's reason ("Started", "Pulling") in words: the
+// catalog's "reason.<Reason>", or the reason itself.
+func (t Translator) Reason(r string) string {
+	if t.Has("reason." + r) {
+		return t.T("reason." + r)
+	}
+	return r
 }

@@ -165,6 +165,7 @@ func (w *Web) routes(e *echo.Echo) {
 		e.GET("/metrics", echo.WrapHandler(w.opts.Metrics))
 	}
 	e.GET("/static/*", w.static)
+	e.GET("/favicon.ico", w.favicon)
 	e.GET("/login", w.loginPage)
 	e.POST("/login", w.devLogin)
 	e.GET("/oauth2/callback", w.ssoCallback)
@@ -176,6 +177,9 @@ func (w *Web) routes(e *echo.Echo) {
 	page.GET("/namespaces/:ns/contributors", w.contributorsPage, w.requireRole(auth.RoleOwner))
 	page.GET("/namespaces/:ns/new", w.newServerPage, w.requireRole(auth.RoleEdit))
 	page.GET("/namespaces/:ns/volumes", w.volumesPage, w.requireRole(auth.RoleView))
+	page.GET("/namespaces/:ns/servers/:name", w.serverPage, w.requireRole(auth.RoleView))
+	page.GET("/namespaces/:ns/servers/:name/progress", w.progressPage, w.requireRole(auth.RoleView))
+	page.GET("/tokens", w.tokensPage)
 	page.GET(store.WorkspacePrefix+":ns/:name/*", w.notRunningPage)
 	page.GET(store.WorkspacePrefix+":ns/:name", w.notRunningPage)
 	unsafe := []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
@@ -196,6 +200,7 @@ func (w *Web) routes(e *echo.Echo) {
 	ns.GET("/servers/:name", w.getServer)
 	ns.GET("/servers/:name/events", w.serverEvents)
 	ns.GET("/servers/:name/progress", w.serverProgress)
+	ns.GET("/servers/:name/logs", w.serverLogs, w.requireRole(auth.RoleEdit))
 	ns.GET("/contributors", w.listContributors)
 	owner := ns.Group("", w.requireRole(auth.RoleOwner))
 	owner.POST("/contributors", w.addContributor)

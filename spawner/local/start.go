@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"text/template"
 
+	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -48,7 +49,7 @@ func (b *Backend) Start(ctx context.Context, srv store.Server, im form.Image, to
 		if !errors.Is(err, errPortTaken) || attempt == portAttempts || ctx.Err() != nil {
 			return route, inst, err
 		}
-		progress(store.Event{Type: store.EventWarning, Reason: "PortTaken", Message: err.Error() + "; starting again on another port"})
+		progress(spawner.Say("port.taken", err.Error()+"; starting again on another port").Event(store.EventWarning, "PortTaken"))
 	}
 }
 
@@ -70,7 +71,8 @@ func (b *Backend) startOnce(ctx context.Context, srv store.Server, im form.Image
 		}
 		return store.Route{}, "", err
 	}
-	progress(store.Event{Type: store.EventNormal, Reason: "Launched", Message: fmt.Sprintf("process %d started on port %d; waiting for it to answer", p.pid, port)})
+	progress(spawner.Say("launched", fmt.Sprintf("process %d started on port %d; waiting for it to answer", p.pid, port),
+		"pid", strconv.Itoa(p.pid), "port", strconv.Itoa(port)).Event(store.EventNormal, "Launched"))
 	target := "http://" + net.JoinHostPort(b.o.Host, strconv.Itoa(port))
 	if err := b.waitReady(ctx, p, port, target+runBase+im.ReadyPath, token, im.ReadyPath != ""); err != nil {
 		b.kill(p)
@@ -82,7 +84,7 @@ func (b *Backend) startOnce(ctx context.Context, srv store.Server, im form.Image
 	b.mu.Lock()
 	p.ready = true
 	b.mu.Unlock()
-	progress(store.Event{Type: store.EventNormal, Reason: "Ready", Message: "the server answers"})
+	progress(spawner.Say("ready", "the server answers").Event(store.EventNormal, "Ready"))
 	return store.Route{Target: target, Token: token, StripPrefix: im.StripPrefix, Namespace: key.Namespace}, p.instance, nil
 }
 
