@@ -76,6 +76,10 @@ func (w *Web) describe(c echo.Context, err error) (int, apiError) {
 		return http.StatusBadRequest, apiError{Error: tr.T("error.invalid")}
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, apiError{Error: tr.T("error.timeout")}
+	case errors.As(err, &he) && he.Code == http.StatusNotFound:
+		return he.Code, apiError{Error: tr.T("error.not_found")}
+	case errors.As(err, &he) && he.Code == http.StatusMethodNotAllowed:
+		return he.Code, apiError{Error: tr.T("error.method")}
 	case errors.As(err, &he):
 		return he.Code, apiError{Error: http.StatusText(he.Code)}
 	}

@@ -42,7 +42,7 @@ func podEnd(pod *corev1.Pod) error {
 	line := ""
 	for _, cs := range pod.Status.ContainerStatuses {
 		if t := cs.State.Terminated; t != nil {
-			status, line = "exit status "+strconv.Itoa(int(t.ExitCode)), t.Message
+			status, line = strconv.Itoa(int(t.ExitCode)), t.Message
 			if line == "" {
 				line = t.Reason
 			}

@@ -7,7 +7,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/store"
@@ -45,7 +48,19 @@ func (b *Backend) Logs(_ context.Context, srv store.Server, maxBytes int) ([]byt
 func exitFailure(code, text string, waitErr error, log string) error {
 	lines := tail(log, tailLines)
 	return spawner.Fail(spawner.Say(code, fmt.Sprintf("%s (%s); last lines of its log:\n%s", text, exitText(waitErr), lines),
-		"status", exitText(waitErr), "line", telling(lines)), waitErr)
+		"status", exitCode(waitErr), "line", telling(lines)), waitErr)
+}
+
+// exitCode is the process's exit code, or the signal that ended it.
+func exitCode(err error) string {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return "0"
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return ws.Signal().String()
+	}
+	return strconv.Itoa(ee.ExitCode())
 }
 
 // errorWords mark a log line that explains a failure.
