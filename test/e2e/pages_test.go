@@ -77,11 +77,11 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		dir = t.TempDir()
 	}
 	dir = filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_"))
-	png := value(t, ctx, chromedp.FullScreenshot(90))
+	png := value(t, ctx, chromedp.FullScreenshot(100))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, name+".jpg")
+	path := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
 	}

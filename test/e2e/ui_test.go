@@ -53,12 +53,14 @@ func TestUIInChromium(t *testing.T) {
 	run(t, ctx, "launch the demo server",
 		chromedp.Click(chromedp.CSS(`button[data-action=launch][data-image=demo]:not([data-new])`)),
 	)
-	value(t, ctx, chromedp.Poll[bool](`location.origin === "`+origin+`" && document.readyState === "complete"`))
-	run(t, ctx, "taken into the server", chromedp.WaitVisible(chromedp.CSS(`h1`)))
-	if text := value(t, ctx, chromedp.Text(chromedp.CSS(`h1`))); text != "spawnhub demo server" {
+	run(t, ctx, "taken into the server", chromedp.WaitVisible(chromedp.CSS(`body > h1`)))
+	if text := value(t, ctx, chromedp.Text(chromedp.CSS(`body > h1`))); text != "spawnhub demo server" {
 		t.Errorf("Launch took the browser to a page titled %q, want the demo server", text)
 	}
 	url := value(t, ctx, chromedp.Location())
+	if !strings.HasPrefix(url, origin+"/notebook/alice/") {
+		t.Errorf("Launch took the browser to %q, want the server on %s", url, origin)
+	}
 	deepLink := url + "?from=bookmark" // on the workspace origin
 	run(t, ctx, "stop it",
 		chromedp.Navigate(hub.URL+"/"),

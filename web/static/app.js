@@ -69,15 +69,25 @@ function addEvent(ev) {
   list.appendChild(li);
 }
 
+// startsHere tells the first event of a start (as the server page groups
+// them): the creation, or a Queued that follows neither it nor another.
+let lastReason = "";
+function startsHere(ev) {
+  return ev.reason === "Created" || ev.reason === "Queued" && lastReason !== "Created" && lastReason !== "Queued";
+}
+
 // follow keeps el up to date from the server's progress stream while the
 // server is on its way (and, on the progress page, until it runs).
 function follow(el) {
   if (el.dataset.following) return;
   el.dataset.following = "1";
   const src = new EventSource(serverAPI(el.dataset.ns, el.dataset.name) + "/progress");
-  let first = true;
+  let replay = true;
   src.addEventListener("server", (e) => {
     const s = JSON.parse(e.data);
+    // Each connection replays every event after the server: start afresh.
+    if (replay && el.id === "progress") document.getElementById("events").replaceChildren();
+    replay = false;
     show(el, s);
     if (!busy(s.phase) && el.id !== "progress") { src.close(); delete el.dataset.following; }
     if (s.phase === "running" || s.phase === "failed") { src.close(); delete el.dataset.following; }
@@ -85,10 +95,8 @@ function follow(el) {
   src.addEventListener("event", (e) => {
     if (el.id !== "progress") return;
     const ev = JSON.parse(e.data);
-    // The page already lists the events of this start; the stream
-    // replays every event first.
-    if (first && document.querySelector(`#events time[datetime="${ev.time}"]`)) return;
-    first = false;
+    if (startsHere(ev)) document.getElementById("events").replaceChildren(); // the page shows the latest start
+    lastReason = ev.reason;
     addEvent(ev);
   });
   src.addEventListener("gone", () => { src.close(); location.assign("/"); });
