@@ -60,6 +60,12 @@ const visibleText = `(() => {
     .map((el) => (el.title || "") + " " + (el.getAttribute("aria-label") || "") + " " + (el.placeholder || "")).join("\n");
 })()`
 
+// badPatterns lists the inputs whose pattern the browser cannot compile
+// (it compiles them with the v flag, where "-" in a class must be escaped).
+const badPatterns = `[...document.querySelectorAll("input[pattern]")].filter((el) => {
+  try { new RegExp(el.pattern, "v"); return false; } catch { return true; }
+}).map((el) => el.id)`
+
 // axeSerious runs axe-core in the page and lists its serious and critical
 // violations.
 func axeSerious(t *testing.T, ctx context.Context, axe string) []string {
@@ -114,6 +120,9 @@ func TestEveryPageInFrenchAndAccessible(t *testing.T) {
 				t.Errorf("%s (%s) shows English: %q", name, path, what)
 			}
 		}
+		if bad := value(t, ctx, chromedp.Evaluate[[]string](badPatterns)); len(bad) > 0 {
+			t.Errorf("%s: the pattern of %v is not a valid regular expression for the browser", name, bad)
+		}
 		for _, v := range axeSerious(t, ctx, axe) {
 			t.Errorf("%s (%s): accessibility: %s", name, path, v)
 		}
@@ -131,6 +140,14 @@ func TestEveryPageInFrenchAndAccessible(t *testing.T) {
 	check("logs", server+broken+"?tab=logs&lang=fr", `#logs`)
 	check("progress", server+broken+"/progress?lang=fr", `#failure`)
 	check("new-server", "/namespaces/alice/new?lang=fr", `#spawn-form`)
+	run(t, ctx, "every form error at once, each next to its field",
+		chromedp.SendKeys(chromedp.CSS(`#f-name`), "Mauvais_Nom"),
+		chromedp.SendKeys(chromedp.CSS(`#f-cpu`), "beaucoup"),
+		chromedp.Click(chromedp.CSS(`#spawn-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-error-for=name]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-error-for=cpu]`)),
+	)
+	screenshot(t, ctx, "new-server-errors")
 	check("volumes", "/namespaces/alice/volumes?lang=fr", `main`)
 	check("share", "/namespaces/alice/contributors?lang=fr", `main`)
 	check("tokens", "/tokens?lang=fr", `table.tokens`)
