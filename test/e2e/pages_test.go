@@ -8,8 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/spawnhub/spawnhub/test/poll"
 )
 
 // pagesConfig offers the demo server, Jupyter Notebook, and an image whose
@@ -141,6 +144,18 @@ func TestLaunchTakesYouIntoJupyter(t *testing.T) {
 	}
 	if got := names(t, alice, api+"/servers"); len(got) != 1 {
 		t.Errorf("servers after Launch again = %v, want the one", got)
+	}
+
+	// Jupyter's own Quit (what its Quit button posts) ends the server
+	// cleanly: it is Stopped, not Failed.
+	mustCall(t, alice, http.StatusOK, "POST", hub.URL+"/notebook/alice/"+name+"/api/shutdown", nil)
+	var phase any
+	poll.Until(t, time.Minute, "the server to end after Quit", func() bool {
+		phase = mustCall(t, alice, http.StatusOK, "GET", api+"/servers/"+name, nil)["phase"]
+		return phase != "running"
+	})
+	if phase != "stopped" {
+		t.Errorf("after Jupyter's Quit the server is %v, want stopped", phase)
 	}
 }
 
