@@ -33,6 +33,11 @@ spawner:
       descriptions: {en: "The classic notebook.", fr: "Le bloc-notes classique."}
       command: ["/usr/bin/python3", "-m", "notebook", "--no-browser", "--allow-root", "--ip={{.Host}}", "--port={{.Port}}",
         "--NotebookApp.base_url={{.BaseURL}}", "--NotebookApp.allow_remote_access=True", "--notebook-dir={{.Home}}"]
+    - id: slow
+      kind: demo
+      names: {en: "Slow demo", fr: "Démo lente"}
+      descriptions: {en: "Takes two seconds to start.", fr: "Met deux secondes à démarrer."}
+      command: ["/bin/sh", "-c", "sleep 2; exec \"$0\" \"$@\"", "{{.Executable}}", "demo-server", "--listen", "{{.Host}}:{{.Port}}", "--base-url", "{{.BaseURL}}", "--token-env", "SPAWNHUB_DEMO_TOKEN"]
     - id: broken
       kind: demo
       names: {en: "Broken model", fr: "Modèle cassé"}
@@ -192,5 +197,27 @@ func TestFailedSpawnSaysWhyInFrench(t *testing.T) {
 	screenshot(t, ctx, "3-logs")
 	if logs := value(t, ctx, chromedp.Text(chromedp.CSS(`#logs`))); !strings.Contains(logs, "loading the model") || !strings.Contains(logs, "cannot open /data/model.bin") {
 		t.Errorf("logs tab = %q, want the server's output", logs)
+	}
+}
+
+// TestLandingStatusIsLive: the landing page follows a starting server
+// through the progress stream, without reloading, until it runs.
+func TestLandingStatusIsLive(t *testing.T) {
+	hub, alice := startPagesHub(t)
+	ctx := browser(t)
+	signIn(t, ctx, hub.URL, "alice")
+	name := mustCall(t, alice, http.StatusCreated, "POST", hub.URL+"/api/v1/namespaces/alice/launch", map[string]string{"image": "slow"})["name"].(string)
+	row := `tr[data-name="` + name + `"]`
+	run(t, ctx, "the landing page shows it on its way",
+		chromedp.Navigate(hub.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(row+`:is([data-phase=queued], [data-phase=starting]) button.when-busy`)),
+	)
+	value(t, ctx, chromedp.Evaluate[bool](`window.notReloaded = true`))
+	run(t, ctx, "and then running, with Connect", chromedp.WaitVisible(chromedp.CSS(row+`[data-phase=running] a.when-running`)))
+	if !value(t, ctx, chromedp.Evaluate[bool](`window.notReloaded === true`)) {
+		t.Error("the landing page reloaded to show the new status")
+	}
+	if got := value(t, ctx, chromedp.Text(chromedp.CSS(row+` [data-field=phase]`))); got != "Running" {
+		t.Errorf("status cell = %q, want Running", got)
 	}
 }
