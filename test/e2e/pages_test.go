@@ -220,4 +220,19 @@ func TestLandingStatusIsLive(t *testing.T) {
 	if got := value(t, ctx, chromedp.Text(chromedp.CSS(row+` [data-field=phase]`))); got != "Running" {
 		t.Errorf("status cell = %q, want Running", got)
 	}
+
+	api := hub.URL + "/api/v1/namespaces/alice"
+	run(t, ctx, "delete asks whether to keep the volumes",
+		chromedp.Click(chromedp.CSS(row+` button[data-action=delete]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#delete-dialog #delete-volumes`)),
+	)
+	screenshot(t, ctx, "delete-dialog")
+	run(t, ctx, "delete with its volumes",
+		chromedp.Click(chromedp.CSS(`#delete-volumes`)),
+		chromedp.Click(chromedp.CSS(`#delete-confirm`)),
+		chromedp.WaitNotPresent(chromedp.CSS(row)),
+	)
+	if got := names(t, alice, api+"/volumes"); len(got) != 0 {
+		t.Errorf("volumes after deleting the server with its volumes = %v, want none", got)
+	}
 }
