@@ -236,3 +236,41 @@ func TestLandingStatusIsLive(t *testing.T) {
 		t.Errorf("volumes after deleting the server with its volumes = %v, want none", got)
 	}
 }
+
+// TestTokensPage: a token is created with a name, scope and lifetime, its
+// secret shown once, listed, and revoked.
+func TestTokensPage(t *testing.T) {
+	hub, alice := startPagesHub(t)
+	ctx := browser(t)
+	signIn(t, ctx, hub.URL, "alice")
+	run(t, ctx, "create a token",
+		chromedp.Navigate(hub.URL+"/tokens"),
+		chromedp.WaitVisible(chromedp.CSS(`#token-form`)),
+		chromedp.SendKeys(chromedp.CSS(`#token-name`), "nightly-sync"),
+		chromedp.SetValue(chromedp.CSS(`#token-lifetime`), "168h"),
+		chromedp.Click(chromedp.CSS(`#token-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#token-secret`)),
+	)
+	secret := value(t, ctx, chromedp.Text(chromedp.CSS(`#token-secret-value`)))
+	req, _ := http.NewRequest(http.MethodGet, hub.URL+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/v1/me with the shown secret: %v %v, want 200", res, err)
+	} else {
+		res.Body.Close()
+	}
+	run(t, ctx, "listed, without its secret",
+		chromedp.Navigate(hub.URL+"/tokens"),
+		chromedp.WaitVisible(chromedp.CSS(`table.tokens button[data-action=revoke]`)),
+	)
+	if html := value(t, ctx, chromedp.Evaluate[string](`document.body.innerHTML`)); strings.Contains(html, secret) || !strings.Contains(html, "nightly-sync") {
+		t.Errorf("tokens page after a reload shows the secret again or lacks the token")
+	}
+	run(t, ctx, "revoke it",
+		chromedp.Click(chromedp.CSS(`table.tokens button[data-action=revoke]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`table.tokens tr[data-id]`)),
+	)
+	if got := tokenIDs(t, alice, hub.URL); len(got) != 0 {
+		t.Errorf("tokens after Revoke = %v, want none", got)
+	}
+}
