@@ -25,9 +25,12 @@ type Backend interface {
 	Alive(ctx context.Context, srv store.Server) (bool, error)
 }
 
-// ExitHandler is told that a running instance ended without being stopped;
-// reason says why, with the last lines of its log when there is one.
-type ExitHandler func(key store.Key, instance, reason string)
+// ExitHandler is told that a running instance ended without being stopped.
+// A nil why is a clean end the server's own user asked for (Jupyter's
+// Quit: exit status 0), and the server is Stopped; otherwise why says what
+// went wrong (a *Failure when the backend can say it in words) and the
+// server is Failed.
+type ExitHandler func(key store.Key, instance string, why error)
 
 // ExitNotifier is a Backend that reports unexpected exits. NewManager
 // installs its handler.

@@ -28,10 +28,48 @@ func (m *Manager) Create(ctx context.Context, ns string, who form.Requester, f f
 	return m.create(ctx, ns, f.Name, spec)
 }
 
-// Launch is the one-click start: a server of the image (the requester's
-// default image when imageID is empty) with every default and a generated
-// name "<image>-<5 letters or digits>".
+// Launch is the one-click start of an image (the requester's default image
+// when imageID is empty): the namespace's stopped (or failed) server of
+// that image, the one stopped last, starts again with its volumes; without
+// one, Launch is LaunchNew.
 func (m *Manager) Launch(ctx context.Context, ns string, who form.Requester, imageID string) (store.Server, error) {
+	im, err := m.cfg.LaunchImage(who, imageID)
+	if err != nil {
+		return store.Server{}, err
+	}
+	srvs, err := m.List(ctx, ns)
+	if err != nil {
+		return store.Server{}, err
+	}
+	if s, ok := lastStopped(srvs, im.ID); ok {
+		return m.Start(ctx, ns, s.Name)
+	}
+	return m.LaunchNew(ctx, ns, who, im.ID)
+}
+
+// lastStopped is the server of the catalogue image imageID stopped last
+// among srvs.
+func lastStopped(srvs []store.Server, imageID string) (store.Server, bool) {
+	var last store.Server
+	found := false
+	for _, s := range srvs {
+		if s.Spec.Image != imageID || s.Spec.CustomImage != "" {
+			continue
+		}
+		if s.Phase != store.PhaseStopped && s.Phase != store.PhaseFailed {
+			continue
+		}
+		if !found || s.StoppedAt.After(last.StoppedAt) {
+			last, found = s, true
+		}
+	}
+	return last, found
+}
+
+// LaunchNew is the one-click creation: a new server of the image (the
+// requester's default image when imageID is empty) with every default and
+// a generated name "<image>-<5 letters or digits>".
+func (m *Manager) LaunchNew(ctx context.Context, ns string, who form.Requester, imageID string) (store.Server, error) {
 	im, err := m.cfg.LaunchImage(who, imageID)
 	if err != nil {
 		return store.Server{}, err
@@ -81,7 +119,8 @@ func (m *Manager) create(ctx context.Context, ns, name string, spec store.Spec) 
 		}
 		now := m.now()
 		srv, err = m.st.CreateServer(ctx, store.Server{
-			Namespace: ns, Name: name, Phase: store.PhaseQueued, Owner: m.owner, Message: "queued",
+			Namespace: ns, Name: name, Phase: store.PhaseQueued, Owner: m.owner,
+			Message: sayQueued.Text, MessageCode: sayQueued.Code,
 			Spec: spec, CreatedAt: now, UpdatedAt: now,
 		})
 		if err != nil {
@@ -99,8 +138,8 @@ func (m *Manager) create(ctx context.Context, ns, name string, spec store.Spec) 
 	if err != nil {
 		return store.Server{}, fmt.Errorf("create server %s/%s: %w", ns, name, err)
 	}
-	m.event(ctx, srv.Key(), store.EventNormal, "Created", "server created with image "+imageLabel(spec))
-	m.event(ctx, srv.Key(), store.EventNormal, "Queued", "waiting for a start slot")
+	m.say(ctx, srv.Key(), store.EventNormal, "Created", Say("event.created", "server created with image "+imageLabel(spec), "image", imageLabel(spec)))
+	m.say(ctx, srv.Key(), store.EventNormal, "Queued", sayQueued)
 	m.queue.add(srv.Key())
 	return srv, nil
 }

@@ -32,6 +32,7 @@ type Manager struct {
 	vols       VolumeStore   // noVolumes when the backend has none
 	exits      ExitNotifier  // nil: the backend does not report exits
 	volDeleter VolumeDeleter // nil: the backend keeps nothing more to delete
+	logs       LogReader     // nil: the backend keeps no logs
 	cfg        form.Config
 	quotas     form.Quotas
 	log        *slog.Logger
@@ -83,7 +84,7 @@ func WithStaleAfter(d time.Duration) Option { return func(m *Manager) { m.staleA
 
 // NewManager returns a manager of the servers in st, run by b. What b can
 // do besides running servers is given with options (WithVolumeStore,
-// WithExitNotifier, WithVolumeDeleter), each backend checking at compile
+// WithExitNotifier, WithVolumeDeleter, WithLogReader), each backend checking at compile
 // time that it has what cmd wires. cfg must be valid.
 func NewManager(st Store, b Backend, cfg form.Config, opts ...Option) *Manager {
 	cfg = cfg.WithDefaults()
@@ -158,6 +159,15 @@ func (m *Manager) update(ctx context.Context, srv store.Server) (store.Server, e
 // event appends an event to the server's history; a failure is only logged.
 func (m *Manager) event(ctx context.Context, key store.Key, typ, reason, msg string) {
 	e := store.Event{Time: m.now(), Type: typ, Reason: reason, Message: msg}
+	if err := m.st.AppendEvent(ctx, key, e); err != nil {
+		m.log.WarnContext(ctx, "event not recorded", "server", key.String(), "reason", reason, "err", err)
+	}
+}
+
+// say appends an event that says s; a failure is only logged.
+func (m *Manager) say(ctx context.Context, key store.Key, typ, reason string, s Said) {
+	e := s.Event(typ, reason)
+	e.Time = m.now()
 	if err := m.st.AppendEvent(ctx, key, e); err != nil {
 		m.log.WarnContext(ctx, "event not recorded", "server", key.String(), "reason", reason, "err", err)
 	}

@@ -368,8 +368,8 @@ func TestReconcileGoneInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := fx.get(t, "lab")
-	if got.Phase != store.PhaseFailed || got.Message != "server process is gone" {
-		t.Errorf("after reconcile = %s %q, want failed \"server process is gone\"", got.Phase, got.Message)
+	if got.Phase != store.PhaseFailed || got.Message != "the server process is gone" || got.MessageCode != "gone" {
+		t.Errorf("after reconcile = %s %q %q, want failed \"the server process is gone\" (gone)", got.Phase, got.Message, got.MessageCode)
 	}
 	if _, err := fx.st.GetRoute(ctx, srv.Key()); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("route after reconcile: %v, want ErrNotFound", err)
@@ -410,14 +410,14 @@ func TestReconcileRequeuesInterruptedStart(t *testing.T) {
 func TestExitHandlerFails(t *testing.T) {
 	fx := newFixture(t, 1)
 	srv := fx.running(t, "lab")
-	fx.b.onExit(srv.Key(), "other-instance", "ignored")
+	fx.b.onExit(srv.Key(), "other-instance", errors.New("ignored"))
 	if got := fx.get(t, "lab").Phase; got != store.PhaseRunning {
 		t.Errorf("exit of another instance: phase = %s, want running", got)
 	}
-	fx.b.onExit(srv.Key(), srv.Instance, "the server exited (exit status 1)")
+	fx.b.onExit(srv.Key(), srv.Instance, Fail(Say("exited", "the server exited (exit status 1)", "status", "exit status 1"), nil))
 	got := fx.get(t, "lab")
-	if got.Phase != store.PhaseFailed || got.Message != "the server exited (exit status 1)" {
-		t.Errorf("after exit = %s %q, want failed with the reason", got.Phase, got.Message)
+	if got.Phase != store.PhaseFailed || got.Message != "the server exited (exit status 1)" || got.MessageCode != "exited" {
+		t.Errorf("after exit = %s %q %q, want failed with the reason and its code", got.Phase, got.Message, got.MessageCode)
 	}
 }
 

@@ -94,14 +94,21 @@ func (m *Manager) checkAlive(ctx context.Context, srv store.Server) error {
 	if err != nil || alive {
 		return err
 	}
-	m.gone(srv, "server process is gone")
+	m.gone(srv, Fail(sayGone, nil))
 	return nil
 }
 
-// gone records that a Running server ended by itself. The route goes only
-// if the record was still the one read (not restarted meanwhile).
-func (m *Manager) gone(srv store.Server, reason string) {
-	if !m.fail(srv, reason) {
+// gone records that a Running server ended by itself: Failed with reason,
+// or Stopped when its own user shut it down (why is nil). The route goes
+// only if the record was still the one read (not restarted meanwhile).
+func (m *Manager) gone(srv store.Server, why error) {
+	var ok bool
+	if why == nil {
+		ok = m.settle(srv, store.PhaseStopped, store.EventNormal, "Stopped", sayQuit)
+	} else {
+		ok = m.fail(srv, reasonOf(why))
+	}
+	if !ok {
 		return
 	}
 	ctx, cancel := m.writeCtx()
@@ -119,7 +126,8 @@ func (m *Manager) gone(srv store.Server, reason string) {
 // has started since.
 func (m *Manager) requeue(ctx context.Context, srv store.Server) error {
 	half := srv.Phase == store.PhaseStarting
-	srv.Phase, srv.Owner, srv.Message = store.PhaseQueued, m.owner, "queued again after an interrupted start"
+	srv.Phase, srv.Owner = store.PhaseQueued, m.owner
+	sayRequeued.on(&srv)
 	srv, err := m.update(ctx, srv)
 	if errors.Is(err, store.ErrConflict) {
 		return nil // someone else acted on it
@@ -133,14 +141,14 @@ func (m *Manager) requeue(ctx context.Context, srv store.Server) error {
 		}
 	}
 	srv.Instance = ""
-	m.event(ctx, srv.Key(), store.EventNormal, "Queued", srv.Message)
+	m.say(ctx, srv.Key(), store.EventNormal, "Queued", sayRequeued)
 	m.queue.add(srv.Key())
 	return nil
 }
 
 // handleExit is the backend's report that a Running instance ended by
 // itself.
-func (m *Manager) handleExit(key store.Key, instance, reason string) {
+func (m *Manager) handleExit(key store.Key, instance string, why error) {
 	ctx, cancel := m.writeCtx()
 	defer cancel()
 	srv, err := m.st.GetServer(ctx, key.Namespace, key.Name)
@@ -148,5 +156,5 @@ func (m *Manager) handleExit(key store.Key, instance, reason string) {
 		return // stopped, restarted or deleted meanwhile
 	}
 	m.log.Info("server exited", "server", key.String(), "instance", instance)
-	m.gone(srv, reason)
+	m.gone(srv, why)
 }

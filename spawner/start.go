@@ -48,7 +48,8 @@ func (m *Manager) Start(ctx context.Context, ns, name string) (store.Server, err
 			if err := m.checkVolumes(ctx, list, name, srv.Spec, false); err != nil {
 				return err
 			}
-			srv.Phase, srv.Owner, srv.Message, srv.Instance = store.PhaseQueued, m.owner, "queued", ""
+			srv.Phase, srv.Owner, srv.Instance = store.PhaseQueued, m.owner, ""
+			sayQueued.on(&srv)
 			var err error
 			queued, err = m.update(ctx, srv)
 			return err
@@ -60,7 +61,7 @@ func (m *Manager) Start(ctx context.Context, ns, name string) (store.Server, err
 		if err != nil {
 			return store.Server{}, err
 		}
-		m.event(ctx, queued.Key(), store.EventNormal, "Queued", "waiting for a start slot")
+		m.say(ctx, queued.Key(), store.EventNormal, "Queued", sayQueued)
 		m.queue.add(queued.Key())
 		return queued, nil
 	}
@@ -75,11 +76,7 @@ func (m *Manager) showPosition(j *job) {
 	if err != nil || srv.Phase != store.PhaseQueued || srv.Owner != m.owner {
 		return
 	}
-	pos := m.queue.position(j)
-	srv.Message = fmt.Sprintf("waiting for %d servers ahead", pos)
-	if pos == 1 {
-		srv.Message = "waiting for 1 server ahead"
-	}
+	sayPosition(m.queue.position(j)).on(&srv)
 	if _, err := m.update(ctx, srv); err != nil && !errors.Is(err, store.ErrConflict) {
 		m.log.Warn("queue position not shown", "server", j.key.String(), "err", err)
 	}

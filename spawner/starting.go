@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spawnhub/spawnhub/store"
@@ -17,14 +18,15 @@ func (m *Manager) startServer(ctx context.Context, key store.Key) {
 	if err != nil || srv.Phase != store.PhaseQueued || srv.Owner != m.owner {
 		return // stopped, deleted or taken over while it waited
 	}
-	srv.Phase, srv.Message = store.PhaseStarting, "starting"
+	srv.Phase = store.PhaseStarting
+	sayStarting.on(&srv)
 	if srv, err = m.update(ctx, srv); err != nil {
 		return
 	}
-	m.event(ctx, key, store.EventNormal, "Starting", "starting the server")
+	m.say(ctx, key, store.EventNormal, "Starting", sayStarting)
 	im, ok := m.cfg.ImageOf(srv.Spec)
 	if !ok {
-		m.fail(srv, fmt.Sprintf("the image %q is no longer in the catalogue", srv.Spec.Image))
+		m.fail(srv, Say("start.image_gone", fmt.Sprintf("the image %q is no longer in the catalogue", srv.Spec.Image), "image", srv.Spec.Image))
 		return
 	}
 	progress := func(e store.Event) {
@@ -47,9 +49,9 @@ func (m *Manager) startServer(ctx context.Context, key store.Key) {
 	case ctx.Err() != nil:
 		// Stop cancelled the start and now owns the record.
 	case timedOut:
-		m.fail(srv, fmt.Sprintf("the server did not answer within %s", m.cfg.StartTimeout))
+		m.fail(srv, Say("start.timeout", fmt.Sprintf("the server did not answer within %s", m.cfg.StartTimeout), "seconds", strconv.Itoa(int(m.cfg.StartTimeout.Seconds()))))
 	default:
-		m.fail(srv, err.Error())
+		m.fail(srv, reasonOf(err))
 	}
 }
 
@@ -62,7 +64,8 @@ func (m *Manager) started(srv store.Server, route store.Route, instance string) 
 	key := srv.Key()
 	route.Namespace = srv.Namespace
 	now := m.now()
-	srv.Phase, srv.Instance, srv.Message, srv.StartedAt = store.PhaseRunning, instance, "", now
+	srv.Phase, srv.Instance, srv.StartedAt = store.PhaseRunning, instance, now
+	Said{}.on(&srv)
 	err := m.st.SetRoute(ctx, key, route)
 	if err == nil {
 		_, err = m.update(ctx, srv)
@@ -77,7 +80,7 @@ func (m *Manager) started(srv store.Server, route store.Route, instance string) 
 	if err := m.st.MarkActivity(ctx, map[store.Key]time.Time{key: now}); err != nil {
 		m.log.Warn("activity not marked", "server", key.String(), "err", err)
 	}
-	m.event(ctx, key, store.EventNormal, "Started", "the server is running")
+	m.say(ctx, key, store.EventNormal, "Started", sayStarted)
 	m.log.Info("server started", "server", key.String(), "instance", instance)
 }
 
@@ -94,7 +97,7 @@ func (m *Manager) undoStart(ctx context.Context, srv store.Server, cause error) 
 		m.log.Warn("instance not stopped", "server", key.String(), "err", err)
 	}
 	if !errors.Is(cause, store.ErrConflict) {
-		m.fail(srv, cause.Error())
+		m.fail(srv, reasonOf(cause))
 	}
 }
 
@@ -103,18 +106,26 @@ func (m *Manager) undoStart(ctx context.Context, srv store.Server, cause error) 
 func (m *Manager) interrupted(srv store.Server) {
 	ctx, cancel := m.writeCtx()
 	defer cancel()
-	srv.Phase, srv.Message = store.PhaseQueued, "interrupted by a restart of spawnhub; it will resume"
+	srv.Phase = store.PhaseQueued
+	sayInterrupted.on(&srv)
 	if _, err := m.update(ctx, srv); err != nil {
 		m.log.Warn("interrupted start not requeued", "server", srv.Key().String(), "err", err)
 		return
 	}
-	m.event(ctx, srv.Key(), store.EventNormal, "Queued", srv.Message)
+	m.say(ctx, srv.Key(), store.EventNormal, "Queued", sayInterrupted)
 }
 
 // fail records a failed start or a dead server and reports whether it did:
 // a record that changed since srv was read (a Stop, another replica) is
 // left alone.
-func (m *Manager) fail(srv store.Server, reason string) bool {
+func (m *Manager) fail(srv store.Server, reason Said) bool {
+	return m.settle(srv, store.PhaseFailed, store.EventWarning, "Failed", reason)
+}
+
+// settle records that a server ended in phase (Failed, or Stopped by
+// itself) with an event saying why, and reports whether it did: a record
+// that changed since srv was read is left alone.
+func (m *Manager) settle(srv store.Server, phase store.Phase, typ, event string, reason Said) bool {
 	ctx, cancel := m.writeCtx()
 	defer cancel()
 	key := srv.Key()
@@ -122,12 +133,13 @@ func (m *Manager) fail(srv store.Server, reason string) bool {
 	if err != nil || cur.Version != srv.Version {
 		return false
 	}
-	cur.Phase, cur.Message, cur.Instance, cur.Owner, cur.StoppedAt = store.PhaseFailed, reason, "", "", m.now()
+	cur.Phase, cur.Instance, cur.Owner, cur.StoppedAt = phase, "", "", m.now()
+	reason.on(&cur)
 	if _, err := m.update(ctx, cur); err != nil {
 		m.log.Warn("failure not recorded", "server", key.String(), "err", err)
 		return false
 	}
-	m.event(ctx, key, store.EventWarning, "Failed", reason)
-	m.log.Info("server failed", "server", key.String(), "reason", reason)
+	m.say(ctx, key, typ, event, reason)
+	m.log.Info("server ended", "server", key.String(), "phase", phase, "reason", reason.Text)
 	return true
 }

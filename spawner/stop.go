@@ -25,10 +25,11 @@ func (m *Manager) Stop(ctx context.Context, ns, name string) (store.Server, erro
 		case store.PhaseQueued:
 			srv, err = m.unqueue(ctx, srv)
 		default:
-			srv.Phase, srv.Owner, srv.Message = store.PhaseStopping, m.owner, "stopping"
+			srv.Phase, srv.Owner = store.PhaseStopping, m.owner
+			sayStopping.on(&srv)
 			srv, err = m.update(ctx, srv)
 			if err == nil {
-				m.event(ctx, srv.Key(), store.EventNormal, "Stopping", "stopping the server")
+				m.say(ctx, srv.Key(), store.EventNormal, "Stopping", sayStopping)
 				return m.finishStop(srv)
 			}
 		}
@@ -41,13 +42,14 @@ func (m *Manager) Stop(ctx context.Context, ns, name string) (store.Server, erro
 
 // unqueue stops a server that has not started yet.
 func (m *Manager) unqueue(ctx context.Context, srv store.Server) (store.Server, error) {
-	srv.Phase, srv.Owner, srv.Message = store.PhaseStopped, "", ""
+	srv.Phase, srv.Owner = store.PhaseStopped, ""
+	Said{}.on(&srv)
 	srv, err := m.update(ctx, srv)
 	if err != nil {
 		return store.Server{}, err
 	}
 	m.queue.cancel(srv.Key())
-	m.event(ctx, srv.Key(), store.EventNormal, "Stopped", "removed from the queue")
+	m.say(ctx, srv.Key(), store.EventNormal, "Stopped", sayUnqueued)
 	return srv, nil
 }
 
@@ -72,10 +74,11 @@ func (m *Manager) finishStop(srv store.Server) (store.Server, error) {
 		return srv, fmt.Errorf("stop %s: delete route: %w", key, err)
 	}
 	if err := m.b.Stop(ctx, srv); err != nil {
-		m.event(ctx, key, store.EventWarning, "StopFailed", err.Error())
+		m.say(ctx, key, store.EventWarning, "StopFailed", reasonOf(err))
 		return srv, fmt.Errorf("stop %s: %w", key, err)
 	}
-	srv.Phase, srv.Owner, srv.Message, srv.Instance, srv.StoppedAt = store.PhaseStopped, "", "", "", m.now()
+	srv.Phase, srv.Owner, srv.Instance, srv.StoppedAt = store.PhaseStopped, "", "", m.now()
+	Said{}.on(&srv)
 	srv, err := m.update(ctx, srv)
 	if err != nil {
 		return store.Server{}, err
@@ -83,7 +86,7 @@ func (m *Manager) finishStop(srv store.Server) (store.Server, error) {
 	if err := m.st.ClearActivity(ctx, key); err != nil {
 		m.log.Warn("activity not cleared", "server", key.String(), "err", err)
 	}
-	m.event(ctx, key, store.EventNormal, "Stopped", "the server is stopped")
+	m.say(ctx, key, store.EventNormal, "Stopped", sayStopped)
 	m.log.Info("server stopped", "server", key.String())
 	return srv, nil
 }

@@ -51,7 +51,12 @@ type Server struct {
 	Name      string `json:"name"`
 	Phase     Phase  `json:"phase"`
 	Message   string `json:"message,omitempty"`
-	Spec      Spec   `json:"spec"`
+	// MessageCode and MessageParams are Message as a catalog code and its
+	// parameters, so that pages say it in their reader's language; Message
+	// keeps the English text (logs, clients that know no codes).
+	MessageCode   string            `json:"messageCode,omitempty"`
+	MessageParams map[string]string `json:"messageParams,omitempty"`
+	Spec          Spec              `json:"spec"`
 	// Instance identifies what runs the server in its backend (a process
 	// id and start time, a pod UID); empty when nothing runs.
 	Instance string `json:"instance,omitempty"`
@@ -134,6 +139,15 @@ type Event struct {
 	Type    string    `json:"type"` // Normal or Warning
 	Reason  string    `json:"reason"`
 	Message string    `json:"message"`
+	// Code and Params are Message as a catalog code and its parameters
+	// (none for events copied from Kubernetes, which only have words).
+	Code   string            `json:"code,omitempty"`
+	Params map[string]string `json:"params,omitempty"`
+}
+
+// Same reports whether e and o are the same event.
+func (e Event) Same(o Event) bool {
+	return e.Time.Equal(o.Time) && e.Type == o.Type && e.Reason == o.Reason && e.Message == o.Message && e.Code == o.Code
 }
 
 // Event types.

@@ -169,5 +169,5 @@ func (w *Web) adminServers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, w.views(ctx, servers))
+	return c.JSON(http.StatusOK, w.views(ctx, w.translator(c), servers))
 }

@@ -14,7 +14,7 @@ func (w *Web) listServers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, w.views(ctx, servers))
+	return c.JSON(http.StatusOK, w.views(ctx, w.translator(c), servers))
 }
 
 func (w *Web) getServer(c echo.Context) error {
@@ -23,7 +23,7 @@ func (w *Web) getServer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, w.view(ctx, s))
+	return c.JSON(http.StatusOK, w.view(ctx, w.translator(c), s))
 }
 
 func (w *Web) createServer(c echo.Context) error {
@@ -43,12 +43,15 @@ func (w *Web) createServer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, w.view(ctx, s))
+	return c.JSON(http.StatusCreated, w.view(ctx, w.translator(c), s))
 }
 
 // launchRequest is the one-click launch body.
 type launchRequest struct {
 	Image string `json:"image"`
+	// New asks for a new server even when a stopped one of the image
+	// exists (which Launch otherwise starts again, with its volumes).
+	New bool `json:"new,omitempty"`
 }
 
 func (w *Web) launch(c echo.Context) error {
@@ -63,11 +66,15 @@ func (w *Web) launch(c echo.Context) error {
 		return badRequest("image", "image.required", nil)
 	}
 	ctx := c.Request().Context()
-	s, err := w.servers.Launch(ctx, c.Param("ns"), requester(c, requestLanguage(c.Request())), req.Image)
+	launch := w.servers.Launch
+	if req.New {
+		launch = w.servers.LaunchNew
+	}
+	s, err := launch(ctx, c.Param("ns"), requester(c, requestLanguage(c.Request())), req.Image)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, w.view(ctx, s))
+	return c.JSON(http.StatusCreated, w.view(ctx, w.translator(c), s))
 }
 
 func (w *Web) startServer(c echo.Context) error {
@@ -76,7 +83,7 @@ func (w *Web) startServer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusAccepted, w.view(ctx, s))
+	return c.JSON(http.StatusAccepted, w.view(ctx, w.translator(c), s))
 }
 
 func (w *Web) stopServer(c echo.Context) error {
@@ -85,7 +92,7 @@ func (w *Web) stopServer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusAccepted, w.view(ctx, s))
+	return c.JSON(http.StatusAccepted, w.view(ctx, w.translator(c), s))
 }
 
 func (w *Web) deleteServer(c echo.Context) error {
@@ -101,5 +108,5 @@ func (w *Web) serverEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, list[eventView]{Items: eventViews(events)})
+	return c.JSON(http.StatusOK, list[eventView]{Items: eventViews(w.translator(c), events)})
 }

@@ -20,6 +20,29 @@ type apiError struct {
 	Field string `json:"field,omitempty"`
 	Code  string `json:"code,omitempty"`
 	Phase string `json:"phase,omitempty"`
+	// Errors lists every refused field when a form breaks several rules
+	// (the first is also in Error, Field and Code).
+	Errors []fieldErrorView `json:"errors,omitempty"`
+}
+
+// fieldErrorView is one refused field of a form.
+type fieldErrorView struct {
+	Error string `json:"error"`
+	Field string `json:"field"`
+	Code  string `json:"code"`
+}
+
+// everyField is every refused field of err, when it has several.
+func everyField(tr Translator, err error) []fieldErrorView {
+	var fes form.FieldErrors
+	if !errors.As(err, &fes) {
+		return nil
+	}
+	out := make([]fieldErrorView, 0, len(fes))
+	for _, fe := range fes {
+		out = append(out, fieldErrorView{Error: tr.fieldMessage(fe), Field: fe.Field, Code: fe.Code})
+	}
+	return out
 }
 
 // errNotFound hides what the caller may not see: a namespace they have no
@@ -49,6 +72,10 @@ func (w *Web) handleError(err error, c echo.Context) {
 		_ = c.NoContent(status)
 		return
 	}
+	if wantsErrorPage(c.Request()) && status != http.StatusUnauthorized {
+		w.htmlError(c, status, body)
+		return
+	}
 	_ = c.JSON(status, body)
 }
 
@@ -59,7 +86,7 @@ func (w *Web) describe(c echo.Context, err error) (int, apiError) {
 	var he *echo.HTTPError
 	switch {
 	case isField:
-		return fieldStatus(fe), apiError{Error: tr.fieldMessage(fe), Field: fe.Field, Code: fe.Code}
+		return fieldStatus(fe), apiError{Error: tr.fieldMessage(fe), Field: fe.Field, Code: fe.Code, Errors: everyField(tr, err)}
 	case errors.Is(err, auth.ErrUnauthenticated):
 		return http.StatusUnauthorized, apiError{Error: tr.T("error.unauthenticated")}
 	case errors.Is(err, auth.ErrForbidden):
@@ -72,6 +99,10 @@ func (w *Web) describe(c echo.Context, err error) (int, apiError) {
 		return http.StatusBadRequest, apiError{Error: tr.T("error.invalid")}
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, apiError{Error: tr.T("error.timeout")}
+	case errors.As(err, &he) && he.Code == http.StatusNotFound:
+		return he.Code, apiError{Error: tr.T("error.not_found")}
+	case errors.As(err, &he) && he.Code == http.StatusMethodNotAllowed:
+		return he.Code, apiError{Error: tr.T("error.method")}
 	case errors.As(err, &he):
 		return he.Code, apiError{Error: http.StatusText(he.Code)}
 	}

@@ -9,15 +9,26 @@ import (
 // handlers here answer through handleError; the proxy, which must not
 // import web, through this (proxy.ErrorWriter), so that one body and one
 // catalog serve both.
-type Errors struct{ catalog *Catalog }
+// Browsers asking for a page get an HTML page instead, with a way back to
+// the hub.
+type Errors struct {
+	catalog *Catalog
+	hub     string // the hub's landing page
+}
 
-// NewErrors returns the error writer of the catalog.
-func NewErrors(c *Catalog) Errors { return Errors{catalog: c} }
+// NewErrors returns the error writer of the catalog; hub is the hub's
+// origin, where error pages lead back to.
+func NewErrors(c *Catalog, hub string) Errors { return Errors{catalog: c, hub: hub + "/"} }
 
 // WriteError answers with message id of the catalog, in the request's
 // language.
 func (e Errors) WriteError(w http.ResponseWriter, r *http.Request, status int, id string, params map[string]any) {
-	msg := e.catalog.For(requestLanguage(r)).T(id, params)
+	tr := e.catalog.For(requestLanguage(r))
+	msg := tr.T(id, params)
+	if wantsErrorPage(r) && status != http.StatusUnauthorized {
+		writeErrorPage(w, tr, status, msg, e.hub)
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")

@@ -34,6 +34,10 @@ func (f *fakeServers) Create(_ context.Context, ns string, _ form.Requester, _ f
 func (f *fakeServers) Launch(_ context.Context, ns string, _ form.Requester, _ string) (store.Server, error) {
 	return f.lab(ns)
 }
+func (f *fakeServers) LaunchNew(ctx context.Context, ns string, who form.Requester, id string) (store.Server, error) {
+	return f.Launch(ctx, ns, who, id)
+}
+func (f *fakeServers) Logs(context.Context, string, string) ([]byte, error)        { return nil, f.err }
 func (f *fakeServers) Start(_ context.Context, ns, _ string) (store.Server, error) { return f.lab(ns) }
 func (f *fakeServers) Stop(_ context.Context, ns, _ string) (store.Server, error)  { return f.lab(ns) }
 func (f *fakeServers) Get(_ context.Context, ns, _ string) (store.Server, error)   { return f.lab(ns) }

@@ -27,6 +27,12 @@ func (w *Web) devLogin(c echo.Context) error {
 		return errNotFound
 	}
 	id, err := auth.DevIdentity(c.FormValue("username"))
+	if fe, ok := fieldErrorOf(err); ok && acceptsHTML(c.Request()) {
+		return w.render(c, http.StatusBadRequest, "login.html", map[string]any{
+			"Next": safeNext(c.FormValue("next")), "Username": c.FormValue("username"),
+			"Error": w.translator(c).fieldMessage(fe),
+		})
+	}
 	if err != nil {
 		return err
 	}

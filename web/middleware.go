@@ -123,6 +123,9 @@ func (w *Web) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // wantsHTML tells a browser navigation from an API or websocket client.
+// acceptsHTML tells a browser's form submission (which asks for a page).
+func acceptsHTML(r *http.Request) bool { return strings.Contains(r.Header.Get("Accept"), "text/html") }
+
 func wantsHTML(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false

@@ -7,10 +7,12 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/spawnhub/spawnhub/auth"
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -38,7 +40,7 @@ func loadPages(cat *Catalog) (*pages, error) {
 		if base == "layout.html" {
 			continue
 		}
-		t, err := template.New("layout.html").ParseFS(templateFiles, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFiles, "templates/layout.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", n, err)
 		}
@@ -47,6 +49,52 @@ func loadPages(cat *Catalog) (*pages, error) {
 	sub, _ := fs.Sub(staticFiles, "static")
 	p.static = http.StripPrefix("/static/", http.FileServerFS(sub))
 	return p, nil
+}
+
+// pageCSP is the content security policy of every page: nothing from
+// elsewhere, no inline script.
+const pageCSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+// pageFuncs are the functions templates call.
+var pageFuncs = template.FuncMap{
+	"actions": func(tr Translator, s serverView, canEdit bool) actionsData {
+		return actionsData{Tr: tr, S: s, CanEdit: canEdit}
+	},
+	"named":      func(name string) map[string]any { return map[string]any{"Name": name} },
+	"at":         func(tr Translator, t time.Time) map[string]any { return map[string]any{"When": tr.When(t)} },
+	"deref":      func(t *time.Time) time.Time { return *t },
+	"limits":     func(sp specView) map[string]any { return map[string]any{"CPU": sp.CPULimit, "Memory": sp.MemoryLimit} },
+	"volumeName": volumeName,
+	"barValue":   barValue,
+}
+
+// volumeName is the name of a volume of the form: new or existing.
+func volumeName(n *form.NewVolumeForm, existing string) string {
+	if n != nil {
+		return n.Name
+	}
+	return existing
+}
+
+// barValue is how far along the progress bar a server is (of 100): its
+// phase, and within Starting the events seen so far.
+func barValue(p store.Phase, events int) int {
+	switch p {
+	case store.PhaseQueued:
+		return 15
+	case store.PhaseStarting:
+		return min(40+5*events, 90)
+	case store.PhaseRunning, store.PhaseFailed:
+		return 100
+	}
+	return 0
+}
+
+// actionsData is what the "actions" template shows the actions of.
+type actionsData struct {
+	Tr      Translator
+	S       serverView
+	CanEdit bool
 }
 
 // pageData is what every template gets.
@@ -61,12 +109,13 @@ func (w *Web) render(c echo.Context, status int, name string, data map[string]an
 	if !ok {
 		return fmt.Errorf("no page %s", name)
 	}
+	w.rememberLanguage(c)
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, pageData{Tr: w.translator(c), User: identity(c), Data: data}); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
 	h := c.Response().Header()
-	h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("Content-Security-Policy", pageCSP)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	return c.HTMLBlob(status, buf.Bytes())
@@ -83,7 +132,6 @@ func (w *Web) static(c echo.Context) error {
 func (w *Web) landingPage(c echo.Context) error {
 	id := identity(c)
 	tr := w.translator(c)
-	w.rememberLanguage(c)
 	ctx := c.Request().Context()
 	ns := c.QueryParam("ns")
 	if ns == "" {
@@ -109,7 +157,8 @@ func (w *Web) landingPage(c echo.Context) error {
 		"Namespaces": memberships,
 		"CanEdit":    role >= auth.RoleEdit,
 		"IsOwner":    role >= auth.RoleOwner,
-		"Servers":    w.views(ctx, servers).Items,
+		"Servers":    w.views(ctx, tr, servers).Items,
+		"Now":        time.Now(),
 		"Images":     w.imageViews(tr, w.servers.ImagesFor(requester(c, tr.Lang))),
 	})
 }
@@ -147,7 +196,7 @@ func (w *Web) notRunningPage(c echo.Context) error {
 		return w.notRunningJSON(c, s)
 	}
 	return w.render(c, http.StatusServiceUnavailable, "notrunning.html", map[string]any{
-		"Server": w.view(c.Request().Context(), s),
+		"Server": w.view(c.Request().Context(), w.translator(c), s),
 		"Next":   safeNext(c.Request().URL.RequestURI()),
 	})
 }

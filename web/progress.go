@@ -13,17 +13,29 @@ import (
 )
 
 // eventView is an event as the API shows it.
+// Message is in the request's language when the event has a code.
 type eventView struct {
-	Time    time.Time `json:"time"`
-	Type    string    `json:"type"`
-	Reason  string    `json:"reason"`
-	Message string    `json:"message"`
+	Time   time.Time `json:"time"`
+	Type   string    `json:"type"`
+	Reason string    `json:"reason"`
+	// ReasonText is the reason in the request's language.
+	ReasonText string            `json:"reasonText"`
+	Message    string            `json:"message"`
+	Code       string            `json:"code,omitempty"`
+	Params     map[string]string `json:"params,omitempty"`
 }
 
-func eventViews(events []store.Event) []eventView {
+func viewEvent(tr Translator, e store.Event) eventView {
+	return eventView{
+		Time: e.Time, Type: e.Type, Reason: e.Reason, ReasonText: tr.Reason(e.Reason), Code: e.Code, Params: e.Params,
+		Message: tr.Say(e.Code, e.Params, e.Message),
+	}
+}
+
+func eventViews(tr Translator, events []store.Event) []eventView {
 	out := make([]eventView, 0, len(events))
 	for _, e := range events {
-		out = append(out, eventView(e))
+		out = append(out, viewEvent(tr, e))
 	}
 	return out
 }
@@ -53,7 +65,7 @@ func (w *Web) serverProgress(c echo.Context) error {
 	res.Header().Set("Cache-Control", "no-cache")
 	res.Header().Set("X-Accel-Buffering", "no")
 	res.WriteHeader(http.StatusOK)
-	st := &progressState{w: w, res: res, key: key}
+	st := &progressState{w: w, tr: w.translator(c), res: res, key: key}
 	if err := st.send(ctx, s); err != nil {
 		return nil // client gone
 	}
@@ -79,6 +91,7 @@ func (w *Web) changesOf(ctx context.Context, key store.Key) <-chan struct{} {
 
 type progressState struct {
 	w    *Web
+	tr   Translator
 	res  *echo.Response
 	key  store.Key
 	last *store.Event // the last event sent
@@ -119,7 +132,7 @@ func (st *progressState) follow(ctx context.Context, changes <-chan struct{}) {
 
 // send writes the server if it changed, then any new events.
 func (st *progressState) send(ctx context.Context, s store.Server) error {
-	v, _ := json.Marshal(st.w.view(ctx, s))
+	v, _ := json.Marshal(st.w.view(ctx, st.tr, s))
 	if string(v) != st.seen {
 		st.seen = string(v)
 		if err := st.writeRaw("server", v); err != nil {
@@ -131,7 +144,7 @@ func (st *progressState) send(ctx context.Context, s store.Server) error {
 		return nil // events are best effort
 	}
 	for _, e := range newEvents(events, st.last) {
-		if err := st.write("event", eventView(e)); err != nil {
+		if err := st.write("event", viewEvent(st.tr, e)); err != nil {
 			return err
 		}
 		st.last = &e
@@ -146,7 +159,7 @@ func newEvents(events []store.Event, last *store.Event) []store.Event {
 		return events
 	}
 	for i := len(events) - 1; i >= 0; i-- {
-		if events[i] == *last {
+		if events[i].Same(*last) {
 			return events[i+1:]
 		}
 	}

@@ -15,8 +15,14 @@ type serverView struct {
 	Image     string      `json:"image"`
 	Kind      string      `json:"kind"`
 	Phase     store.Phase `json:"phase"`
-	Message   string      `json:"message"`
-	URL       string      `json:"url"`
+	PhaseText string      `json:"phaseText"` // the phase in the request's language
+	// Message is in the request's language; MessageCode and MessageParams
+	// are what it was rendered from.
+	Message       string            `json:"message"`
+	MessageCode   string            `json:"messageCode,omitempty"`
+	MessageParams map[string]string `json:"messageParams,omitempty"`
+	ImageName     string            `json:"imageName,omitempty"` // the catalogue's name in the request's language
+	URL           string            `json:"url"`
 	// ConnectURL is where Connect lands: URL and the image's connectPath.
 	ConnectURL   string     `json:"connectURL"`
 	CreatedAt    time.Time  `json:"createdAt"`
@@ -104,18 +110,18 @@ func (w *Web) connectPath(s store.Server) string {
 	return im.ConnectPathFor(s.Key().BasePath())
 }
 
-// view is one server as the API shows it.
-func (w *Web) view(ctx context.Context, s store.Server) serverView {
+// view is one server as the API shows it, in tr's language.
+func (w *Web) view(ctx context.Context, tr Translator, s store.Server) serverView {
 	var last map[store.Key]time.Time
 	if s.Phase == store.PhaseRunning {
 		last, _ = w.store.LastActivities(ctx, []store.Key{s.Key()}) // none known: no lastActivity
 	}
-	return w.viewWith(s, last)
+	return w.viewWith(tr, s, last)
 }
 
 // views is a list of servers as the API shows it, with one read of their
 // activity for the whole list.
-func (w *Web) views(ctx context.Context, servers []store.Server) list[serverView] {
+func (w *Web) views(ctx context.Context, tr Translator, servers []store.Server) list[serverView] {
 	var running []store.Key
 	for _, s := range servers {
 		if s.Phase == store.PhaseRunning {
@@ -128,22 +134,26 @@ func (w *Web) views(ctx context.Context, servers []store.Server) list[serverView
 	}
 	out := list[serverView]{Items: make([]serverView, 0, len(servers))}
 	for _, s := range servers {
-		out.Items = append(out.Items, w.viewWith(s, last))
+		out.Items = append(out.Items, w.viewWith(tr, s, last))
 	}
 	return out
 }
 
 // viewWith is the view of s given the last activity of running servers.
-func (w *Web) viewWith(s store.Server, lastActivity map[store.Key]time.Time) serverView {
+func (w *Web) viewWith(tr Translator, s store.Server, lastActivity map[store.Key]time.Time) serverView {
 	v := serverView{
 		Namespace: s.Namespace, Name: s.Name, Image: s.Spec.Image, Kind: s.Spec.Kind,
-		Phase: s.Phase, Message: s.Message, URL: w.serverURL(s.Namespace, s.Name),
+		Phase: s.Phase, PhaseText: tr.T("phase." + string(s.Phase)),
+		Message:     tr.Say(s.MessageCode, s.MessageParams, s.Message),
+		MessageCode: s.MessageCode, MessageParams: s.MessageParams,
+		URL:       w.serverURL(s.Namespace, s.Name),
 		CreatedAt: s.CreatedAt, StartedAt: timePtr(s.StartedAt), Spec: viewSpec(s.Spec),
 	}
 	v.ConnectURL = v.URL + w.connectPath(s)
 	if v.Image == "" {
 		v.Image = s.Spec.CustomImage
 	}
+	v.ImageName = w.imageName(tr, s.Spec)
 	if last, ok := lastActivity[s.Key()]; ok && s.Phase == store.PhaseRunning {
 		v.LastActivity = timePtr(last)
 		if w.opts.CullAfter > 0 {
@@ -151,6 +161,20 @@ func (w *Web) viewWith(s store.Server, lastActivity map[store.Key]time.Time) ser
 		}
 	}
 	return v
+}
+
+// imageName is the catalogue's name of the spec's image in tr's language,
+// else the image as given.
+func (w *Web) imageName(tr Translator, sp store.Spec) string {
+	if sp.CustomImage != "" {
+		return sp.CustomImage
+	}
+	if w.servers != nil {
+		if im, ok := w.servers.Config().Image(sp.Image); ok {
+			return inLanguage(im.Names, tr.Lang, im.ID)
+		}
+	}
+	return sp.Image
 }
 
 func timePtr(t time.Time) *time.Time {

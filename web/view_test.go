@@ -28,7 +28,7 @@ func TestServerViewShowsTheFormNotTheSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := (&Web{}).view(context.Background(), store.Server{Namespace: "alice", Name: "lab", Phase: store.PhaseStopped, Spec: spec})
+	v := (&Web{}).view(context.Background(), english(t), store.Server{Namespace: "alice", Name: "lab", Phase: store.PhaseStopped, Spec: spec})
 	raw, _ := json.Marshal(v)
 	for _, secret := range []string{"hunter2", "DB_PASSWORD", "hidden-label", "shared-secret", "registry.internal", "env", "labels", "extraVolumes", "containerImage"} {
 		if strings.Contains(string(raw), secret) {
@@ -78,7 +78,7 @@ func TestListReadsActivityOnce(t *testing.T) {
 	if err := st.MarkActivity(t.Context(), marks); err != nil {
 		t.Fatal(err)
 	}
-	got := (&Web{store: st}).views(t.Context(), servers)
+	got := (&Web{store: st}).views(t.Context(), english(t), servers)
 	if st.batches != 1 {
 		t.Errorf("activity reads for a list of 5 = %d, want 1", st.batches)
 	}
@@ -103,9 +103,18 @@ func TestConnectURLFollowsTheImage(t *testing.T) {
 		{"desktop", "/notebook/alice/desk/vnc.html?autoconnect=1&path=notebook/alice/desk/websockify"},
 		{"gone-from-catalogue", "/notebook/alice/desk/"},
 	} {
-		v := w.viewWith(store.Server{Namespace: "alice", Name: "desk", Spec: store.Spec{Image: tt.image}}, nil)
+		v := w.viewWith(english(t), store.Server{Namespace: "alice", Name: "desk", Spec: store.Spec{Image: tt.image}}, nil)
 		if v.ConnectURL != tt.want {
 			t.Errorf("image %s: connectURL = %q, want %q", tt.image, v.ConnectURL, tt.want)
 		}
 	}
+}
+
+// english is the English translator of the embedded catalogs.
+func english(t *testing.T) Translator {
+	cat, err := NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat.For("en")
 }

@@ -24,12 +24,14 @@ import (
 type Servers interface {
 	Create(ctx context.Context, ns string, who form.Requester, f form.Form) (store.Server, error)
 	Launch(ctx context.Context, ns string, who form.Requester, imageID string) (store.Server, error)
+	LaunchNew(ctx context.Context, ns string, who form.Requester, imageID string) (store.Server, error)
 	Start(ctx context.Context, ns, name string) (store.Server, error)
 	Stop(ctx context.Context, ns, name string) (store.Server, error)
 	Delete(ctx context.Context, ns, name string, deleteVolumes bool) error
 	Get(ctx context.Context, ns, name string) (store.Server, error)
 	List(ctx context.Context, ns string) ([]store.Server, error)
 	Events(ctx context.Context, ns, name string) ([]store.Event, error)
+	Logs(ctx context.Context, ns, name string) ([]byte, error) // spawner.ErrNoLogs when there are none
 	ImagesFor(who form.Requester) []form.ImageOption
 	Config() form.Config // the form's policy
 	Volumes(ctx context.Context, ns string) ([]spawner.VolumeInfo, error)
@@ -163,6 +165,7 @@ func (w *Web) routes(e *echo.Echo) {
 		e.GET("/metrics", echo.WrapHandler(w.opts.Metrics))
 	}
 	e.GET("/static/*", w.static)
+	e.GET("/favicon.ico", w.favicon)
 	e.GET("/login", w.loginPage)
 	e.POST("/login", w.devLogin)
 	e.GET("/oauth2/callback", w.ssoCallback)
@@ -174,6 +177,9 @@ func (w *Web) routes(e *echo.Echo) {
 	page.GET("/namespaces/:ns/contributors", w.contributorsPage, w.requireRole(auth.RoleOwner))
 	page.GET("/namespaces/:ns/new", w.newServerPage, w.requireRole(auth.RoleEdit))
 	page.GET("/namespaces/:ns/volumes", w.volumesPage, w.requireRole(auth.RoleView))
+	page.GET("/namespaces/:ns/servers/:name", w.serverPage, w.requireRole(auth.RoleView))
+	page.GET("/namespaces/:ns/servers/:name/progress", w.progressPage, w.requireRole(auth.RoleView))
+	page.GET("/tokens", w.tokensPage)
 	page.GET(store.WorkspacePrefix+":ns/:name/*", w.notRunningPage)
 	page.GET(store.WorkspacePrefix+":ns/:name", w.notRunningPage)
 	unsafe := []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
@@ -194,6 +200,7 @@ func (w *Web) routes(e *echo.Echo) {
 	ns.GET("/servers/:name", w.getServer)
 	ns.GET("/servers/:name/events", w.serverEvents)
 	ns.GET("/servers/:name/progress", w.serverProgress)
+	ns.GET("/servers/:name/logs", w.serverLogs, w.requireRole(auth.RoleEdit))
 	ns.GET("/contributors", w.listContributors)
 	owner := ns.Group("", w.requireRole(auth.RoleOwner))
 	owner.POST("/contributors", w.addContributor)

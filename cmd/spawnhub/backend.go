@@ -44,7 +44,7 @@ func newManager(cfg Config, st store.Store, log *slog.Logger) (mgr *spawner.Mana
 		if err != nil {
 			return nil, nil, err
 		}
-		opts = append(opts, spawner.WithVolumeStore(kb), spawner.WithExitNotifier(kb), spawner.WithVolumeDeleter(kb))
+		opts = append(opts, spawner.WithVolumeStore(kb), spawner.WithExitNotifier(kb), spawner.WithVolumeDeleter(kb), spawner.WithLogReader(kb))
 		return spawner.NewManager(st, kb, sc, opts...), kb.Run, nil
 	}
 	exe, err := os.Executable()
@@ -58,7 +58,8 @@ func newManager(cfg Config, st store.Store, log *slog.Logger) (mgr *spawner.Mana
 	if err != nil {
 		return nil, nil, fmt.Errorf("spawner.local: %w", err)
 	}
-	opts = append(opts, spawner.WithVolumeStore(backend), spawner.WithExitNotifier(backend), spawner.WithVolumeDeleter(backend))
+	opts = append(opts, spawner.WithVolumeStore(backend), spawner.WithExitNotifier(backend), spawner.WithVolumeDeleter(backend),
+		spawner.WithLogReader(backend))
 	return spawner.NewManager(st, backend, sc, opts...), nil, nil
 }
 

@@ -153,7 +153,7 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 	}
 	px := proxy.New(proxy.Options{
 		Auth: authn, Access: policy, Routes: st, Activity: st, PubSub: st, Fallback: pages,
-		Origins: origins, Handshake: handshake, Cookies: cookies, Errors: web.NewErrors(catalog), AnyHost: []string{"/healthz", "/readyz", "/metrics"},
+		Origins: origins, Handshake: handshake, Cookies: cookies, Errors: web.NewErrors(catalog, origins.Hub()), AnyHost: []string{"/healthz", "/readyz", "/metrics"},
 		PublicURL: publicURL, LoginURL: "/login", Logger: log, Metrics: reg,
 		RenewSession: func(w http.ResponseWriter, id auth.Identity) {
 			if err := signer.Renew(w, id, cookies); err != nil {

@@ -36,6 +36,26 @@ type FieldError struct {
 	Err error
 }
 
+// FieldErrors are several rules a form breaks, in the form's order.
+type FieldErrors []*FieldError
+
+func (es FieldErrors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap lets errors.As and errors.Is see each field error.
+func (es FieldErrors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
 // Error returns the English message.
 func (e *FieldError) Error() string {
 	return e.Field + ": " + e.Message()

@@ -74,17 +74,32 @@ var formRules = []formRule{
 }
 
 // BuildSpec checks the form against the configuration and the requester's
-// rights, and returns the spec with every default applied. The error is the
-// first broken rule, a *FieldError wrapping ErrInvalidSpec. Whether the name
-// is free is checked when the server is created.
+// rights, and returns the spec with every default applied. The error is a
+// *FieldError wrapping ErrInvalidSpec when one rule is broken, and
+// FieldErrors (every broken rule, in the form's order; errors.As finds the
+// first) when several are: a page shows each next to its field at once. A
+// broken image stops the checks there, since the others depend on it.
+// Whether the name is free is checked when the server is created.
 func BuildSpec(cfg Config, who Requester, f Form) (store.Spec, error) {
 	st := &formState{cfg: cfg.WithDefaults(), who: who, f: f}
+	var errs FieldErrors
 	for _, rule := range formRules {
-		if fe := rule(st); fe != nil {
-			return store.Spec{}, fe
+		fe := rule(st)
+		if fe == nil {
+			continue
+		}
+		errs = append(errs, fe)
+		if fe.Field == "image" || fe.Field == "customImage" {
+			break
 		}
 	}
-	return st.spec, nil
+	switch len(errs) {
+	case 0:
+		return st.spec, nil
+	case 1:
+		return store.Spec{}, errs[0]
+	}
+	return store.Spec{}, errs
 }
 
 func ruleName(st *formState) *FieldError {

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -39,7 +40,7 @@ func (b *Backend) podChanged(obj any) {
 	b.mu.Unlock()
 	b.notify(key)
 	if pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded {
-		b.reportExit(key, pod, "the pod ended: "+endReason(pod))
+		b.reportExit(key, pod, podEnd(pod))
 	}
 }
 
@@ -56,7 +57,7 @@ func (b *Backend) podDeleted(obj any) {
 		return
 	}
 	b.notify(key)
-	b.reportExit(key, pod, "the pod was deleted")
+	b.reportExit(key, pod, spawner.Fail(spawner.Say("pod.deleted", "the pod was deleted"), nil))
 	b.mu.Lock()
 	delete(b.keys, pod.UID)
 	delete(b.reported, pod.UID)
@@ -66,7 +67,7 @@ func (b *Backend) podDeleted(obj any) {
 // reportExit tells the exit handler, once per pod, that it ended. The
 // manager ignores pods of servers it is stopping or starting, so every
 // replica may report every pod.
-func (b *Backend) reportExit(key store.Key, pod *corev1.Pod, reason string) {
+func (b *Backend) reportExit(key store.Key, pod *corev1.Pod, why error) {
 	b.mu.Lock()
 	h, done := b.onExit, b.reported[pod.UID]
 	b.reported[pod.UID] = true
@@ -74,7 +75,7 @@ func (b *Backend) reportExit(key store.Key, pod *corev1.Pod, reason string) {
 	if h == nil || done {
 		return
 	}
-	h(key, string(pod.UID), reason) // bounded: the manager's writes time out
+	h(key, string(pod.UID), why) // bounded: the manager's writes time out
 }
 
 // watch returns a channel that receives a signal when the server's pod

@@ -126,6 +126,7 @@ var (
 	_ spawner.ExitNotifier  = (*Backend)(nil)
 	_ spawner.VolumeStore   = (*Backend)(nil)
 	_ spawner.VolumeDeleter = (*Backend)(nil)
+	_ spawner.LogReader     = (*Backend)(nil)
 )
 
 // New returns a backend; Run must run for Start, Stop and Alive to work.

@@ -1,6 +1,7 @@
 package kube_test
 
 import (
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -294,8 +295,8 @@ func testEvents(t *testing.T, env *kubeenv.Env, b *backend) {
 func testExit(t *testing.T, env *kubeenv.Env, b *backend) {
 	ctx := ctxFor(t)
 	exits := make(chan string, 4)
-	b.SetExitHandler(func(key store.Key, instance, reason string) {
-		exits <- key.String() + " " + instance + " " + reason
+	b.SetExitHandler(func(key store.Key, instance string, why error) {
+		exits <- key.String() + " " + instance + " " + fmt.Sprint(why)
 	})
 	defer b.SetExitHandler(nil)
 	srv := server("exits", "lab", jupyterSpec("lab"))

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/spawnhub/spawnhub/spawner"
 )
 
 // failFast are container waiting reasons that will not resolve by waiting.
@@ -25,13 +27,14 @@ func podState(pod *corev1.Pod) (ready bool, err error) {
 	}
 	for _, cs := range pod.Status.ContainerStatuses {
 		if w := cs.State.Waiting; w != nil && slices.Contains(failFast, w.Reason) {
-			return false, fmt.Errorf("container %s cannot start (%s): %s", cs.Name, w.Reason, w.Message)
+			return false, waitingFailure(pod, cs, w)
 		}
 	}
 	for _, c := range pod.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable &&
 			!waitingForVolumes(c.Message) {
-			return false, fmt.Errorf("no node can run pod %s (Unschedulable): %s", pod.Name, c.Message)
+			text := fmt.Sprintf("no node can run pod %s (Unschedulable): %s", pod.Name, c.Message)
+			return false, spawner.Fail(spawner.Say("start.unschedulable", text, "detail", c.Message), nil)
 		}
 	}
 	return pod.Status.Phase == corev1.PodRunning && podReady(pod) && pod.Status.PodIP != "", nil

@@ -51,7 +51,8 @@ type Options struct {
 }
 
 // Backend is the local-process backend; it implements spawner.Backend,
-// spawner.ExitNotifier, spawner.VolumeStore and spawner.VolumeDeleter.
+// spawner.ExitNotifier, spawner.VolumeStore, spawner.VolumeDeleter and
+// spawner.LogReader.
 type Backend struct {
 	o     Options
 	log   *slog.Logger
@@ -69,6 +70,7 @@ var (
 	_ spawner.ExitNotifier  = (*Backend)(nil)
 	_ spawner.VolumeStore   = (*Backend)(nil)
 	_ spawner.VolumeDeleter = (*Backend)(nil)
+	_ spawner.LogReader     = (*Backend)(nil)
 )
 
 // New returns a backend that keeps its files under o.DataDir.

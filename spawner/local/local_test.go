@@ -224,7 +224,7 @@ func TestUnexpectedExitIsReported(t *testing.T) {
 	b := newBackend(t, dataDir(t))
 	type exit struct{ key, inst, reason string }
 	exits := make(chan exit, 1)
-	b.SetExitHandler(func(k store.Key, inst, reason string) { exits <- exit{k.String(), inst, reason} })
+	b.SetExitHandler(func(k store.Key, inst string, why error) { exits <- exit{k.String(), inst, fmt.Sprint(why)} })
 	srv, _ := start(t, b, server("dies", "demo"))
 	pid, _, _ := parseInstance(srv.Instance)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {

@@ -44,7 +44,7 @@ func (b *Backend) waitReady(ctx context.Context, p *proc, port int, url, token s
 			if errors.Is(checkListener(b.o.Host, port, p.pid), errPortTaken) { // the group is gone: anyone there is another
 				return fmt.Errorf("the server exited (%s) and port %d: %w", exitText(p.waitErr), port, errPortTaken)
 			}
-			return fmt.Errorf("the server exited while starting (%s)", exitText(p.waitErr))
+			return errExited
 		case <-t.C:
 		}
 		delay = min(delay*2, time.Second)
@@ -92,6 +92,9 @@ func probe(ctx context.Context, client *http.Client, url, token string, needOK b
 	}
 	return resp.StatusCode < 500, resp.Status, nil
 }
+
+// errExited is a server that ended before it answered.
+var errExited = errors.New("the server exited while starting")
 
 // tailLines is how many log lines a failure shows.
 const tailLines = 20

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"text/template"
 
+	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -48,7 +49,7 @@ func (b *Backend) Start(ctx context.Context, srv store.Server, im form.Image, to
 		if !errors.Is(err, errPortTaken) || attempt == portAttempts || ctx.Err() != nil {
 			return route, inst, err
 		}
-		progress(store.Event{Type: store.EventWarning, Reason: "PortTaken", Message: err.Error() + "; starting again on another port"})
+		progress(spawner.Say("port.taken", err.Error()+"; starting again on another port").Event(store.EventWarning, "PortTaken"))
 	}
 }
 
@@ -70,16 +71,20 @@ func (b *Backend) startOnce(ctx context.Context, srv store.Server, im form.Image
 		}
 		return store.Route{}, "", err
 	}
-	progress(store.Event{Type: store.EventNormal, Reason: "Launched", Message: fmt.Sprintf("process %d started on port %d; waiting for it to answer", p.pid, port)})
+	progress(spawner.Say("launched", fmt.Sprintf("process %d started on port %d; waiting for it to answer", p.pid, port),
+		"pid", strconv.Itoa(p.pid), "port", strconv.Itoa(port)).Event(store.EventNormal, "Launched"))
 	target := "http://" + net.JoinHostPort(b.o.Host, strconv.Itoa(port))
 	if err := b.waitReady(ctx, p, port, target+runBase+im.ReadyPath, token, im.ReadyPath != ""); err != nil {
 		b.kill(p)
+		if errors.Is(err, errExited) {
+			return store.Route{}, "", exitFailure("start.exited", "the server exited while starting", p.waitErr, p.log)
+		}
 		return store.Route{}, "", fmt.Errorf("%w; last lines of its log:\n%s", err, tail(p.log, tailLines))
 	}
 	b.mu.Lock()
 	p.ready = true
 	b.mu.Unlock()
-	progress(store.Event{Type: store.EventNormal, Reason: "Ready", Message: "the server answers"})
+	progress(spawner.Say("ready", "the server answers").Event(store.EventNormal, "Ready"))
 	return store.Route{Target: target, Token: token, StripPrefix: im.StripPrefix, Namespace: key.Namespace}, p.instance, nil
 }
 
@@ -149,7 +154,8 @@ func (b *Backend) launch(srv store.Server, im form.Image, port int, runBase, tok
 	return p, nil
 }
 
-// wait reaps the process and reports an exit nobody asked for.
+// wait reaps the process and reports an exit nobody asked for: a clean one
+// (exit status 0, the server's own Quit) or a failure.
 func (b *Backend) wait(cmd *exec.Cmd, p *proc) {
 	p.waitErr = cmd.Wait()
 	b.ports.release(p.port)
@@ -162,8 +168,11 @@ func (b *Backend) wait(cmd *exec.Cmd, p *proc) {
 	if !unexpected || onExit == nil {
 		return
 	}
-	reason := fmt.Sprintf("the server exited (%s); last lines of its log:\n%s", exitText(p.waitErr), tail(p.log, tailLines))
-	onExit(p.key, p.instance, reason)
+	if p.waitErr == nil { // it ended itself cleanly: Jupyter's Quit
+		onExit(p.key, p.instance, nil)
+		return
+	}
+	onExit(p.key, p.instance, exitFailure("exited", "the server exited", p.waitErr, p.log))
 }
 
 func exitText(err error) string {

@@ -104,7 +104,7 @@ func TestLimitsRefuseAndCreateNothing(t *testing.T) {
 	before = state()
 	refusedByLimit(t, alice, "POST", api+"/servers/s2/start", nil, 409, "", "quota.runningServers")
 	refusedByLimit(t, alice, "POST", api+"/servers", map[string]any{"name": "s4", "image": "demo"}, 409, "", "quota.servers", "3")
-	refusedByLimit(t, alice, "POST", api+"/launch", map[string]any{"image": "demo"}, 409, "", "quota.servers")
+	refusedByLimit(t, alice, "POST", api+"/launch", map[string]any{"image": "demo", "new": true}, 409, "", "quota.servers")
 	// Three 4Gi workspaces use 12Gi of 20Gi.
 	refusedByLimit(t, alice, "POST", api+"/volumes", map[string]any{"name": "big", "size": "9Gi"}, 409, "size", "quota.storage", "20Gi", "12Gi")
 	refusedByLimit(t, alice, "POST", api+"/volumes", map[string]any{"name": "huge", "size": "24Gi"}, 422, "size", "quota.storage", "20Gi")

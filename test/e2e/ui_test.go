@@ -35,13 +35,13 @@ func browser(t *testing.T) context.Context {
 }
 
 // TestUIInChromium drives the pages in a real browser: sign in, launch in
-// one click, connect (on the workspace origin, signed in there through the
-// hub), stop, open the stopped server's deep link and start it from there,
-// and see a form error next to its field in French.
+// one click and be taken into the server (on the workspace origin, signed
+// in there through the hub), stop, open the stopped server's deep link and
+// start it from there, and see a form error next to its field in French.
 func TestUIInChromium(t *testing.T) {
 	hub, _ := startDemoHub(t, "alice") // alice's API client stops her servers at the end
 	ctx := browser(t)
-	connect := chromedp.CSS(`a.button.primary[href^="` + workspaceOrigin(hub.URL, "alice") + `/notebook/alice/"]`)
+	origin := workspaceOrigin(hub.URL, "alice")
 
 	run(t, ctx, "sign in",
 		chromedp.Navigate(hub.URL+"/"),
@@ -51,19 +51,21 @@ func TestUIInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`button[data-action=launch][data-image=demo]`)),
 	)
 	run(t, ctx, "launch the demo server",
-		chromedp.Click(chromedp.CSS(`button[data-action=launch][data-image=demo]`)),
-		chromedp.WaitVisible(connect),
+		chromedp.Click(chromedp.CSS(`button[data-action=launch][data-image=demo]:not([data-new])`)),
 	)
-	url := value(t, ctx, chromedp.AttributeValue(connect, "href")).Value
-	run(t, ctx, "connect", chromedp.Click(connect), chromedp.WaitVisible(chromedp.CSS(`h1`)))
-	if text := value(t, ctx, chromedp.Text(chromedp.CSS(`h1`))); text != "spawnhub demo server" {
-		t.Errorf("Connect opened a page titled %q, want the demo server", text)
+	run(t, ctx, "taken into the server", chromedp.WaitVisible(chromedp.CSS(`body > h1`)))
+	if text := value(t, ctx, chromedp.Text(chromedp.CSS(`body > h1`))); text != "spawnhub demo server" {
+		t.Errorf("Launch took the browser to a page titled %q, want the demo server", text)
+	}
+	url := value(t, ctx, chromedp.Location())
+	if !strings.HasPrefix(url, origin+"/notebook/alice/") {
+		t.Errorf("Launch took the browser to %q, want the server on %s", url, origin)
 	}
 	deepLink := url + "?from=bookmark" // on the workspace origin
 	run(t, ctx, "stop it",
 		chromedp.Navigate(hub.URL+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`button[data-action=stop]`)),
-		chromedp.Click(chromedp.CSS(`button[data-action=stop]`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-phase=running] button.when-running[data-action=stop]`)),
+		chromedp.Click(chromedp.CSS(`tr[data-phase=running] button.when-running[data-action=stop]`)),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-phase=stopped] button[data-action=start]`)),
 	)
 	run(t, ctx, "start from the deep link",

@@ -61,6 +61,10 @@
     $("configurations-box").hidden = cfg.configurations.length === 0;
     $("f-shm").checked = cfg.sharedMemory;
     $("f-language").value = cfg.language;
+    // Attaching an existing volume needs one that no running server mounts.
+    const free = cfg.volumes.filter((v) => !v.mountedBy).length > 0;
+    for (const id of ["add-existing-volume", "f-ws-existing-radio"]) $(id).disabled = !free;
+    $("no-free-volume").hidden = free;
     $("form-loading").hidden = true;
     form.hidden = false;
   }
@@ -82,6 +86,9 @@
       row.querySelector("[data-part=error]").dataset.errorFor = "dataVolumes[" + i + "]";
       const mount = row.querySelector("[data-part=mountPath]");
       if (!mount.dataset.edited) mount.value = cfg.mountPathPrefix + (i + 1);
+      // The name a new volume gets when left empty, as the spawner names it.
+      const name = row.querySelector("[data-part=name]");
+      if (name) name.placeholder = ($("f-name").value.trim() || "…") + "-datavol-" + (i + 1);
     });
   }
 
@@ -164,14 +171,22 @@
     const data = await res.json().catch(() => ({}));
     submit.disabled = false;
     if (res.ok) { location.assign("/?ns=" + encodeURIComponent(ns)); return; }
-    const slot = errorSlot(data.field);
-    slot.textContent = data.error || res.statusText; slot.hidden = false;
-    slot.scrollIntoView({ block: "center" });
+    // Every refused field at once, each next to its field.
+    const all = data.errors && data.errors.length ? data.errors : [data];
+    all.forEach((e, i) => {
+      const slot = errorSlot(e.field);
+      slot.textContent = (slot.hidden ? "" : slot.textContent + " ") + (e.error || res.statusText);
+      slot.hidden = false;
+      const input = slot.closest("fieldset, .data-volume, div") && slot.parentElement.querySelector("input, select");
+      if (input) input.setAttribute("aria-invalid", "true");
+      if (i === 0) slot.scrollIntoView({ block: "center" });
+    });
   });
 
   form.addEventListener("change", (ev) => {
     const t = ev.target;
     if (t.id === "f-image") describeImage();
+    if (t.id === "f-name") renumber();
     if (t.id === "f-gpus") gpuChanged();
     if (t.id === "f-use-custom") { $("f-custom").disabled = !t.checked; $("f-image").disabled = t.checked; }
     if (t.name === "ws-kind") { $("ws-new").hidden = t.value !== "new"; $("ws-existing").hidden = t.value !== "existing"; }
