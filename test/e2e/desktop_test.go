@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -64,31 +65,15 @@ func requireFile(t *testing.T, path string) {
 	t.Fatalf("%s is not installed; run the README's test command, which installs it", path)
 }
 
-// artifactPath is where a test leaves a file for people to look at:
-// $SPAWNHUB_TEST_ARTIFACTS when set (CI keeps that folder), else a folder
-// under the system's temporary folder that outlives the test.
-func artifactPath(t *testing.T, name string) string {
-	t.Helper()
-	dir := os.Getenv("SPAWNHUB_TEST_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "spawnhub-test-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(dir, name)
-}
-
-// TestDesktopInChromium launches the desktop from the landing page and
-// connects on the first Connect: noVNC's canvas connects to the X server,
-// and keys typed in the browser reach the xterm on that display (its shell
-// creates a file the test finds in the server's home). A screenshot of the
-// desktop is saved.
+// TestDesktopInChromium launches the desktop from the landing page: Launch
+// alone lands in noVNC, connected, and so does the first Connect from the
+// landing page afterwards, with no hand-made URL. Keys typed in the browser
+// reach the xterm on that display (its shell creates a file the test finds
+// in the server's home). A screenshot of the desktop is saved.
 func TestDesktopInChromium(t *testing.T) {
 	requireDesktopPackages(t)
 	hub, dataDir, _ := startDefaultHub(t, "alice")
 	ctx := browser(t)
-	connect := chromedp.CSS(`tr a.button.primary[href*="/vnc.html?"]`)
 	run(t, ctx, "sign in and launch the desktop",
 		chromedp.Navigate(hub.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`#username`)),
@@ -96,13 +81,15 @@ func TestDesktopInChromium(t *testing.T) {
 		chromedp.Submit(chromedp.CSS(`#username`)),
 		chromedp.WaitVisible(chromedp.CSS(`button[data-action=launch][data-image=desktop]`)),
 		chromedp.Click(chromedp.CSS(`button[data-action=launch][data-image=desktop]`)),
-		chromedp.WaitVisible(connect),
 	)
-	run(t, ctx, "connect", chromedp.Click(connect))
-	poll.Until(t, time.Minute, "noVNC connected to the desktop", func() bool {
-		connected, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.classList.contains("noVNC_connected")`))
-		return err == nil && connected
-	})
+	waitNoVNCConnected(t, ctx, "after Launch")
+	connect := chromedp.CSS(`tr a.button.primary[href*="/vnc.html?"]`)
+	run(t, ctx, "connect from the landing page",
+		chromedp.Navigate(hub.URL+"/"),
+		chromedp.WaitVisible(connect),
+		chromedp.Click(connect),
+	)
+	waitNoVNCConnected(t, ctx, "after the first Connect")
 	marker := "typedin" + strings.ToLower(randomHex(4))
 	run(t, ctx, "type a command into the xterm",
 		chromedp.Click(chromedp.CSS(`#noVNC_container canvas`)),
@@ -116,10 +103,14 @@ func TestDesktopInChromium(t *testing.T) {
 		found, _ := filepath.Glob(typed)
 		return len(found) == 1
 	})
-	png := value(t, ctx, chromedp.FullScreenshot(100)) // 100: PNG
-	shot := artifactPath(t, "desktop-"+marker+".png")
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot of the desktop: %s", shot)
+	screenshot(t, ctx, "desktop-"+marker)
+}
+
+// waitNoVNCConnected waits until the page is noVNC, connected to its desktop.
+func waitNoVNCConnected(t *testing.T, ctx context.Context, when string) {
+	t.Helper()
+	poll.Until(t, time.Minute, "noVNC connected to the desktop "+when, func() bool {
+		connected, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.classList.contains("noVNC_connected")`))
+		return err == nil && connected
+	})
 }
