@@ -32,12 +32,20 @@ type Image struct {
 	// text/template over TemplateData ({{.Port}} {{.BaseURL}} {{.Token}}
 	// {{.Home}} {{.Host}} {{.Executable}}).
 	Command []string `yaml:"command" json:"command,omitempty"`
-	// ReadyPath is polled under the base URL until the server answers;
-	// empty polls the base URL itself.
+	// ReadyPath overrides the kind's readiness path (Profile.ReadyPath):
+	// under the path the server runs at, it must answer 200 without the
+	// server's token, as the Kubernetes kubelet probes it.
 	ReadyPath string `yaml:"readyPath" json:"readyPath,omitempty"`
 	// StripPrefix runs the server at "/" and has the proxy strip
-	// /notebook/<ns>/<server>.
+	// /notebook/<ns>/<server> (the same as proxy.prefix: strip).
 	StripPrefix bool `yaml:"stripPrefix" json:"stripPrefix,omitempty"`
+	// Proxy overrides how the proxy presents servers of this image
+	// (defaults per kind: kinds.go).
+	Proxy ImageProxy `yaml:"proxy" json:"-"`
+	// Group is the id of the catalogue group (Config.Groups) the image is
+	// a variant of, e.g. "jupyterlab" for the CPU, PyTorch and TensorFlow
+	// images. Empty: the image is a group of its own.
+	Group string `yaml:"group" json:"group,omitempty"`
 	// Groups and EmailDomains say who may use the image: a member of any
 	// group or anyone with an email in any domain. Both empty: everyone.
 	Groups       []string `yaml:"groups" json:"groups,omitempty"`
@@ -138,6 +146,7 @@ const DefaultGPUResource = "nvidia.com/gpu"
 // queue's size and the timeouts that the manager reads.
 type Config struct {
 	Images            []Image         `yaml:"images" json:"images"`
+	Groups            []ImageGroup    `yaml:"groups" json:"groups,omitempty"`
 	Configurations    []Configuration `yaml:"configurations" json:"configurations,omitempty"`
 	Limits            Limits          `yaml:"limits" json:"limits"`
 	AllowCustomImages bool            `yaml:"allowCustomImages" json:"allowCustomImages"`
@@ -202,6 +211,7 @@ func (c Config) Validate() error {
 		seen[im.ID] = true
 		errs = append(errs, im.validate(fmt.Sprintf("images[%d]", i)))
 	}
+	errs = append(errs, c.validateGroups())
 	for i, cf := range c.Configurations {
 		errs = append(errs, cf.validate(fmt.Sprintf("configurations[%d]", i)))
 	}
@@ -272,6 +282,9 @@ func (im Image) validate(path string) error {
 	}
 	if len(im.Command) == 0 && im.Container == "" {
 		errs = append(errs, fmt.Errorf("%s: needs a command (local backend) or a container (kube backend)", path))
+	}
+	for _, bad := range im.Proxy.validate(path + ".proxy") {
+		errs = append(errs, errors.New(bad))
 	}
 	for j, arg := range im.Command {
 		if _, err := template.New("arg").Option("missingkey=error").Parse(arg); err != nil {

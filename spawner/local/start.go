@@ -59,8 +59,9 @@ func (b *Backend) startOnce(ctx context.Context, srv store.Server, im form.Image
 	if err != nil {
 		return store.Route{}, "", err
 	}
+	profile := im.Profile()
 	runBase := key.BasePath()
-	if im.StripPrefix {
+	if profile.StripPrefix {
 		runBase = "/"
 	}
 	p, err := b.launch(srv, im, port, runBase, token, progress)
@@ -72,7 +73,8 @@ func (b *Backend) startOnce(ctx context.Context, srv store.Server, im form.Image
 	}
 	progress(store.Event{Type: store.EventNormal, Reason: "Launched", Message: fmt.Sprintf("process %d started on port %d; waiting for it to answer", p.pid, port)})
 	target := "http://" + net.JoinHostPort(b.o.Host, strconv.Itoa(port))
-	if err := b.waitReady(ctx, p, port, target+runBase+im.ReadyPath, token, im.ReadyPath != ""); err != nil {
+	ready := strings.TrimPrefix(profile.ReadyPath, "/")
+	if err := b.waitReady(ctx, p, port, target+runBase+ready, token, ready != ""); err != nil {
 		b.kill(p)
 		return store.Route{}, "", fmt.Errorf("%w; last lines of its log:\n%s", err, tail(p.log, tailLines))
 	}
@@ -80,7 +82,7 @@ func (b *Backend) startOnce(ctx context.Context, srv store.Server, im form.Image
 	p.ready = true
 	b.mu.Unlock()
 	progress(store.Event{Type: store.EventNormal, Reason: "Ready", Message: "the server answers"})
-	return store.Route{Target: target, Token: token, StripPrefix: im.StripPrefix, Namespace: key.Namespace}, p.instance, nil
+	return store.Route{Target: target, Token: token, StripPrefix: profile.StripPrefix, Namespace: key.Namespace}, p.instance, nil
 }
 
 // runnable refuses what this backend cannot run: a custom image (a
