@@ -111,6 +111,7 @@ func (w *Web) landingPage(c echo.Context) error {
 		"IsOwner":    role >= auth.RoleOwner,
 		"Servers":    w.views(ctx, servers).Items,
 		"Images":     w.imageViews(tr, w.servers.ImagesFor(requester(c, tr.Lang))),
+		"Groups":     w.groupViews(tr, requester(c, tr.Lang)), // kinds: one launch tile per group
 	})
 }
 

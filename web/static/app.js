@@ -39,6 +39,13 @@ document.addEventListener("click", (ev) => {
     .catch((err) => { b.disabled = false; showError(err); });
 });
 
+// kinds: a launch tile's variant select sets what its button launches.
+document.addEventListener("change", (ev) => {
+  const sel = ev.target.closest("select[data-variant-of]");
+  const b = sel && document.getElementById(sel.dataset.variantOf);
+  if (b) b.dataset.image = sel.value;
+});
+
 // On the landing page, refresh while some server is on its way.
 function pollLanding() {
   const busy = document.querySelector("tr[data-phase=queued], tr[data-phase=starting], tr[data-phase=stopping]");
