@@ -34,6 +34,9 @@ type Profile struct {
 	// probes it unauthenticated. Empty: the port accepting connections
 	// (Kubernetes) or any answer below 500 (local backend).
 	ReadyPath string
+	// Port is where the kind's container images listen (Kubernetes);
+	// 0 leaves the backend's default.
+	Port int
 }
 
 // ImageProxy is an image's override of its kind's presentation. Zero
@@ -63,7 +66,7 @@ const rstudioLongPoll = 5 * time.Minute
 var kindProfiles = map[string]Profile{
 	// Jupyter runs under its base_url (NB_PREFIX); GET <base>api answers
 	// {"version": …} without a token in notebook and jupyter_server.
-	KindJupyter: {ReadyPath: "api"},
+	KindJupyter: {ReadyPath: "api", Port: 8888},
 	// RStudio Server serves at "/" and builds its URLs from
 	// X-RStudio-Root-Path (as behind Kubeflow's Istio rewrite or Posit's
 	// Traefik examples); some of its redirects are still absolute
@@ -73,11 +76,14 @@ var kindProfiles = map[string]Profile{
 		Headers:          map[string]string{"X-RStudio-Root-Path": "{base}", "X-Forwarded-Prefix": "{prefix}"},
 		RewriteRedirects: true,
 		ResponseTimeout:  rstudioLongPoll,
+		Port:             8787,
 	},
 	// websockify serves noVNC's files and its websocket at "/".
-	KindDesktop: {StripPrefix: true, Headers: map[string]string{"X-Forwarded-Prefix": "{prefix}"}, RewriteRedirects: true},
-	// SAS Studio images of the seed run under NB_PREFIX like Jupyter.
-	KindSAS:  {RewriteRedirects: true},
+	KindDesktop: {StripPrefix: true, Headers: map[string]string{"X-Forwarded-Prefix": "{prefix}"}, RewriteRedirects: true, Port: 6080},
+	// The seed's SAS image is Jupyter with SAS (kernel and SAS Studio
+	// behind it): served under NB_PREFIX on Jupyter's port; SAS Studio's
+	// redirects are absolute.
+	KindSAS:  {ReadyPath: "api", RewriteRedirects: true, Port: 8888},
 	KindDemo: {},
 }
 

@@ -39,7 +39,7 @@ func TestImageOverridesItsKind(t *testing.T) {
 	}}
 	got := im.Profile()
 	want := Profile{Headers: map[string]string{"X-Rstudio-Root-Path": "{base}", "X-Extra": "{base}x"},
-		ResponseTimeout: 10 * time.Minute, ReadyPath: "health"}
+		ResponseTimeout: 10 * time.Minute, ReadyPath: "health", Port: 8787}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Profile = %+v, want %+v", got, want)
 	}

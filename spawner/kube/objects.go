@@ -134,7 +134,7 @@ func (c Config) serviceAccount() string {
 }
 
 func (c Config) container(srv store.Server, im form.Image) corev1.Container {
-	port := int32(c.port(srv.Spec.Image))
+	port := int32(c.port(im))
 	pull := im.PullPolicy
 	if pull == "" {
 		pull = c.PullPolicy
