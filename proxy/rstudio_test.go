@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -184,4 +186,23 @@ func readAll(t *testing.T, res *http.Response) string {
 		t.Fatalf("read body: %v", err)
 	}
 	return string(b)
+}
+
+func TestRStudioWebsocketGetsTheRootPath(t *testing.T) {
+	h := newHarness(t)
+	seen := make(chan http.Header, 1)
+	up := websocket.Upgrader{}
+	backend := httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Clone()
+		if c, err := up.Upgrade(w, r, nil); err == nil {
+			c.Close()
+		}
+	}))
+	h.route("rs", backend, rstudioRoute(0))
+	if _, _, err := h.dial("/notebook/alice/rs/p/58fab3e4/terminal/", http.Header{"Authorization": {"Bearer alice-secret"}, "X-Rstudio-Root-Path": {"/elsewhere/"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-seen; got.Get("X-RStudio-Root-Path") != "/notebook/alice/rs/" || len(got["X-Rstudio-Root-Path"]) != 1 {
+		t.Errorf("websocket handshake X-RStudio-Root-Path = %q, want only /notebook/alice/rs/", got["X-Rstudio-Root-Path"])
+	}
 }
