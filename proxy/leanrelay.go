@@ -44,9 +44,10 @@ var noUserAgent = []string{""}
 
 // relayLean relays r over the lean client and reports true, or reports
 // false without touching w when r is not for it (a body, an upgrade, a
-// replaced transport, an https server): ReverseProxy relays it.
+// replaced transport, a route with a transport of its own (a long-poll
+// timeout), an https server): ReverseProxy relays it.
 func (p *Proxy) relayLean(w http.ResponseWriter, r *http.Request, u *upstream) bool {
-	if p.lean == nil || u.target.Scheme != "http" || r.ContentLength != 0 ||
+	if p.lean == nil || u.rp.Transport != p.transport || u.target.Scheme != "http" || r.ContentLength != 0 ||
 		(r.Body != nil && r.Body != http.NoBody) || isUpgrade(r) {
 		return false
 	}
@@ -68,6 +69,7 @@ func (p *Proxy) relayLean(w http.ResponseWriter, r *http.Request, u *upstream) b
 		return true
 	}
 	p.modifyResponse(res)
+	u.presentResponse(res)
 	p.writeResponse(w, r, res)
 	return true
 }

@@ -144,7 +144,8 @@ type Proxy struct {
 	conns     *registry
 	metrics   *metrics
 	transport http.RoundTripper
-	lean      *h1.Transport // the default transport; nil when replaced
+	lean      *h1.Transport   // the default transport; nil when replaced
+	timed     timedTransports // for routes with their own timeout (presentation.go)
 	buffers   *bufferPool
 	upgrader  websocket.Upgrader
 	origins   *auth.Origins

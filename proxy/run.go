@@ -56,8 +56,10 @@ func (p *Proxy) idleConnLoop(ctx context.Context, tick <-chan time.Time) error {
 		select {
 		case now := <-tick:
 			p.lean.CloseIdleBefore(now.Add(-idleConnTimeout))
+			p.timed.closeIdle(now.Add(-idleConnTimeout))
 		case <-ctx.Done():
 			p.lean.CloseIdleConnections()
+			p.timed.closeIdle(time.Time{})
 			return nil
 		}
 	}

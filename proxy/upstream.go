@@ -24,6 +24,7 @@ type upstream struct {
 	authz  []string // the Authorization header to send, or nil
 	origin string   // the server's own origin, sent as Origin on websockets
 	rp     *httputil.ReverseProxy
+	pres   *presentation // the kind's needs (presentation.go); nil: none
 }
 
 // route returns the upstream of t from the cache or, on a miss, the store.
@@ -49,20 +50,21 @@ func (p *Proxy) newUpstream(key string, r store.Route) (*upstream, error) {
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
 		return nil, fmt.Errorf("route %s: bad target %q", key, r.Target)
 	}
-	u := &upstream{key: key, route: r, target: target, origin: target.Scheme + "://" + target.Host}
+	u := &upstream{key: key, route: r, target: target, origin: target.Scheme + "://" + target.Host,
+		pres: newPresentation(key, r, target)}
 	if r.Token != "" {
 		u.authz = []string{"token " + r.Token}
 	}
 	u.rp = &httputil.ReverseProxy{
 		Rewrite:   func(pr *httputil.ProxyRequest) { p.rewrite(pr, u) },
-		Transport: p.transport,
+		Transport: p.transportFor(r),
 		// 0: a response with a length goes out in one write; streams
 		// (server-sent events, unknown lengths) are flushed at once anyway.
 		FlushInterval:  0,
 		BufferPool:     p.buffers,
 		ErrorLog:       slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
 		ErrorHandler:   func(w http.ResponseWriter, r *http.Request, err error) { p.upstreamError(w, r, u, err) },
-		ModifyResponse: func(res *http.Response) error { p.modifyResponse(res); return nil },
+		ModifyResponse: func(res *http.Response) error { p.modifyResponse(res); u.presentResponse(res); return nil },
 	}
 	return u, nil
 }
@@ -78,6 +80,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest, u *upstream) {
 	pr.SetURL(u.target) // also sends the target's Host
 	p.setXForwarded(pr)
 	p.replaceCredentials(pr.Out.Header, u)
+	u.presentRequest(pr.Out.Header)
 }
 
 // setXForwarded sets X-Forwarded-For, -Host and -Proto as

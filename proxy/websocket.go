@@ -198,5 +198,6 @@ func (p *Proxy) backendHeader(r *http.Request, u *upstream) http.Header {
 	default:
 		h["X-Forwarded-Proto"] = []string{"http"}
 	}
+	u.presentRequest(h)
 	return h
 }

@@ -43,7 +43,7 @@ func (m *Manager) startServer(ctx context.Context, key store.Key) {
 	cancel()
 	switch {
 	case err == nil:
-		m.started(srv, route, instance)
+		m.started(srv, im.Profile().Present(route, key), instance)
 	case m.queue.closing():
 		m.interrupted(srv)
 	case ctx.Err() != nil:

@@ -125,6 +125,15 @@ type Route struct {
 	StripPrefix bool   `json:"stripPrefix,omitempty"`
 	// Namespace is the server's namespace, for the proxy's access check.
 	Namespace string `json:"namespace"`
+
+	// Presentation (kinds): what the server's kind needs from the proxy
+	// (spawner/form/kinds.go). Headers are set on every request to the
+	// server (canonical names, final values); RewriteRedirects moves its
+	// redirects under /notebook/<ns>/<server>/; ResponseTimeout, when not
+	// zero, replaces the proxy's response-header timeout (long polls).
+	Headers          map[string]string `json:"headers,omitempty"`
+	RewriteRedirects bool              `json:"rewriteRedirects,omitempty"`
+	ResponseTimeout  time.Duration     `json:"responseTimeout,omitempty"`
 }
 
 // Activity is one entry of the activity set.

@@ -43,12 +43,14 @@ type imageView struct {
 	Allowed     bool   `json:"allowed"`
 	Reason      string `json:"reason,omitempty"`
 	Default     bool   `json:"default,omitempty"`
+	Group       string `json:"group,omitempty"` // the catalogue group it is a variant of
 }
 
 // configView is the form's options for the caller: what GET /api/v1/config
 // returns and what the form page is built from.
 type configView struct {
 	Images         []imageView         `json:"images"`
+	Groups         []groupView         `json:"groups"` // the same images, grouped
 	Languages      []string            `json:"languages"`
 	Language       string              `json:"language"` // the form's default
 	CustomImages   customImagesView    `json:"customImages"`
@@ -89,6 +91,7 @@ func (w *Web) config(c echo.Context) error {
 	tr := w.translator(c)
 	v := configView{
 		Images:    w.imageViews(tr, w.servers.ImagesFor(requester(c, tr.Lang))),
+		Groups:    w.groupViews(tr, requester(c, tr.Lang)),
 		Languages: Languages, Language: tr.Lang, SharedMemory: true,
 		HomeDir: form.HomeDir, MountPathPrefix: strings.TrimSuffix(form.DefaultMountPath(0), "1"),
 		Configurations: []configurationView{}, Volumes: []spawner.VolumeInfo{},
@@ -141,7 +144,7 @@ func (w *Web) imageViews(tr Translator, opts []form.ImageOption) []imageView {
 	out := make([]imageView, 0, len(opts))
 	for _, o := range opts {
 		v := imageView{
-			ID: o.Image.ID, Kind: o.Image.Kind, Allowed: o.Allowed, Default: o.Image.Default,
+			ID: o.Image.ID, Kind: o.Image.Kind, Allowed: o.Allowed, Default: o.Image.Default, Group: o.Image.Group,
 			Name: inLanguage(o.Image.Names, tr.Lang, o.Image.ID), Description: inLanguage(o.Image.Descriptions, tr.Lang, ""),
 		}
 		if !o.Allowed {

@@ -22,8 +22,11 @@ import (
 )
 
 // fakeServers answers every lifecycle call with the server lab of the
-// namespace asked about, or with err.
-type fakeServers struct{ err error }
+// namespace asked about, or with err; its catalogue is cfg's.
+type fakeServers struct {
+	err error
+	cfg form.Config
+}
 
 func (f *fakeServers) lab(ns string) (store.Server, error) {
 	return store.Server{Namespace: ns, Name: "lab", Phase: store.PhaseStopped}, f.err
@@ -46,8 +49,8 @@ func (f *fakeServers) List(context.Context, string) ([]store.Server, error)     
 func (f *fakeServers) Events(context.Context, string, string) ([]store.Event, error) {
 	return nil, f.err
 }
-func (f *fakeServers) ImagesFor(form.Requester) []form.ImageOption { return nil }
-func (f *fakeServers) Config() form.Config                         { return form.Config{} }
+func (f *fakeServers) ImagesFor(who form.Requester) []form.ImageOption { return f.cfg.ImagesFor(who) }
+func (f *fakeServers) Config() form.Config                             { return f.cfg }
 func (f *fakeServers) Volumes(context.Context, string) ([]spawner.VolumeInfo, error) {
 	return nil, f.err
 }

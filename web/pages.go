@@ -160,6 +160,7 @@ func (w *Web) landingPage(c echo.Context) error {
 		"Servers":    w.views(ctx, tr, servers).Items,
 		"Now":        time.Now(),
 		"Images":     w.imageViews(tr, w.servers.ImagesFor(requester(c, tr.Lang))),
+		"Groups":     w.groupViews(tr, requester(c, tr.Lang)), // kinds: one launch tile per group
 	})
 }
 

@@ -19,56 +19,6 @@ const (
 
 var kinds = []string{KindJupyter, KindRStudio, KindDesktop, KindSAS, KindDemo}
 
-// Image is one entry of the catalogue a user picks from.
-type Image struct {
-	ID           string            `yaml:"id" json:"id"`
-	Kind         string            `yaml:"kind" json:"kind"`
-	Names        map[string]string `yaml:"names" json:"names"`               // by language: "en", "fr"
-	Descriptions map[string]string `yaml:"descriptions" json:"descriptions"` // by language
-	// Container is the container image reference (kube backend).
-	Container  string `yaml:"container" json:"container,omitempty"`
-	PullPolicy string `yaml:"pullPolicy" json:"pullPolicy,omitempty"`
-	// Command is how the local backend runs the image. Each argument is a
-	// text/template over TemplateData ({{.Port}} {{.BaseURL}} {{.Token}}
-	// {{.Home}} {{.Host}} {{.Executable}}).
-	Command []string `yaml:"command" json:"command,omitempty"`
-	// ReadyPath is polled under the base URL until the server answers;
-	// empty polls the base URL itself.
-	ReadyPath string `yaml:"readyPath" json:"readyPath,omitempty"`
-	// StripPrefix runs the server at "/" and has the proxy strip
-	// /notebook/<ns>/<server>.
-	StripPrefix bool `yaml:"stripPrefix" json:"stripPrefix,omitempty"`
-	// ConnectPath is where Connect lands under the server's URL, a template
-	// over ConnectData; empty is the server's URL (see ConnectPathFor).
-	ConnectPath string `yaml:"connectPath" json:"connectPath,omitempty"`
-	// Groups and EmailDomains say who may use the image: a member of any
-	// group or anyone with an email in any domain. Both empty: everyone.
-	Groups       []string `yaml:"groups" json:"groups,omitempty"`
-	EmailDomains []string `yaml:"emailDomains" json:"emailDomains,omitempty"`
-	Default      bool     `yaml:"default" json:"default,omitempty"`
-}
-
-// TemplateData is what an Image.Command argument may refer to.
-type TemplateData struct {
-	Port       int
-	BaseURL    string
-	Token      string
-	Home       string
-	Host       string
-	Executable string // the spawnhub binary
-}
-
-// Name returns the image's name in lang, falling back to English, then the ID.
-func (im Image) Name(lang string) string {
-	if n := im.Names[lang]; n != "" {
-		return n
-	}
-	if n := im.Names["en"]; n != "" {
-		return n
-	}
-	return im.ID
-}
-
 // Range bounds a resource quantity. Min and Max may be empty (unbounded);
 // Default is used when the form leaves the quantity out.
 type Range struct {
@@ -141,6 +91,7 @@ const DefaultGPUResource = "nvidia.com/gpu"
 // queue's size and the timeouts that the manager reads.
 type Config struct {
 	Images            []Image         `yaml:"images" json:"images"`
+	Groups            []ImageGroup    `yaml:"groups" json:"groups,omitempty"`
 	Configurations    []Configuration `yaml:"configurations" json:"configurations,omitempty"`
 	Limits            Limits          `yaml:"limits" json:"limits"`
 	AllowCustomImages bool            `yaml:"allowCustomImages" json:"allowCustomImages"`
@@ -205,6 +156,7 @@ func (c Config) Validate() error {
 		seen[im.ID] = true
 		errs = append(errs, im.validate(fmt.Sprintf("images[%d]", i)))
 	}
+	errs = append(errs, c.validateGroups())
 	for i, cf := range c.Configurations {
 		errs = append(errs, cf.validate(fmt.Sprintf("configurations[%d]", i)))
 	}
@@ -275,6 +227,9 @@ func (im Image) validate(path string) error {
 	}
 	if len(im.Command) == 0 && im.Container == "" {
 		errs = append(errs, fmt.Errorf("%s: needs a command (local backend) or a container (kube backend)", path))
+	}
+	for _, bad := range im.Proxy.validate(path + ".proxy") {
+		errs = append(errs, errors.New(bad))
 	}
 	for j, arg := range im.Command {
 		if _, err := template.New("arg").Option("missingkey=error").Parse(arg); err != nil {

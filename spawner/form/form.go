@@ -139,7 +139,7 @@ func (st *formState) useImage(im Image) {
 	st.spec.Image = im.ID
 	st.spec.Kind = im.Kind
 	st.spec.ContainerImage = im.Container
-	st.spec.StripPrefix = im.StripPrefix
+	st.spec.StripPrefix = im.Profile().StripPrefix
 }
 
 // customImage checks a custom image: allowed at all, a plain reference (no
@@ -173,6 +173,7 @@ func customImage(st *formState) *FieldError {
 	st.spec.CustomImage = ref
 	st.spec.ContainerImage = ref
 	st.spec.Kind = kind
+	st.spec.StripPrefix = KindProfile(kind).StripPrefix
 	return nil
 }
 

@@ -42,8 +42,8 @@ type Config struct {
 	Tolerations  []Toleration      `yaml:"tolerations"`
 	// GPU applies to pods that ask for GPUs.
 	GPU GPUConfig `yaml:"gpu"`
-	// Ports gives the port a server listens on, by image id; 8888 when
-	// absent.
+	// Ports gives the port a server listens on, by image id; when absent,
+	// its kind's (form.Profile.Port), else 8888.
 	Ports map[string]int `yaml:"ports"`
 	// HomePath is where the workspace volume is mounted (/home/jovyan).
 	HomePath string `yaml:"homePath"`
@@ -138,8 +138,11 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-func (c Config) port(imageID string) int {
-	if p, ok := c.Ports[imageID]; ok {
+func (c Config) port(im form.Image) int {
+	if p, ok := c.Ports[im.ID]; ok {
+		return p
+	}
+	if p := im.Profile().Port; p > 0 {
 		return p
 	}
 	return DefaultPort

@@ -30,6 +30,7 @@ func TestBackend(t *testing.T) {
 		Ports:           map[string]int{"desktop": 6080}}, nil)
 
 	t.Run("objects of a full spec", func(t *testing.T) { testGolden(t, env, b) })
+	t.Run("pods of each kind", func(t *testing.T) { testKindPods(t, env) })
 	t.Run("stop start delete", func(t *testing.T) { testLifecycle(t, env, b) })
 	t.Run("volume attach rules", func(t *testing.T) { testVolumes(t, env, b) })
 	t.Run("events copied", func(t *testing.T) { testEvents(t, env, b) })

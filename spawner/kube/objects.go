@@ -134,7 +134,7 @@ func (c Config) serviceAccount() string {
 }
 
 func (c Config) container(srv store.Server, im form.Image) corev1.Container {
-	port := int32(c.port(srv.Spec.Image))
+	port := int32(c.port(im))
 	pull := im.PullPolicy
 	if pull == "" {
 		pull = c.PullPolicy
@@ -258,14 +258,16 @@ func (c Config) volumes(spec store.Spec) []corev1.Volume {
 	return out
 }
 
-// readiness probes the image's ready path under the server's base URL, or
-// the port when the image names no path.
+// readiness probes the ready path of the image's kind (or its own) under
+// the path the server runs at, or the port when there is none. The kubelet
+// sends no token: the path must answer without one (Jupyter's "api" does).
 func readiness(srv store.Server, im form.Image, port int32) *corev1.Probe {
 	p := &corev1.Probe{PeriodSeconds: 2, FailureThreshold: 3}
-	if im.ReadyPath == "" {
+	path := strings.TrimPrefix(im.Profile().ReadyPath, "/")
+	if path == "" {
 		p.TCPSocket = &corev1.TCPSocketAction{Port: intstr.FromInt32(port)}
 		return p
 	}
-	p.HTTPGet = &corev1.HTTPGetAction{Path: runBase(srv) + strings.TrimPrefix(im.ReadyPath, "/"), Port: intstr.FromInt32(port)}
+	p.HTTPGet = &corev1.HTTPGetAction{Path: runBase(srv) + path, Port: intstr.FromInt32(port)}
 	return p
 }

@@ -64,7 +64,7 @@ func (b *Backend) Start(ctx context.Context, srv store.Server, im form.Image, to
 		return store.Route{}, "", err
 	}
 	progress(store.Event{Type: store.EventNormal, Reason: "PodReady", Message: fmt.Sprintf("pod %s is running and ready on %s", pod.Name, pod.Spec.NodeName)})
-	port := strconv.Itoa(b.o.port(srv.Spec.Image))
+	port := strconv.Itoa(b.o.port(im))
 	return store.Route{
 		Target:      "http://" + net.JoinHostPort(pod.Status.PodIP, port),
 		Token:       token,

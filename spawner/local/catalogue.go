@@ -13,7 +13,8 @@ import (
 // DefaultImages is the catalogue of the embedded default: the built-in demo
 // server, which always works, and Jupyter, desktop and R images that work
 // only where the Debian packages are installed (filter them with
-// AvailableImages). The
+// AvailableImages). jupyter_server alone (API only, no user interface) is
+// not a workspace. The
 // Jupyter token comes from the JUPYTER_TOKEN environment variable, not the
 // command line, which every local user can read.
 func DefaultImages() []form.Image {
@@ -31,14 +32,6 @@ func DefaultImages() []form.Image {
 			Command: []string{"/usr/bin/python3", "-m", "notebook", "--no-browser", "--allow-root",
 				"--ip={{.Host}}", "--port={{.Port}}", "--NotebookApp.base_url={{.BaseURL}}",
 				"--NotebookApp.allow_remote_access=True", "--notebook-dir={{.Home}}"},
-		},
-		{
-			ID: "jupyter-server", Kind: form.KindJupyter, ReadyPath: "api/status",
-			Names:        map[string]string{"en": "Jupyter Server (API only)", "fr": "Serveur Jupyter (API seulement)"},
-			Descriptions: map[string]string{"en": "jupyter_server with a Python kernel, no user interface.", "fr": "jupyter_server avec un noyau Python, sans interface."},
-			Command: []string{"/usr/bin/python3", "-m", "jupyter_server", "--no-browser", "--allow-root",
-				"--ip={{.Host}}", "--port={{.Port}}", "--ServerApp.base_url={{.BaseURL}}",
-				"--ServerApp.allow_remote_access=True", "--ServerApp.root_dir={{.Home}}"},
 		},
 	}, moreImages()...)
 }

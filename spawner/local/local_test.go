@@ -98,6 +98,9 @@ func image(id string) form.Image {
 	if im, ok := catalogue[id]; ok {
 		return im
 	}
+	if id == apiOnlyJupyter.ID {
+		return apiOnlyJupyter
+	}
 	im, _ := form.Config{Images: DefaultImages()}.Image(id)
 	return im
 }
@@ -236,10 +239,18 @@ func TestUnexpectedExitIsReported(t *testing.T) {
 	}
 }
 
+// apiOnlyJupyter is jupyter_server without a user interface: not offered
+// as a workspace, but its API is Jupyter's.
+var apiOnlyJupyter = form.Image{ID: "jupyter-server", Kind: form.KindJupyter, ReadyPath: "api/status",
+	Command: []string{"/usr/bin/python3", "-m", "jupyter_server", "--no-browser", "--allow-root",
+		"--ip={{.Host}}", "--port={{.Port}}", "--ServerApp.base_url={{.BaseURL}}",
+		"--ServerApp.allow_remote_access=True", "--ServerApp.root_dir={{.Home}}"}}
+
 func TestJupyter(t *testing.T) {
-	for _, id := range []string{"jupyter-notebook", "jupyter-server"} {
+	notebook, _ := form.Config{Images: DefaultImages()}.Image("jupyter-notebook")
+	for _, im := range []form.Image{notebook, apiOnlyJupyter} {
+		id := im.ID
 		t.Run(id, func(t *testing.T) {
-			im, _ := form.Config{Images: DefaultImages()}.Image(id)
 			if !Available(im) {
 				t.Skipf("%s is not installed", id)
 			}
@@ -251,6 +262,12 @@ func TestJupyter(t *testing.T) {
 			}
 			if code, _ := get(t, url, ""); code != 403 {
 				t.Errorf("GET api/status without token = %d, want 403", code)
+			}
+			// The jupyter kind's readiness path: what the kubelet probes,
+			// with no token.
+			ready := route.Target + "/notebook/alice/nb/" + form.KindProfile(form.KindJupyter).ReadyPath
+			if code, body := get(t, ready, ""); code != 200 || !strings.Contains(body, `"version"`) {
+				t.Errorf("GET %s without token = %d %s, want 200 with the version", ready, code, body)
 			}
 		})
 	}

@@ -60,8 +60,9 @@ func (b *Backend) startOnce(ctx context.Context, srv store.Server, im form.Image
 	if err != nil {
 		return store.Route{}, "", err
 	}
+	profile := im.Profile()
 	runBase := key.BasePath()
-	if im.StripPrefix {
+	if profile.StripPrefix {
 		runBase = "/"
 	}
 	p, err := b.launch(srv, im, port, runBase, token, progress)
@@ -74,7 +75,8 @@ func (b *Backend) startOnce(ctx context.Context, srv store.Server, im form.Image
 	progress(spawner.Say("launched", fmt.Sprintf("process %d started on port %d; waiting for it to answer", p.pid, port),
 		"pid", strconv.Itoa(p.pid), "port", strconv.Itoa(port)).Event(store.EventNormal, "Launched"))
 	target := "http://" + net.JoinHostPort(b.o.Host, strconv.Itoa(port))
-	if err := b.waitReady(ctx, p, port, target+runBase+im.ReadyPath, token, im.ReadyPath != ""); err != nil {
+	ready := strings.TrimPrefix(profile.ReadyPath, "/")
+	if err := b.waitReady(ctx, p, port, target+runBase+ready, token, ready != ""); err != nil {
 		b.kill(p)
 		if errors.Is(err, errExited) {
 			return store.Route{}, "", exitFailure("start.exited", "the server exited while starting", p.waitErr, p.log)
@@ -85,7 +87,7 @@ func (b *Backend) startOnce(ctx context.Context, srv store.Server, im form.Image
 	p.ready = true
 	b.mu.Unlock()
 	progress(spawner.Say("ready", "the server answers").Event(store.EventNormal, "Ready"))
-	return store.Route{Target: target, Token: token, StripPrefix: im.StripPrefix, Namespace: key.Namespace}, p.instance, nil
+	return store.Route{Target: target, Token: token, StripPrefix: profile.StripPrefix, Namespace: key.Namespace}, p.instance, nil
 }
 
 // runnable refuses what this backend cannot run: a custom image (a

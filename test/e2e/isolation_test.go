@@ -26,7 +26,7 @@ import (
 // there, so that the test would fail if a way were open.
 func TestKernelCannotReadSpawnhubSecrets(t *testing.T) {
 	requireTool(t, "/usr/bin/python3")
-	requireTool(t, "jupyter-server")
+	requireTool(t, "jupyter-notebook")
 	if os.Geteuid() != 0 {
 		t.Skip("not root: spawnhub runs servers as its own account and warns at start what that leaves open")
 	}
@@ -42,7 +42,7 @@ func TestKernelCannotReadSpawnhubSecrets(t *testing.T) {
 		beforeStop: func(base string) { stopAllServers(t, alice, base, "alice") },
 	})
 	alice = login(t, hub.URL, "alice")
-	name := mustCall(t, alice, http.StatusCreated, "POST", hub.URL+"/api/v1/namespaces/alice/launch", map[string]string{"image": "jupyter-server"})["name"].(string)
+	name := mustCall(t, alice, http.StatusCreated, "POST", hub.URL+"/api/v1/namespaces/alice/launch", map[string]string{"image": "jupyter-notebook"})["name"].(string)
 	waitRunning(t, alice, hub.URL, "alice", name)
 	token := apiToken(t, alice, hub.URL)
 	ws := openKernel(t, workspaceBase(hub.URL, "alice", name), token)

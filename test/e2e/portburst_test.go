@@ -32,7 +32,7 @@ import (
 // and no server's log may show a request meant for another server.
 func TestBurstOfJupyterStartsSharesNoPort(t *testing.T) {
 	requireTool(t, "/usr/bin/python3")
-	requireTool(t, "jupyter-server")
+	requireTool(t, "jupyter-notebook")
 	const users, perUser, steals = 10, 5, 10
 	dataDir := t.TempDir()
 	t.Cleanup(func() { killLeftovers(t, dataDir) }) // runs after spawnhub's stop, registered later
@@ -58,7 +58,7 @@ func TestBurstOfJupyterStartsSharesNoPort(t *testing.T) {
 	go thief.run(ctx) // ends with cancel
 	defer cancel()
 
-	servers := launchAll(t, hub.URL, clients, perUser, "jupyter-server")
+	servers := launchAll(t, hub.URL, clients, perUser, "jupyter-notebook")
 	waitAllRunning(t, hub.URL, clients, len(servers), 10*time.Minute)
 	cancel()
 
@@ -186,7 +186,7 @@ func newPortThief(dataDir string, max int) *portThief {
 var (
 	requestRE = regexp.MustCompile(`\b(GET|POST|PUT|PATCH|DELETE|HEAD) /`)
 	portArgRE = regexp.MustCompile(`^--port=(\d+)$`)
-	baseArgRE = regexp.MustCompile(`^--ServerApp\.base_url=(.+)$`)
+	baseArgRE = regexp.MustCompile(`^--(?:ServerApp|NotebookApp)\.base_url=(.+)$`)
 )
 
 // run looks for new processes every few milliseconds until ctx ends.
@@ -266,7 +266,7 @@ func checkServerProcess(t *testing.T, dataDir, base string) int {
 	for _, pid := range processesOf(dataDir) {
 		raw, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 		args := strings.Split(string(raw), "\x00")
-		if !slices.Contains(args, "--ServerApp.base_url="+base) {
+		if !slices.ContainsFunc(args, func(a string) bool { m := baseArgRE.FindStringSubmatch(a); return m != nil && m[1] == base }) {
 			continue
 		}
 		pids = append(pids, pid)

@@ -148,6 +148,16 @@ document.addEventListener("click", (ev) => {
     .catch((err) => { b.disabled = false; showError(err); });
 });
 
+// kinds: a launch tile's variant select sets what its button launches.
+document.addEventListener("change", (ev) => {
+  const sel = ev.target.closest("select[data-variant-of]");
+  if (!sel) return;
+  for (const id of [sel.dataset.variantOf, sel.dataset.variantOf + "-new"]) {
+    const b = document.getElementById(id);
+    if (b) b.dataset.image = sel.value;
+  }
+});
+
 // The share form posts to the contributors API and shows the error next
 // to the field it names.
 document.addEventListener("submit", (ev) => {

@@ -30,12 +30,13 @@
   }
 
   function build() {
-    for (const im of cfg.images) {
-      $("f-image").appendChild(option(im.id, im.allowed ? im.name : im.name + " — " + im.reason, !im.allowed));
+    for (const g of cfg.groups) {
+      $("f-group").appendChild(option(g.id, g.allowed ? g.name : g.name + " — " + g.reason, !g.allowed));
     }
     const def = cfg.images.find((im) => im.allowed && im.default) || cfg.images.find((im) => im.allowed);
-    if (def) $("f-image").value = def.id;
-    describeImage();
+    const defGroup = def && cfg.groups.find((g) => g.variants.some((v) => v.id === def.id));
+    if (defGroup) $("f-group").value = defGroup.id;
+    groupChanged(def && def.id);
     if (cfg.customImages.allowed) {
       $("custom-image-box").hidden = false;
       $("f-custom-pattern").textContent = cfg.customImages.pattern || "";
@@ -67,6 +68,22 @@
     $("no-free-volume").hidden = free;
     $("form-loading").hidden = true;
     form.hidden = false;
+  }
+
+  // kinds: the variants of the chosen group; a group of one hides the
+  // variant select.
+  function groupChanged(pick) {
+    const g = cfg.groups.find((x) => x.id === $("f-group").value);
+    $("f-image").replaceChildren();
+    if (!g) return;
+    $("f-group-description").textContent = g.description;
+    for (const im of g.variants) {
+      $("f-image").appendChild(option(im.id, im.allowed ? im.name : im.name + " — " + im.reason, !im.allowed));
+    }
+    const v = g.variants.find((im) => im.id === pick && im.allowed) || g.variants.find((im) => im.id === g.default);
+    if (v) $("f-image").value = v.id;
+    $("variant-box").hidden = g.variants.length < 2;
+    describeImage();
   }
 
   function describeImage() {
@@ -187,8 +204,9 @@
     const t = ev.target;
     if (t.id === "f-image") describeImage();
     if (t.id === "f-name") renumber();
+    if (t.id === "f-group") groupChanged();
     if (t.id === "f-gpus") gpuChanged();
-    if (t.id === "f-use-custom") { $("f-custom").disabled = !t.checked; $("f-image").disabled = t.checked; }
+    if (t.id === "f-use-custom") { $("f-custom").disabled = !t.checked; $("f-image").disabled = t.checked; $("f-group").disabled = t.checked; }
     if (t.name === "ws-kind") { $("ws-new").hidden = t.value !== "new"; $("ws-existing").hidden = t.value !== "existing"; }
   });
   $("add-new-volume").addEventListener("click", () => addVolume("new"));
