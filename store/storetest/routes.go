@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/spawnhub/spawnhub/store"
@@ -13,11 +14,12 @@ func testRoutes(t *testing.T, newStore NewStore) {
 	_, err := s.GetRoute(ctx, key)
 	wantErr(t, "GetRoute of an unknown route", err, store.ErrNotFound)
 
-	want := store.Route{Target: "http://127.0.0.1:41234", Token: "t0k", StripPrefix: true, Namespace: "alice"}
+	want := store.Route{Target: "http://127.0.0.1:41234", Token: "t0k", StripPrefix: true, Namespace: "alice",
+		Kind: "jupyter", ActivityIgnore: []string{"api/kernels", "POST events/get_events"}}
 	wantErr(t, "SetRoute", s.SetRoute(ctx, key, want), nil)
 	got, err := s.GetRoute(ctx, key)
 	wantErr(t, "GetRoute", err, nil)
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("GetRoute = %+v, want %+v", got, want)
 	}
 	_, err = s.GetRoute(ctx, store.Key{Namespace: "bob", Name: "lab"})
@@ -25,12 +27,12 @@ func testRoutes(t *testing.T, newStore NewStore) {
 
 	want.Target = "http://127.0.0.1:41235"
 	wantErr(t, "SetRoute again", s.SetRoute(ctx, key, want), nil)
-	if got, _ := s.GetRoute(ctx, key); got != want {
+	if got, _ := s.GetRoute(ctx, key); !reflect.DeepEqual(got, want) {
 		t.Errorf("GetRoute after replace = %+v, want %+v", got, want)
 	}
 
 	// A second handle sees the route: replicas share it.
-	if got, err := peer(t, s).GetRoute(ctx, key); err != nil || got != want {
+	if got, err := peer(t, s).GetRoute(ctx, key); err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("peer GetRoute = %+v, %v; want %+v", got, err, want)
 	}
 
