@@ -88,8 +88,20 @@ func (s *rfbScan) headerLen() int {
 	return -1
 }
 
-// rfbFixed is the whole size of the fixed-size client messages.
-var rfbFixed = map[byte]int64{0: 20, 3: 10, 4: 8, 5: 6, 150: 10, 250: 4}
+// rfbFixed is the whole size of a fixed-size client message.
+func rfbFixed(t byte) int64 {
+	switch t {
+	case 0: // SetPixelFormat
+		return 20
+	case 3, 150: // FramebufferUpdateRequest, EnableContinuousUpdates
+		return 10
+	case 4: // KeyEvent
+		return 8
+	case 5: // PointerEvent
+		return 6
+	}
+	return 4 // 250: xvp
+}
 
 // headerDone acts on a whole header: the phase that follows, the bytes to
 // skip, and the activity it is.
@@ -137,7 +149,7 @@ func (s *rfbScan) message(h []byte) activitySource {
 		s.skip = 10
 		return srcKeyboard
 	default:
-		s.skip = rfbFixed[t] - 1
+		s.skip = rfbFixed(t) - 1
 		switch t {
 		case 4:
 			return srcKeyboard
