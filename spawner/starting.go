@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -61,8 +60,10 @@ func (m *Manager) started(srv store.Server, route store.Route, instance string) 
 	defer cancel()
 	key := srv.Key()
 	route.Namespace = srv.Namespace
+	route = m.cfg.ActivityRoute(srv.Spec, route)
 	now := m.now()
 	srv.Phase, srv.Instance, srv.Message, srv.StartedAt = store.PhaseRunning, instance, "", now
+	srv.Cull = nil // a new run: the culler's warning or reason is over
 	err := m.st.SetRoute(ctx, key, route)
 	if err == nil {
 		_, err = m.update(ctx, srv)
@@ -74,7 +75,7 @@ func (m *Manager) started(srv store.Server, route store.Route, instance string) 
 	if err := m.st.ClearActivity(ctx, key); err != nil {
 		m.log.Warn("activity not reset", "server", key.String(), "err", err)
 	}
-	if err := m.st.MarkActivity(ctx, map[store.Key]time.Time{key: now}); err != nil {
+	if err := m.st.RecordActivity(ctx, map[store.Key]store.Mark{key: {At: now, Source: store.SourceStart}}); err != nil {
 		m.log.Warn("activity not marked", "server", key.String(), "err", err)
 	}
 	m.event(ctx, key, store.EventNormal, "Started", "the server is running")

@@ -43,6 +43,8 @@ type Image struct {
 	Groups       []string `yaml:"groups" json:"groups,omitempty"`
 	EmailDomains []string `yaml:"emailDomains" json:"emailDomains,omitempty"`
 	Default      bool     `yaml:"default" json:"default,omitempty"`
+	// Activity says which requests are polling, not activity (activity.go).
+	Activity ActivityRules `yaml:"activity" json:"activity,omitzero"`
 }
 
 // TemplateData is what an Image.Command argument may refer to.
@@ -278,6 +280,7 @@ func (im Image) validate(path string) error {
 			errs = append(errs, fmt.Errorf("%s.command[%d]: %w", path, j, err))
 		}
 	}
+	errs = append(errs, im.Activity.validate(path))
 	return errors.Join(errs...)
 }
 
