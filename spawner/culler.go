@@ -169,7 +169,9 @@ func (c *Culler) idleKeys(ctx context.Context, now time.Time) ([]store.Key, erro
 	if least == 0 {
 		return nil, nil
 	}
-	idle, err := c.m.st.IdleSince(ctx, now.Add(-(least - c.cfg.WarnBefore)))
+	// IdleSince is strict and to the millisecond: a server due exactly now
+	// is included.
+	idle, err := c.m.st.IdleSince(ctx, now.Add(-(least-c.cfg.WarnBefore)).Add(time.Millisecond))
 	if err != nil {
 		return nil, fmt.Errorf("cull: %w", err)
 	}
