@@ -25,6 +25,7 @@ const actions = {
   launch: (b) => api("POST", base(b.dataset.ns) + "/launch", { image: b.dataset.image }),
   start: (b) => api("POST", base(b.dataset.ns) + "/servers/" + b.dataset.name + "/start"),
   stop: (b) => api("POST", base(b.dataset.ns) + "/servers/" + b.dataset.name + "/stop"),
+  keep: (b) => api("POST", base(b.dataset.ns) + "/servers/" + b.dataset.name + "/keep"), // culling: keep it running
   uncontribute: (b) => api("DELETE", base(b.dataset.ns) + "/contributors/" + encodeURIComponent(b.dataset.user)),
   delete: (b) => confirm(b.dataset.confirm) ? api("DELETE", base(b.dataset.ns) + "/servers/" + b.dataset.name) : Promise.resolve(null),
 };
