@@ -24,3 +24,9 @@ func (m *Manager) KeepRunning(ctx context.Context, ns, name string) error {
 	m.event(ctx, srv.Key(), store.EventNormal, "KeptRunning", "kept running after the culler's warning")
 	return nil
 }
+
+// KeepRunning is the manager's KeepRunning, for callers that hold the
+// culler.
+func (c *Culler) KeepRunning(ctx context.Context, ns, name string) error {
+	return c.m.KeepRunning(ctx, ns, name)
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -65,4 +66,11 @@ func (w *Web) keepRunning(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, w.view(ctx, s))
+}
+
+func (w *Web) now() time.Time {
+	if w.opts.Now != nil {
+		return w.opts.Now()
+	}
+	return time.Now()
 }

@@ -80,9 +80,8 @@ func activityLine(tr Translator, s serverView, now time.Time) string {
 }
 
 // activityLines are the activity lines of servers, by name.
-func activityLines(tr Translator, servers []serverView) map[string]string {
+func activityLines(tr Translator, servers []serverView, now time.Time) map[string]string {
 	out := map[string]string{}
-	now := time.Now()
 	for _, s := range servers {
 		if l := activityLine(tr, s, now); l != "" {
 			out[s.Name] = l

@@ -106,8 +106,8 @@ func (w *Web) landingPage(c echo.Context) error {
 	}
 	views := w.views(ctx, servers).Items
 	return w.render(c, http.StatusOK, "index.html", map[string]any{
-		"CullNotices": cullNotices(tr, views),   // culling: banner
-		"Activity":    activityLines(tr, views), // culling: "active 3 min ago — …"
+		"CullNotices": cullNotices(tr, views),            // culling: banner
+		"Activity":    activityLines(tr, views, w.now()), // culling: "active 3 min ago — …"
 		"Namespace":   ns,
 		"Namespaces":  memberships,
 		"CanEdit":     role >= auth.RoleEdit,

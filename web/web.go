@@ -126,6 +126,8 @@ type Options struct {
 	// Culling is the idle culler (POST /api/v1/admin/cull, "keep it
 	// running"); nil when culling is off.
 	Culling Culling
+	// Now is the clock of "active 3 min ago" (default time.Now).
+	Now func() time.Time
 }
 
 // Web holds the handlers.
