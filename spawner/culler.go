@@ -171,7 +171,7 @@ func (c *Culler) idleKeys(ctx context.Context, now time.Time) ([]store.Key, erro
 	}
 	// IdleSince is strict and to the millisecond: a server due exactly now
 	// is included.
-	idle, err := c.m.st.IdleSince(ctx, now.Add(-(least-c.cfg.WarnBefore)).Add(time.Millisecond))
+	idle, err := c.m.st.IdleSince(ctx, now.Add(-(least - c.cfg.WarnBefore)).Add(time.Millisecond))
 	if err != nil {
 		return nil, fmt.Errorf("cull: %w", err)
 	}

@@ -3,6 +3,7 @@ package form
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/spawnhub/spawnhub/store"
@@ -28,6 +29,9 @@ var defaultActivityIgnore = map[string][]string{
 	},
 	KindRStudio: {"POST events/get_events", "events/get_events"},
 }
+
+// Kinds are the image kinds.
+func Kinds() []string { return slices.Clone(kinds) }
 
 // ActivityIgnore is the image's ignore list, or its kind's defaults.
 func (im Image) ActivityIgnore() []string {
