@@ -1,6 +1,9 @@
 package proxy
 
-import "strings"
+import (
+	"encoding/binary"
+	"strings"
+)
 
 // watchMode is how a websocket's client frames are read for activity.
 type watchMode uint8
@@ -104,4 +107,23 @@ func (w *wsWatch) payload(b []byte) activitySource {
 // unmask is payload byte j of b, at offset off of its frame.
 func unmask(b []byte, j int, mask [4]byte, off int64) byte {
 	return b[j] ^ mask[(off+int64(j))&3]
+}
+
+// unmaskInto unmasks as much of src as dst holds, eight bytes at a time,
+// and returns how much.
+func unmaskInto(dst, src []byte, mask [4]byte, off int64) int {
+	n := min(len(dst), len(src))
+	var m [8]byte
+	for k := range m {
+		m[k] = mask[(off+int64(k))&3]
+	}
+	w := binary.LittleEndian.Uint64(m[:])
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		binary.LittleEndian.PutUint64(dst[i:], binary.LittleEndian.Uint64(src[i:])^w)
+	}
+	for ; i < n; i++ {
+		dst[i] = src[i] ^ mask[(off+int64(i))&3]
+	}
+	return n
 }

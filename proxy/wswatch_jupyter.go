@@ -1,5 +1,7 @@
 package proxy
 
+import "bytes"
+
 // msgTypeKey is what a Jupyter message's header names its type with, in
 // the JSON protocol and in v1.kernel.websocket.jupyter.org's binary one
 // (whose header part is the same JSON). JSON escaping keeps it from
@@ -21,10 +23,33 @@ const (
 )
 
 // feed reads b (payload at offset off, masked with mask) until the type is
-// known.
+// known, unmasking it a block at a time on the stack.
 func (s *msgTypeScan) feed(b []byte, mask [4]byte, off int64) activitySource {
-	for j := 0; j < len(b) && s.state != scanDone; j++ {
-		if src := s.step(unmask(b, j, mask, off)); src != srcNone {
+	var buf [128]byte
+	for len(b) > 0 && s.state != scanDone {
+		n := unmaskInto(buf[:], b, mask, off)
+		if src := s.scan(buf[:n]); src != srcNone {
+			return src
+		}
+		b, off = b[n:], off+int64(n)
+	}
+	return srcNone
+}
+
+// scan steps through unmasked bytes. While no part of the key is matched
+// it searches for the whole key, and steps only through a tail that may
+// begin one cut by the block's end.
+func (s *msgTypeScan) scan(p []byte) activitySource {
+	for i := 0; i < len(p) && s.state != scanDone; i++ {
+		if s.state == scanKey && s.n == 0 {
+			if j := bytes.Index(p[i:], []byte(msgTypeKey)); j >= 0 {
+				i += j + len(msgTypeKey) - 1
+				s.state = scanColon
+				continue
+			}
+			i = max(i, len(p)-(len(msgTypeKey)-1))
+		}
+		if src := s.step(p[i]); src != srcNone {
 			return src
 		}
 	}
