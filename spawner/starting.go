@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -63,9 +62,11 @@ func (m *Manager) started(srv store.Server, route store.Route, instance string) 
 	defer cancel()
 	key := srv.Key()
 	route.Namespace = srv.Namespace
+	route = m.cfg.ActivityRoute(srv.Spec, route)
 	now := m.now()
 	srv.Phase, srv.Instance, srv.StartedAt = store.PhaseRunning, instance, now
 	Said{}.on(&srv)
+	srv.Cull = nil // a new run: the culler's warning or reason is over
 	err := m.st.SetRoute(ctx, key, route)
 	if err == nil {
 		_, err = m.update(ctx, srv)
@@ -77,7 +78,7 @@ func (m *Manager) started(srv store.Server, route store.Route, instance string) 
 	if err := m.st.ClearActivity(ctx, key); err != nil {
 		m.log.Warn("activity not reset", "server", key.String(), "err", err)
 	}
-	if err := m.st.MarkActivity(ctx, map[store.Key]time.Time{key: now}); err != nil {
+	if err := m.st.RecordActivity(ctx, map[store.Key]store.Mark{key: {At: now, Source: store.SourceStart}}); err != nil {
 		m.log.Warn("activity not marked", "server", key.String(), "err", err)
 	}
 	m.say(ctx, key, store.EventNormal, "Started", sayStarted)

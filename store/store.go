@@ -76,6 +76,12 @@ type ActivityStore interface {
 	// range query, oldest first.
 	IdleSince(ctx context.Context, t time.Time) ([]Activity, error)
 	ClearActivity(ctx context.Context, key Key) error
+	// RecordActivity is MarkActivity with the source of each mark: a source
+	// is kept when its time is the newest of the server.
+	RecordActivity(ctx context.Context, marks map[Key]Mark) error
+	// Activities returns the last activity, with its source, of each of
+	// keys that has one, in one round trip.
+	Activities(ctx context.Context, keys []Key) (map[Key]Activity, error)
 }
 
 // EventStore keeps the most recent MaxEvents events of each server; they

@@ -239,6 +239,7 @@ func (im Image) validate(path string) error {
 	if err := im.validateConnectPath(path); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, im.Activity.validate(path))
 	return errors.Join(errs...)
 }
 

@@ -33,6 +33,8 @@ type Image struct {
 	// ConnectPath is where Connect lands under the server's URL, a template
 	// over ConnectData; empty is the server's URL (see ConnectPathFor).
 	ConnectPath string `yaml:"connectPath" json:"connectPath,omitempty"`
+	// Activity says which requests are polling, not activity (activity.go).
+	Activity ActivityRules `yaml:"activity" json:"activity,omitzero"`
 	// Group is the id of the catalogue group (Config.Groups) the image is
 	// a variant of, e.g. "jupyterlab" for the CPU, PyTorch and TensorFlow
 	// images. Empty: the image is a group of its own.

@@ -37,7 +37,8 @@ type state struct {
 	mu         sync.Mutex
 	servers    map[store.Key]versioned
 	routes     map[store.Key]store.Route
-	activity   map[store.Key]int64 // unix milliseconds, like the Redis score
+	activity   map[store.Key]int64      // unix milliseconds, like the Redis score
+	sources    map[store.Key]store.Mark // the newest mark with a source, to the millisecond
 	events     map[store.Key][]store.Event
 	users      map[string][]byte
 	namespaces map[string]versioned
@@ -66,6 +67,7 @@ func NewWithClock(now func() time.Time) *Store {
 		servers:    map[store.Key]versioned{},
 		routes:     map[store.Key]store.Route{},
 		activity:   map[store.Key]int64{},
+		sources:    map[store.Key]store.Mark{},
 		events:     map[store.Key][]store.Event{},
 		users:      map[string][]byte{},
 		namespaces: map[string]versioned{},

@@ -11,6 +11,7 @@ import "github.com/spawnhub/spawnhub/store"
 //	<p>{<ns>}:events:<name>   list of JSON events, capped at store.MaxEvents
 //	<p>server-namespaces      set of namespaces that have had servers
 //	<p>activity               sorted set: Key.String() by unix milliseconds
+//	<p>activity-source        hash: Key.String() → "<ms> <source>" of its newest mark
 //	<p>user:{<id>}            JSON user
 //	<p>ns:{<name>}            hash v=version d=JSON namespace
 //	<p>namespaces             set of namespace names
@@ -30,6 +31,7 @@ func (k keys) route(key store.Key) string    { return k.ns(key.Namespace) + "rou
 func (k keys) events(key store.Key) string   { return k.ns(key.Namespace) + "events:" + key.Name }
 func (k keys) serverNamespaces() string      { return k.prefix + "server-namespaces" }
 func (k keys) activity() string              { return k.prefix + "activity" }
+func (k keys) activitySource() string        { return k.prefix + "activity-source" }
 func (k keys) user(id string) string         { return k.prefix + "user:{" + id + "}" }
 func (k keys) namespace(name string) string  { return k.prefix + "ns:{" + name + "}" }
 func (k keys) namespaces() string            { return k.prefix + "namespaces" }
