@@ -101,7 +101,7 @@ func (m *Manager) create(ctx context.Context, ns, name string, spec store.Spec) 
 	}
 	m.event(ctx, srv.Key(), store.EventNormal, "Created", "server created with image "+imageLabel(spec))
 	m.event(ctx, srv.Key(), store.EventNormal, "Queued", "waiting for a start slot")
-	m.queue.add(srv.Key())
+	m.enqueue(ctx, srv)
 	return srv, nil
 }
 

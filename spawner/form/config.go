@@ -38,6 +38,9 @@ type Image struct {
 	// StripPrefix runs the server at "/" and has the proxy strip
 	// /notebook/<ns>/<server>.
 	StripPrefix bool `yaml:"stripPrefix" json:"stripPrefix,omitempty"`
+	// StartTimeout bounds this image's start, from leaving the queue to
+	// answering its readiness probe; 0 takes Config.StartTimeout.
+	StartTimeout time.Duration `yaml:"startTimeout" json:"startTimeout,omitempty"`
 	// Groups and EmailDomains say who may use the image: a member of any
 	// group or anyone with an email in any domain. Both empty: everyone.
 	Groups       []string `yaml:"groups" json:"groups,omitempty"`
@@ -148,6 +151,12 @@ type Config struct {
 	GPU                 GPU           `yaml:"gpu" json:"gpu"`
 	DefaultLanguage     string        `yaml:"defaultLanguage" json:"defaultLanguage"`         // "en" when empty
 	MaxConcurrentStarts int           `yaml:"maxConcurrentStarts" json:"maxConcurrentStarts"` // per replica; 4 when 0
+	// MaxStartsPerPool and MaxStartsPerBackend bound the starts in flight
+	// across replicas: in each capacity pool (image × GPU or not), and in
+	// the whole backend (so that the Kubernetes API is not flooded); 0 is
+	// no limit.
+	MaxStartsPerPool    int `yaml:"maxStartsPerPool" json:"maxStartsPerPool,omitempty"`
+	MaxStartsPerBackend int `yaml:"maxStartsPerBackend" json:"maxStartsPerBackend,omitempty"`
 	StartTimeout        time.Duration `yaml:"startTimeout" json:"startTimeout"`               // 5m when 0
 	StopTimeout         time.Duration `yaml:"stopTimeout" json:"stopTimeout"`                 // 1m when 0
 }
@@ -209,9 +218,8 @@ func (c Config) Validate() error {
 	if c.DefaultLanguage != "" && !slices.Contains(Languages, c.DefaultLanguage) {
 		errs = append(errs, fmt.Errorf("defaultLanguage: %q is not one of %v", c.DefaultLanguage, Languages))
 	}
-	if c.MaxConcurrentStarts < 0 {
-		errs = append(errs, fmt.Errorf("maxConcurrentStarts: %d is negative", c.MaxConcurrentStarts))
-	}
+	errs = append(errs, nonNegative("maxConcurrentStarts", c.MaxConcurrentStarts),
+		nonNegative("maxStartsPerPool", c.MaxStartsPerPool), nonNegative("maxStartsPerBackend", c.MaxStartsPerBackend))
 	if c.StartTimeout < 0 || c.StopTimeout < 0 {
 		errs = append(errs, errors.New("startTimeout, stopTimeout: must not be negative"))
 	}
@@ -272,6 +280,9 @@ func (im Image) validate(path string) error {
 	}
 	if len(im.Command) == 0 && im.Container == "" {
 		errs = append(errs, fmt.Errorf("%s: needs a command (local backend) or a container (kube backend)", path))
+	}
+	if im.StartTimeout < 0 {
+		errs = append(errs, fmt.Errorf("%s.startTimeout: %s is negative", path, im.StartTimeout))
 	}
 	for j, arg := range im.Command {
 		if _, err := template.New("arg").Option("missingkey=error").Parse(arg); err != nil {
