@@ -147,18 +147,19 @@ type Config struct {
 	// CustomImagePattern, when set, is a regular expression a custom image
 	// must match in full (e.g. the organisation's registry with a tag or
 	// digest).
-	CustomImagePattern  string `yaml:"customImagePattern" json:"customImagePattern,omitempty"`
-	GPU                 GPU    `yaml:"gpu" json:"gpu"`
-	DefaultLanguage     string `yaml:"defaultLanguage" json:"defaultLanguage"`         // "en" when empty
-	MaxConcurrentStarts int    `yaml:"maxConcurrentStarts" json:"maxConcurrentStarts"` // per replica; 4 when 0
+	CustomImagePattern  string        `yaml:"customImagePattern" json:"customImagePattern,omitempty"`
+	GPU                 GPU           `yaml:"gpu" json:"gpu"`
+	DefaultLanguage     string        `yaml:"defaultLanguage" json:"defaultLanguage"`         // "en" when empty
+	MaxConcurrentStarts int           `yaml:"maxConcurrentStarts" json:"maxConcurrentStarts"` // per replica; 4 when 0
+	StartTimeout        time.Duration `yaml:"startTimeout" json:"startTimeout"`               // 5m when 0
+	StopTimeout         time.Duration `yaml:"stopTimeout" json:"stopTimeout"`                 // 1m when 0
+
 	// MaxStartsPerPool and MaxStartsPerBackend bound the starts in flight
 	// across replicas: in each capacity pool (image × GPU or not), and in
 	// the whole backend (so that the Kubernetes API is not flooded); 0 is
 	// no limit.
-	MaxStartsPerPool    int           `yaml:"maxStartsPerPool" json:"maxStartsPerPool,omitempty"`
-	MaxStartsPerBackend int           `yaml:"maxStartsPerBackend" json:"maxStartsPerBackend,omitempty"`
-	StartTimeout        time.Duration `yaml:"startTimeout" json:"startTimeout"` // 5m when 0
-	StopTimeout         time.Duration `yaml:"stopTimeout" json:"stopTimeout"`   // 1m when 0
+	MaxStartsPerPool    int `yaml:"maxStartsPerPool" json:"maxStartsPerPool,omitempty"`
+	MaxStartsPerBackend int `yaml:"maxStartsPerBackend" json:"maxStartsPerBackend,omitempty"`
 }
 
 // Defaults used for zero Config fields.
