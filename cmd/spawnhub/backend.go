@@ -27,7 +27,8 @@ func runDemo(ctx context.Context, args []string) error {
 // watches).
 func newManager(cfg Config, st store.Store, log *slog.Logger) (mgr *spawner.Manager, run func(context.Context) error, err error) {
 	sc := cfg.Spawner.Config
-	opts := []spawner.Option{spawner.WithLogger(log), spawner.WithOwner(ownerName(cfg)), spawner.WithQuotas(cfg.Quotas)}
+	opts := []spawner.Option{spawner.WithLogger(log), spawner.WithOwner(ownerName(cfg)), spawner.WithQuotas(cfg.Quotas),
+		spawner.WithBackendName(cfg.Spawner.Backend)}
 	if cfg.Spawner.Backend == "kubernetes" {
 		kb, err := kube.New(kube.Options{
 			Config: kubeConfig(cfg.Spawner), Events: st, Leases: st, Records: st,
