@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -22,7 +23,7 @@ import (
 // startRedis starts a redis-server on a free loopback port for the test and
 // kills it by pid when the test ends. Without redis-server the test fails,
 // unless SPAWNHUB_TEST_ALLOW_SKIP=1.
-func startRedis(tb testing.TB) string {
+func startRedis(tb testing.TB, extra ...string) string {
 	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -33,7 +34,7 @@ func startRedis(tb testing.TB) string {
 	}
 	var lastErr error
 	for range 3 { // another process may take the free port first
-		addr, err := tryStartRedis(tb, bin)
+		addr, err := tryStartRedis(tb, bin, extra)
 		if err == nil {
 			return addr
 		}
@@ -43,13 +44,17 @@ func startRedis(tb testing.TB) string {
 	return ""
 }
 
-func tryStartRedis(tb testing.TB, bin string) (string, error) {
+func tryStartRedis(tb testing.TB, bin string, extra []string) (string, error) {
 	port, err := freePort()
+	if slices.Contains(extra, "--cluster-enabled") {
+		port, err = freeClusterPort()
+	}
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", tb.TempDir())
+	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", tb.TempDir()}, extra...)
+	cmd := exec.Command(bin, args...)
 	if err := cmd.Start(); err != nil {
 		return "", fmt.Errorf("run %s: %w", bin, err)
 	}
