@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -65,6 +66,7 @@ func tryStartRedis(tb testing.TB, bin string, extra []string) (string, error) {
 		<-exited
 	})
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	procs.Store(addr, cmd.Process)
 	rdb := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
 	defer rdb.Close()
 	deadline := time.Now().Add(10 * time.Second)
@@ -93,6 +95,21 @@ func freePort() (int, error) {
 }
 
 var prefixes atomic.Int64
+
+// procs is the redis-server process listening on each address.
+var procs sync.Map // addr → *os.Process
+
+// killRedis kills the redis-server on addr with SIGKILL, as a machine dies.
+func killRedis(tb testing.TB, addr string) {
+	tb.Helper()
+	p, ok := procs.Load(addr)
+	if !ok {
+		tb.Fatalf("no redis-server of this test on %s", addr)
+	}
+	if err := p.(*os.Process).Kill(); err != nil {
+		tb.Fatalf("kill redis-server on %s: %v", addr, err)
+	}
+}
 
 // open connects a store to addr, with a prefix of its own unless given.
 func open(tb testing.TB, addr, prefix string) *redis.Store {
