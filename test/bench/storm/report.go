@@ -1,0 +1,25 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// writeTable prints the rounds as a markdown table.
+func writeTable(w io.Writer, o Options, rows []Row) {
+	fmt.Fprintf(w, "\n%d replicas on one Redis, local backend (demo server processes), users arriving within %s, maxConcurrentStarts %d per replica\n\n",
+		o.Replicas, o.Window, o.Starts)
+	fmt.Fprintln(w, "| launches | running | errors | 429 | time to all running | launches/s | GET /api/v1/me p50 | p99 | probes | Redis commands per launch (probes excluded) |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Fprintf(w, "| %d | %d | %d | %d | %s | %.1f | %s | %s | %d | %.1f |\n",
+			r.Users, r.Running, r.Errors, r.TooMany, r.Elapsed.Round(10*time.Millisecond), r.LaunchesPerS,
+			r.MeP50.Round(10*time.Microsecond), r.MeP99.Round(10*time.Microsecond), r.MeCount, r.RedisPerLaun)
+	}
+	for _, r := range rows {
+		if r.FirstError != "" {
+			fmt.Fprintf(w, "\nfirst error at %d launches: %s\n", r.Users, r.FirstError)
+		}
+	}
+}

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Row is one round's numbers.
+type Row struct {
+	Users        int
+	Running      int
+	Errors       int64
+	TooMany      int64 // 429 answers
+	Elapsed      time.Duration
+	LaunchesPerS float64
+	MeP50, MeP99 time.Duration
+	MeCount      int
+	RedisPerLaun float64
+	FirstError   string
+}
+
+// user is one signed-in user, on one replica.
+type user struct {
+	base   string
+	ns     string
+	name   string
+	client *http.Client
+}
+
+// round signs in n users spread over the replicas, has them launch within
+// o.Window, waits until every server runs, then stops them all.
+func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	row := Row{Users: n}
+	users := make([]*user, n)
+	for i := range users {
+		u, err := e.login(ctx, e.urls[i%len(e.urls)], fmt.Sprintf("%s-u%d", tag, i))
+		if err != nil {
+			return row, err
+		}
+		users[i] = u
+	}
+	perProbe, err := e.probeCost(ctx, users[0])
+	if err != nil {
+		return row, err
+	}
+	calls0, err := e.redisCalls(ctx)
+	if err != nil {
+		return row, err
+	}
+	probeCtx, stopProbes := context.WithCancel(ctx)
+	lat := make(chan []time.Duration, 1)
+	go func() { lat <- probe(probeCtx, users[0], o.Probes) }() // ends with probeCtx
+	var errs, tooMany atomic.Int64
+	var firstErr atomic.Value
+	began := time.Now()
+	var wg sync.WaitGroup
+	for i, u := range users {
+		wg.Go(func() {
+			if err := sleepCtx(ctx, o.Window*time.Duration(i)/time.Duration(n)); err != nil {
+				return
+			}
+			if err := u.launchAndWait(ctx, &tooMany); err != nil {
+				errs.Add(1)
+				firstErr.CompareAndSwap(nil, err.Error())
+			}
+		})
+	}
+	wg.Wait()
+	row.Elapsed = time.Since(began)
+	stopProbes()
+	samples := <-lat
+	calls1, err := e.redisCalls(context.Background())
+	if err != nil {
+		return row, err
+	}
+	row.Errors, row.TooMany = errs.Load(), tooMany.Load()
+	row.Running = n - int(row.Errors)
+	row.LaunchesPerS = float64(row.Running) / row.Elapsed.Seconds()
+	row.MeCount = len(samples)
+	row.MeP50, row.MeP99 = percentile(samples, 0.50), percentile(samples, 0.99)
+	row.RedisPerLaun = (float64(calls1-calls0) - perProbe*float64(len(samples))) / float64(n)
+	if s, ok := firstErr.Load().(string); ok {
+		row.FirstError = s
+	}
+	e.stopAll(users)
+	return row, nil
+}
+
+func (e *env) login(ctx context.Context, base, name string) (*user, error) {
+	jar := &cookieJar{}
+	c := &http.Client{Timeout: 60 * time.Second, Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/login",
+		strings.NewReader(url.Values{"username": {name}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := c.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("login %s: %w", name, err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("login %s: status %d, want 303", name, res.StatusCode)
+	}
+	var me struct{ Namespace string }
+	u := &user{base: base, client: c}
+	if _, err := u.call(ctx, http.MethodGet, "/api/v1/me", nil, &me); err != nil {
+		return nil, err
+	}
+	u.ns = me.Namespace
+	return u, nil
+}
+
+type serverJSON struct{ Name, Phase, Message string }
+
+// launchAndWait launches a demo server and polls it until it runs.
+func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64) error {
+	var srv serverJSON
+	status, err := u.call(ctx, http.MethodPost, "/api/v1/namespaces/"+u.ns+"/launch", map[string]string{"image": "demo"}, &srv)
+	if status == http.StatusTooManyRequests {
+		tooMany.Add(1)
+	}
+	if err != nil {
+		return err
+	}
+	u.name = srv.Name
+	for srv.Phase != "running" {
+		if srv.Phase == "failed" {
+			return fmt.Errorf("%s/%s failed: %s", u.ns, u.name, srv.Message)
+		}
+		if err := sleepCtx(ctx, 200*time.Millisecond); err != nil {
+			return fmt.Errorf("%s/%s still %s (%s): %w", u.ns, u.name, srv.Phase, srv.Message, err)
+		}
+		status, err := u.call(ctx, http.MethodGet, "/api/v1/namespaces/"+u.ns+"/servers/"+u.name, nil, &srv)
+		if status == http.StatusTooManyRequests {
+			tooMany.Add(1)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// call sends one API request and decodes a 2xx answer into out.
+func (u *user) call(ctx context.Context, method, path string, body, out any) (int, error) {
+	var rd *bytes.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, _ := http.NewRequestWithContext(ctx, method, u.base+path, rd)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", u.base)
+	}
+	res, err := u.client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode/100 != 2 {
+		var e struct{ Error string }
+		_ = json.NewDecoder(res.Body).Decode(&e)
+		return res.StatusCode, fmt.Errorf("%s %s: status %d (%s)", method, path, res.StatusCode, e.Error)
+	}
+	if out == nil {
+		return res.StatusCode, nil
+	}
+	return res.StatusCode, json.NewDecoder(res.Body).Decode(out)
+}
+
+// probeCost is the Redis commands one GET /api/v1/me costs, measured
+// over 50 probes before the storm, so that the probes are not counted as
+// the launches' cost.
+func (e *env) probeCost(ctx context.Context, u *user) (float64, error) {
+	const n = 50
+	before, err := e.redisCalls(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for range n {
+		if _, err := u.call(ctx, http.MethodGet, "/api/v1/me", nil, nil); err != nil {
+			return 0, err
+		}
+	}
+	after, err := e.redisCalls(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return float64(after-before-1) / n, nil // the INFO itself counts once
+}
+
+// probe times GET /api/v1/me every interval until ctx ends.
+func probe(ctx context.Context, u *user, every time.Duration) []time.Duration {
+	var out []time.Duration
+	for ctx.Err() == nil {
+		t := time.Now()
+		if _, err := u.call(ctx, http.MethodGet, "/api/v1/me", nil, nil); err == nil {
+			out = append(out, time.Since(t))
+		} else if ctx.Err() == nil {
+			out = append(out, time.Since(t)) // a failed probe counts with its time
+		}
+		_ = sleepCtx(ctx, every)
+	}
+	return out
+}
+
+// stopAll stops every launched server through the API, 16 at a time.
+func (e *env) stopAll(users []*user) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	for _, u := range users {
+		if u.name == "" {
+			continue
+		}
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if _, err := u.call(ctx, http.MethodDelete, "/api/v1/namespaces/"+u.ns+"/servers/"+u.name, nil, nil); err != nil {
+				e.log.Warn("server not deleted", "server", u.ns+"/"+u.name, "err", err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func percentile(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// cookieJar keeps the cookies of one user on one replica.
+type cookieJar struct {
+	mu      sync.Mutex
+	cookies []*http.Cookie
+}
+
+func (j *cookieJar) SetCookies(_ *url.URL, cs []*http.Cookie) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, c := range cs {
+		j.cookies = slices.DeleteFunc(j.cookies, func(o *http.Cookie) bool { return o.Name == c.Name })
+		if c.MaxAge >= 0 {
+			j.cookies = append(j.cookies, c)
+		}
+	}
+}
+
+func (j *cookieJar) Cookies(*url.URL) []*http.Cookie {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.cookies)
+}
