@@ -29,6 +29,25 @@ spawner:
       command: ["{{.Executable}}", "demo-server", "--listen", "{{.Host}}:{{.Port}}", "--base-url", "{{.BaseURL}}", "--token-env", "SPAWNHUB_DEMO_TOKEN"]
 `
 
+// kubeConfig runs the replicas on a Kubernetes cluster (the tests' kwok
+// cluster: pods cost no processes), with one image that is never pulled.
+const kubeConfig = `
+quotas: {servers: 0, runningServers: 0}
+spawner:
+  backend: kubernetes
+  kubernetes:
+    kubeconfig: %s
+    createNamespaces: true
+  images:
+  - id: demo
+    kind: jupyter
+    container: quay.io/jupyter/base-notebook:test
+  limits:
+    cpu: {min: "100m", max: "2", default: "100m"}
+    memory: {min: 64Mi, max: 4Gi, default: 64Mi}
+    workspaceSize: {min: 1Gi, max: 4Gi, default: 1Gi}
+`
+
 // env is Redis and the replicas.
 type env struct {
 	redis    *process
@@ -125,7 +144,11 @@ func startEnv(ctx context.Context, dir string, o Options, log *slog.Logger) (*en
 		return nil, err
 	}
 	cfg := filepath.Join(dir, "spawnhub.yaml")
-	if err := os.WriteFile(cfg, []byte(demoConfig), 0o644); err != nil {
+	text := demoConfig
+	if o.Kubeconfig != "" {
+		text = fmt.Sprintf(kubeConfig, o.Kubeconfig)
+	}
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 		e.close()
 		return nil, err
 	}

@@ -33,6 +33,11 @@ type Options struct {
 	Timeout  time.Duration // bound of one round
 	Probes   time.Duration // interval of the GET /api/v1/me probes
 	Starts   int           // spawner.maxConcurrentStarts of each replica
+	// Kubeconfig, when set, runs the kubernetes backend on that cluster
+	// instead of local processes; KubeCalls then reads the API server's
+	// count of requests served (apiserver_request_total).
+	Kubeconfig string
+	KubeCalls  func(ctx context.Context) (int64, error)
 }
 
 func main() {
@@ -56,7 +61,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	rows, err := run(ctx, o, log)
+	rows, err := Run(ctx, o, log)
 	writeTable(os.Stdout, o, rows)
 	if err != nil {
 		log.Error("storm", "err", err)
@@ -64,8 +69,8 @@ func main() {
 	}
 }
 
-// run starts Redis and the replicas once, then runs one round per count.
-func run(ctx context.Context, o Options, log *slog.Logger) ([]Row, error) {
+// Run starts Redis and the replicas once, then runs one round per count.
+func Run(ctx context.Context, o Options, log *slog.Logger) ([]Row, error) {
 	dir, err := os.MkdirTemp("", "storm-")
 	if err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ type Row struct {
 	MeP50, MeP99 time.Duration
 	MeCount      int
 	RedisPerLaun float64
+	KubePerLaun  float64 // -1 without Kubernetes
 	FirstError   string
 }
 
@@ -58,6 +59,10 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	if err != nil {
 		return row, err
 	}
+	kube0, err := kubeCalls(ctx, o)
+	if err != nil {
+		return row, err
+	}
 	probeCtx, stopProbes := context.WithCancel(ctx)
 	lat := make(chan []time.Duration, 1)
 	go func() { lat <- probe(probeCtx, users[0], o.Probes) }() // ends with probeCtx
@@ -84,6 +89,14 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	if err != nil {
 		return row, err
 	}
+	kube1, err := kubeCalls(context.Background(), o)
+	if err != nil {
+		return row, err
+	}
+	row.KubePerLaun = -1
+	if o.KubeCalls != nil {
+		row.KubePerLaun = float64(kube1-kube0) / float64(n)
+	}
 	row.Errors, row.TooMany = errs.Load(), tooMany.Load()
 	row.Running = n - int(row.Errors)
 	row.LaunchesPerS = float64(row.Running) / row.Elapsed.Seconds()
@@ -95,6 +108,13 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	}
 	e.stopAll(users)
 	return row, nil
+}
+
+func kubeCalls(ctx context.Context, o Options) (int64, error) {
+	if o.KubeCalls == nil {
+		return 0, nil
+	}
+	return o.KubeCalls(ctx)
 }
 
 func (e *env) login(ctx context.Context, base, name string) (*user, error) {
