@@ -54,6 +54,8 @@ type env struct {
 	redisAdr string
 	replicas []*process
 	urls     []string
+	restart  []func() error // starts replica i again on its address
+	dir      string
 	log      *slog.Logger
 }
 
@@ -128,7 +130,7 @@ func startEnv(ctx context.Context, dir string, o Options, log *slog.Logger) (*en
 	if out, err := build.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("build spawnhub: %w\n%s", err, out)
 	}
-	e := &env{log: log}
+	e := &env{log: log, dir: dir}
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -166,6 +168,15 @@ func (e *env) startReplica(dir, bin, cfg string, i int, o Options) error {
 	if err != nil {
 		return err
 	}
+	e.replicas = append(e.replicas, nil)
+	e.urls = append(e.urls, "http://"+addr)
+	e.restart = append(e.restart, func() error { return e.runReplica(dir, bin, cfg, i, addr, o) })
+	return e.restart[i]()
+}
+
+// runReplica starts replica i on addr (again, after a kill: same name,
+// same data).
+func (e *env) runReplica(dir, bin, cfg string, i int, addr string, o Options) error {
 	data := filepath.Join(dir, fmt.Sprintf("data%d", i))
 	vars := []string{
 		"SPAWNHUB_LISTEN=" + addr, "SPAWNHUB_DATADIR=" + data,
@@ -173,19 +184,47 @@ func (e *env) startReplica(dir, bin, cfg string, i int, o Options) error {
 		"SPAWNHUB_AUTH_SESSIONKEYS=k1:" + strings.Repeat("c", 40),
 		"SPAWNHUB_SPAWNER_MAXCONCURRENTSTARTS=" + strconv.Itoa(o.Starts),
 	}
-	p, err := start(fmt.Sprintf("spawnhub-%d", i), filepath.Join(dir, fmt.Sprintf("spawnhub%d.log", i)), vars, bin, "serve", "--config", cfg)
+	logPath := filepath.Join(dir, fmt.Sprintf("spawnhub%d-%d.log", i, time.Now().UnixNano()))
+	p, err := start(fmt.Sprintf("spawnhub-%d", i), logPath, vars, bin, "serve", "--config", cfg)
 	if err != nil {
 		return err
 	}
-	e.replicas = append(e.replicas, p)
-	e.urls = append(e.urls, "http://"+addr)
+	e.replicas[i] = p
 	return waitTCP(p, addr, 30*time.Second)
+}
+
+// kill ends replica i with SIGKILL, as a machine dies.
+func (e *env) kill(i int) {
+	_ = e.replicas[i].cmd.Process.Kill()
+	<-e.replicas[i].exited
+}
+
+// killOrphans kills, by pid, the demo servers of this run's binary that
+// outlived everything (started by a killed replica before it could record
+// them).
+func (e *env) killOrphans() {
+	bin := filepath.Join(e.dir, "spawnhub")
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, path := range procs {
+		raw, err := os.ReadFile(path)
+		if err != nil || !strings.HasPrefix(string(raw), bin+"\x00demo-server") {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.Split(path, "/")[2])
+		if err == nil {
+			e.log.Info("killing an orphaned server", "pid", pid)
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 }
 
 func (e *env) close() {
 	for _, p := range e.replicas {
-		p.stop(30 * time.Second)
+		if p != nil {
+			p.stop(30 * time.Second)
+		}
 	}
+	e.killOrphans()
 	if e.redis != nil {
 		e.redis.stop(5 * time.Second)
 	}

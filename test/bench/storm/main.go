@@ -33,6 +33,10 @@ type Options struct {
 	Timeout  time.Duration // bound of one round
 	Probes   time.Duration // interval of the GET /api/v1/me probes
 	Starts   int           // spawner.maxConcurrentStarts of each replica
+	// KillAt, when > 0, kills the first replica with SIGKILL once that many
+	// launches were accepted; its users go on through the other replicas,
+	// and it is started again after the round.
+	KillAt int
 	// Kubeconfig, when set, runs the kubernetes backend on that cluster
 	// instead of local processes; KubeCalls then reads the API server's
 	// count of requests served (apiserver_request_total).
@@ -49,6 +53,7 @@ func main() {
 	flag.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "bound of one round")
 	flag.DurationVar(&o.Probes, "probe-every", 20*time.Millisecond, "interval of the GET /api/v1/me probes")
 	flag.IntVar(&o.Starts, "starts", 8, "spawner.maxConcurrentStarts of each replica")
+	flag.IntVar(&o.KillAt, "kill-at", 0, "kill the first replica with SIGKILL after this many launches (0: never)")
 	flag.Parse()
 	for _, s := range strings.Split(counts, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))

@@ -26,6 +26,9 @@ func writeTable(w io.Writer, o Options, rows []Row) {
 			r.MeP50.Round(10*time.Microsecond), r.MeP99.Round(10*time.Microsecond), r.MeCount, r.RedisPerLaun, kube)
 	}
 	for _, r := range rows {
+		if r.Killed {
+			fmt.Fprintf(w, "\nat %d launches one replica was killed with SIGKILL after %d were accepted\n", r.Users, o.KillAt)
+		}
 		if r.FirstError != "" {
 			fmt.Fprintf(w, "\nfirst error at %d launches: %s\n", r.Users, r.FirstError)
 		}

@@ -27,10 +27,12 @@ type Row struct {
 	RedisPerLaun float64
 	KubePerLaun  float64 // -1 without Kubernetes
 	FirstError   string
+	Killed       bool // a replica was killed with SIGKILL during the round
 }
 
 // user is one signed-in user, on one replica.
 type user struct {
+	mu     sync.Mutex
 	base   string
 	ns     string
 	name   string
@@ -65,8 +67,10 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	}
 	probeCtx, stopProbes := context.WithCancel(ctx)
 	lat := make(chan []time.Duration, 1)
-	go func() { lat <- probe(probeCtx, users[0], o.Probes) }() // ends with probeCtx
-	var errs, tooMany atomic.Int64
+	go func() { lat <- probe(probeCtx, users[0], o.Probes, e.urls) }() // ends with probeCtx
+	var errs, tooMany, accepted atomic.Int64
+	killed := make(chan struct{})
+	var killOnce sync.Once
 	var firstErr atomic.Value
 	began := time.Now()
 	var wg sync.WaitGroup
@@ -75,7 +79,16 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 			if err := sleepCtx(ctx, o.Window*time.Duration(i)/time.Duration(n)); err != nil {
 				return
 			}
-			if err := u.launchAndWait(ctx, &tooMany); err != nil {
+			onAccepted := func() {
+				if o.KillAt > 0 && accepted.Add(1) == int64(o.KillAt) {
+					killOnce.Do(func() {
+						e.log.Info("killing replica 0 with SIGKILL", "after", o.KillAt)
+						e.kill(0)
+						close(killed)
+					})
+				}
+			}
+			if err := u.launchAndWait(ctx, &tooMany, onAccepted, e.urls); err != nil {
 				errs.Add(1)
 				firstErr.CompareAndSwap(nil, err.Error())
 			}
@@ -107,6 +120,14 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 		row.FirstError = s
 	}
 	e.stopAll(users)
+	select {
+	case <-killed:
+		row.Killed = true
+		if err := e.restart[0](); err != nil {
+			return row, err
+		}
+	default:
+	}
 	return row, nil
 }
 
@@ -143,10 +164,13 @@ func (e *env) login(ctx context.Context, base, name string) (*user, error) {
 
 type serverJSON struct{ Name, Phase, Message string }
 
-// launchAndWait launches a demo server and polls it until it runs.
-func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64) error {
+// launchAndWait launches a demo server and polls it until it runs. A
+// replica that stops answering is left for the next one in urls.
+func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64, accepted func(), urls []string) error {
 	var srv serverJSON
-	status, err := u.call(ctx, http.MethodPost, "/api/v1/namespaces/"+u.ns+"/launch", map[string]string{"image": "demo"}, &srv)
+	status, err := u.failover(urls, func() (int, error) {
+		return u.call(ctx, http.MethodPost, "/api/v1/namespaces/"+u.ns+"/launch", map[string]string{"image": "demo"}, &srv)
+	})
 	if status == http.StatusTooManyRequests {
 		tooMany.Add(1)
 	}
@@ -154,6 +178,7 @@ func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64) error {
 		return err
 	}
 	u.name = srv.Name
+	accepted()
 	for srv.Phase != "running" {
 		if srv.Phase == "failed" {
 			return fmt.Errorf("%s/%s failed: %s", u.ns, u.name, srv.Message)
@@ -161,7 +186,9 @@ func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64) error {
 		if err := sleepCtx(ctx, 200*time.Millisecond); err != nil {
 			return fmt.Errorf("%s/%s still %s (%s): %w", u.ns, u.name, srv.Phase, srv.Message, err)
 		}
-		status, err := u.call(ctx, http.MethodGet, "/api/v1/namespaces/"+u.ns+"/servers/"+u.name, nil, &srv)
+		status, err := u.failover(urls, func() (int, error) {
+			return u.call(ctx, http.MethodGet, "/api/v1/namespaces/"+u.ns+"/servers/"+u.name, nil, &srv)
+		})
 		if status == http.StatusTooManyRequests {
 			tooMany.Add(1)
 		}
@@ -170,6 +197,19 @@ func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64) error {
 		}
 	}
 	return nil
+}
+
+// failover runs do, and once more on the next replica when this one does
+// not answer at all (no HTTP status): the session is valid on every one.
+func (u *user) failover(urls []string, do func() (int, error)) (int, error) {
+	status, err := do()
+	if err == nil || status != 0 {
+		return status, err
+	}
+	u.mu.Lock()
+	u.base = urls[(slices.Index(urls, u.base)+1)%len(urls)]
+	u.mu.Unlock()
+	return do()
 }
 
 // call sends one API request and decodes a 2xx answer into out.
@@ -181,11 +221,14 @@ func (u *user) call(ctx context.Context, method, path string, body, out any) (in
 	} else {
 		rd = bytes.NewReader(nil)
 	}
-	req, _ := http.NewRequestWithContext(ctx, method, u.base+path, rd)
+	u.mu.Lock()
+	base := u.base
+	u.mu.Unlock()
+	req, _ := http.NewRequestWithContext(ctx, method, base+path, rd)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Origin", u.base)
+		req.Header.Set("Origin", base)
 	}
 	res, err := u.client.Do(req)
 	if err != nil {
@@ -225,11 +268,12 @@ func (e *env) probeCost(ctx context.Context, u *user) (float64, error) {
 }
 
 // probe times GET /api/v1/me every interval until ctx ends.
-func probe(ctx context.Context, u *user, every time.Duration) []time.Duration {
+func probe(ctx context.Context, u *user, every time.Duration, urls []string) []time.Duration {
 	var out []time.Duration
 	for ctx.Err() == nil {
 		t := time.Now()
-		if _, err := u.call(ctx, http.MethodGet, "/api/v1/me", nil, nil); err == nil {
+		_, err := u.failover(urls, func() (int, error) { return u.call(ctx, http.MethodGet, "/api/v1/me", nil, nil) })
+		if err == nil {
 			out = append(out, time.Since(t))
 		} else if ctx.Err() == nil {
 			out = append(out, time.Since(t)) // a failed probe counts with its time
@@ -252,7 +296,10 @@ func (e *env) stopAll(users []*user) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if _, err := u.call(ctx, http.MethodDelete, "/api/v1/namespaces/"+u.ns+"/servers/"+u.name, nil, nil); err != nil {
+			_, err := u.failover(e.urls, func() (int, error) {
+				return u.call(ctx, http.MethodDelete, "/api/v1/namespaces/"+u.ns+"/servers/"+u.name, nil, nil)
+			})
+			if err != nil {
 				e.log.Warn("server not deleted", "server", u.ns+"/"+u.name, "err", err)
 			}
 		})
