@@ -185,11 +185,15 @@ func TestEstimatedWait(t *testing.T) {
 	}
 }
 
-// TestPace: the start concurrency falls when starts slow down or time
-// out, never below 1, and climbs back to its ceiling.
+// TestPace: the start concurrency begins low and climbs with starts in
+// the usual time, falls when starts slow down or time out, never below 1,
+// and climbs back to its ceiling.
 func TestPace(t *testing.T) {
 	p := newPace(8)
-	for range 3 {
+	if got := p.limit(); got != 2 {
+		t.Fatalf("initial limit = %d, want 2", got)
+	}
+	for range 6 {
 		p.observe(time.Second, true)
 	}
 	if got := p.limit(); got != 8 {
@@ -210,5 +214,8 @@ func TestPace(t *testing.T) {
 	}
 	if got := p.limit(); got != 8 {
 		t.Errorf("limit after usual starts again = %d, want 8", got)
+	}
+	if got := newPace(1).limit(); got != 1 {
+		t.Errorf("limit with a ceiling of 1 = %d, want 1", got)
 	}
 }
