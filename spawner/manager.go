@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -48,6 +50,9 @@ type Manager struct {
 
 	queue *startQueue // starts of this replica; closed when Run ends
 	pace  *pace       // how many starts this replica runs at a time
+
+	metrics  *queueMetrics
+	registry prometheus.Registerer // nil: metrics are not registered
 
 	mu       sync.Mutex
 	stopping map[store.Key]bool // stops in progress on this replica
@@ -122,6 +127,12 @@ func NewManager(st Store, b Backend, cfg form.Config, opts ...Option) *Manager {
 		limits: store.QueueLimits{Pool: cfg.MaxStartsPerPool, Backend: cfg.MaxStartsPerBackend},
 		limit:  m.pace.limit, run: m.startServer,
 	})
+	m.metrics = newQueueMetrics(m)
+	if m.registry != nil {
+		if err := m.metrics.register(m.registry); err != nil {
+			m.log.Warn("spawner metrics not registered", "err", err)
+		}
+	}
 	if m.exits != nil {
 		m.exits.SetExitHandler(m.handleExit)
 	}

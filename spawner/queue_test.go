@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/store/memory"
@@ -151,7 +153,8 @@ func TestStartTimeoutFails(t *testing.T) {
 	cfg := testConfig()
 	cfg.Images[0].StartTimeout = 50 * time.Millisecond
 	fx := newFixture(t, 1)
-	m, b := fx.replica(t, "r2", cfg)
+	reg := prometheus.NewRegistry()
+	m, b := fx.replica(t, "r2", cfg, WithMetrics(reg))
 	fx.m.shutdown() // only r2 starts
 	if _, err := m.Create(ctx, "ns", form.Requester{UserID: "alice"}, form.Form{Name: "lab"}); err != nil {
 		t.Fatal(err)
@@ -165,6 +168,13 @@ func TestStartTimeoutFails(t *testing.T) {
 	}
 	if _, err := fx.st.Place(ctx, "default", got.Key()); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("place of a failed start: %v, want ErrNotFound (out of the queue)", err)
+	}
+	got2 := gathered(t, reg)
+	if n := got2[`spawnhub_spawner_starts_total{outcome="timeout"}`]; n != 1 {
+		t.Errorf("spawnhub_spawner_starts_total{outcome=timeout} = %v, want 1 (all: %v)", n, got2)
+	}
+	if _, ok := got2["spawnhub_spawner_start_limit"]; !ok {
+		t.Errorf("spawnhub_spawner_start_limit not registered (all: %v)", got2)
 	}
 }
 
@@ -218,4 +228,29 @@ func TestPace(t *testing.T) {
 	if got := newPace(1).limit(); got != 1 {
 		t.Errorf("limit with a ceiling of 1 = %d, want 1", got)
 	}
+}
+
+// gathered is every counter and gauge of reg by name{labels}.
+func gathered(t *testing.T, reg *prometheus.Registry) map[string]float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			name := f.GetName()
+			for _, l := range m.GetLabel() {
+				name += "{" + l.GetName() + "=\"" + l.GetValue() + "\"}"
+			}
+			switch {
+			case m.GetCounter() != nil:
+				out[name] = m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				out[name] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	return out
 }

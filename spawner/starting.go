@@ -46,19 +46,24 @@ func (m *Manager) startServer(ctx context.Context, e store.QueueEntry) (outcome,
 	switch {
 	case err == nil:
 		m.pace.observe(took, true)
+		m.metrics.ended("running", took)
 		m.started(srv, route, instance)
 		return finished, took
 	case m.queue.closing():
+		m.metrics.ended("handed_back", took)
 		m.interrupted(srv)
 		return released, 0
 	case ctx.Err() != nil:
 		// Stop cancelled the start and now owns the record, or the claim
 		// was lost and another replica has it.
+		m.metrics.ended("cancelled", took)
 		return finished, 0
 	case timedOut:
 		m.pace.observe(took, false)
+		m.metrics.ended("timeout", took)
 		m.fail(srv, fmt.Sprintf("the server did not become ready within %s: %v", timeout, err))
 	default:
+		m.metrics.ended("failed", took)
 		m.fail(srv, err.Error())
 	}
 	return finished, 0
