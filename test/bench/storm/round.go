@@ -306,4 +306,3 @@ func (e *env) stopAll(users []*user) {
 	}
 	wg.Wait()
 }
-
