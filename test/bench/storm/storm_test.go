@@ -39,6 +39,9 @@ func TestSmallStorm(t *testing.T) {
 // SPAWNHUB_STORM to the counts, e.g.
 //
 //	SPAWNHUB_STORM=100,500,1000 go test -run StormOnKubernetes -v -timeout 60m ./test/bench/storm/
+//
+// SPAWNHUB_STORM_WINDOW (default 60s) is the arrival window and
+// SPAWNHUB_STORM_STARTS (default 16) each replica's maxConcurrentStarts.
 func TestStormOnKubernetes(t *testing.T) {
 	counts := os.Getenv("SPAWNHUB_STORM")
 	if counts == "" {
@@ -61,6 +64,13 @@ func TestStormOnKubernetes(t *testing.T) {
 			t.Fatalf("SPAWNHUB_STORM_WINDOW: %v", err)
 		}
 		o.Window = d
+	}
+	if v := os.Getenv("SPAWNHUB_STORM_STARTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			t.Fatalf("SPAWNHUB_STORM_STARTS: %q is not a positive number", v)
+		}
+		o.Starts = n
 	}
 	for _, s := range strings.Split(counts, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
