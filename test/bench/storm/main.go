@@ -42,6 +42,8 @@ type Options struct {
 	// count of requests served (apiserver_request_total).
 	Kubeconfig string
 	KubeCalls  func(ctx context.Context) (int64, error)
+	// OnRow, when set, is told each round's numbers as soon as it ends.
+	OnRow func(Row)
 }
 
 func main() {
@@ -94,6 +96,9 @@ func Run(ctx context.Context, o Options, log *slog.Logger) ([]Row, error) {
 		log.Info("round", "users", n)
 		row, err := env.round(ctx, fmt.Sprintf("r%d", i), n, o)
 		rows = append(rows, row)
+		if o.OnRow != nil {
+			o.OnRow(row)
+		}
 		if err != nil {
 			return rows, err
 		}

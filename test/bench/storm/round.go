@@ -45,6 +45,10 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	row := Row{Users: n}
+	// The users poll their server less often in a larger crowd, so that
+	// the pollers (500 requests a second in all) do not swamp the machine
+	// they share with the replicas.
+	pollEvery := 200 * time.Millisecond * time.Duration(max(1, n/100))
 	users := make([]*user, n)
 	for i := range users {
 		u, err := e.login(ctx, e.urls[i%len(e.urls)], fmt.Sprintf("%s-u%d", tag, i))
@@ -88,7 +92,7 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 					})
 				}
 			}
-			if err := u.launchAndWait(ctx, &tooMany, onAccepted, e.urls); err != nil {
+			if err := u.launchAndWait(ctx, &tooMany, onAccepted, e.urls, pollEvery); err != nil {
 				errs.Add(1)
 				firstErr.CompareAndSwap(nil, err.Error())
 			}
@@ -164,9 +168,9 @@ func (e *env) login(ctx context.Context, base, name string) (*user, error) {
 
 type serverJSON struct{ Name, Phase, Message string }
 
-// launchAndWait launches a demo server and polls it until it runs. A
-// replica that stops answering is left for the next one in urls.
-func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64, accepted func(), urls []string) error {
+// launchAndWait launches a demo server and polls it every pollEvery until
+// it runs. A replica that stops answering is left for the next one in urls.
+func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64, accepted func(), urls []string, pollEvery time.Duration) error {
 	var srv serverJSON
 	status, err := u.failover(urls, func() (int, error) {
 		return u.call(ctx, http.MethodPost, "/api/v1/namespaces/"+u.ns+"/launch", map[string]string{"image": "demo"}, &srv)
@@ -183,7 +187,7 @@ func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64, accepte
 		if srv.Phase == "failed" {
 			return fmt.Errorf("%s/%s failed: %s", u.ns, u.name, srv.Message)
 		}
-		if err := sleepCtx(ctx, 200*time.Millisecond); err != nil {
+		if err := sleepCtx(ctx, pollEvery); err != nil {
 			return fmt.Errorf("%s/%s still %s (%s): %w", u.ns, u.name, srv.Phase, srv.Message, err)
 		}
 		status, err := u.failover(urls, func() (int, error) {
