@@ -4,13 +4,19 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/spawnhub/spawnhub/test/kubeenv"
 )
@@ -48,7 +54,13 @@ func TestStormOnKubernetes(t *testing.T) {
 		t.Skip("set SPAWNHUB_STORM=100,500,1000 to run the load test on Kubernetes")
 	}
 	requireRedis(t)
-	env := kubeenv.Start(t, kubeenv.Options{})
+	// Pods get loopback addresses from a /16 (a /24 holds 254), on one
+	// more node that takes 2,000 pods (kwok's default node takes 110).
+	env := kubeenv.Start(t, kubeenv.Options{PodCIDR: fmt.Sprintf("127.%d.0.0/16", 200+rand.IntN(50))})
+	if _, err := env.AddNode(t.Context(), &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "storm"},
+		Status: corev1.NodeStatus{Capacity: corev1.ResourceList{"pods": resource.MustParse("2000")}}}); err != nil {
+		t.Fatal(err)
+	}
 	o := Options{Replicas: 3, Window: 60 * time.Second, Timeout: 20 * time.Minute, Probes: 20 * time.Millisecond, Starts: 16,
 		Kubeconfig: env.Kubeconfig,
 		OnRow: func(r Row) {
