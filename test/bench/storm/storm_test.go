@@ -55,10 +55,12 @@ func TestStormOnKubernetes(t *testing.T) {
 	}
 	requireRedis(t)
 	// Pods get loopback addresses from a /16 (a /24 holds 254), on one
-	// more node that takes 2,000 pods (kwok's default node takes 110).
+	// more node that takes 2,000 pods of 100m CPU (kwok's default node
+	// takes 110, and 32 CPUs).
 	env := kubeenv.Start(t, kubeenv.Options{PodCIDR: fmt.Sprintf("127.%d.0.0/16", 200+rand.IntN(50))})
 	if _, err := env.AddNode(t.Context(), &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "storm"},
-		Status: corev1.NodeStatus{Capacity: corev1.ResourceList{"pods": resource.MustParse("2000")}}}); err != nil {
+		Status: corev1.NodeStatus{Capacity: corev1.ResourceList{
+			"pods": resource.MustParse("2000"), "cpu": resource.MustParse("400"), "memory": resource.MustParse("1Ti")}}}); err != nil {
 		t.Fatal(err)
 	}
 	o := Options{Replicas: 3, Window: 60 * time.Second, Timeout: 20 * time.Minute, Probes: 20 * time.Millisecond, Starts: 16,
