@@ -122,11 +122,11 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 	policy := auth.NewPolicy(cfg.Auth.Admins.Emails, cfg.Auth.Admins.Groups, st)
 	authn := auth.NewAuthenticator(signer, st, policy, cookies, log)
 	handshake := auth.NewHandshake(signer, st, origins)
-	mgr, backendRun, err := newManager(cfg, st, log)
+	reg := prometheus.NewRegistry()
+	mgr, backendRun, err := newManager(cfg, st, log, reg)
 	if err != nil {
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	culler := mgr.NewCuller(cfg.Culling.spawner(), spawner.WithBusyProbe(spawner.KernelProbe{}),
 		spawner.WithCullMetrics(spawner.NewCullMetrics(reg, mgr)))

@@ -46,7 +46,8 @@ type state struct {
 	tokenIDs   map[string]string // id → hash
 	revoked    map[string]time.Time
 	leases     map[string]lease
-	codes      map[string]lease // value in holder
+	codes      map[string]lease  // value in holder
+	queues     map[string]*queue // start queues by backend
 }
 
 // versioned is a JSON record and its compare-and-set version.
@@ -76,6 +77,7 @@ func NewWithClock(now func() time.Time) *Store {
 		revoked:    map[string]time.Time{},
 		leases:     map[string]lease{},
 		codes:      map[string]lease{},
+		queues:     map[string]*queue{},
 	}}
 }
 

@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"sessions", testSessions},
 		{"leases", testLeases},
 		{"codes", testCodes},
+		{"queue", testQueue},
 		{"pubsub", testPubSub},
 		{"concurrency", testConcurrency},
 	} {
