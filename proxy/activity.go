@@ -20,24 +20,31 @@ type activityLog struct {
 
 type activityMark struct {
 	key  store.Key
-	last atomic.Int64 // unix nanoseconds; 0 when nothing happened since the last flush
+	last atomic.Int64  // unix nanoseconds; 0 when nothing happened since the last flush
+	src  atomic.Uint32 // the activitySource of last
 }
 
 func newActivityLog() *activityLog {
 	return &activityLog{marks: make(map[string]*activityMark)}
 }
 
-// mark records activity on key ("ns/server") at t. It allocates only the
-// first time a key is seen since it was last idle for a whole flush period.
+// mark records an HTTP request on key ("ns/server") at t.
 func (a *activityLog) mark(key string, t time.Time) {
-	a.markNanos(key, t.UnixNano())
+	a.markNanos(key, t.UnixNano(), srcRequest)
 }
 
-func (a *activityLog) markNanos(key string, ns int64) {
+// markFrom records activity of source src on key at t. It allocates only
+// the first time a key is seen since it was last idle for a whole flush
+// period.
+func (a *activityLog) markFrom(key string, t time.Time, src activitySource) {
+	a.markNanos(key, t.UnixNano(), src)
+}
+
+func (a *activityLog) markNanos(key string, ns int64, src activitySource) {
 	a.mu.RLock()
 	m := a.marks[key]
 	if m != nil {
-		storeMax(&m.last, ns)
+		m.set(ns, src)
 	}
 	a.mu.RUnlock()
 	if m != nil {
@@ -54,25 +61,37 @@ func (a *activityLog) markNanos(key string, ns int64) {
 		m = &activityMark{key: k}
 		a.marks[strings.Clone(key)] = m
 	}
-	storeMax(&m.last, ns)
+	m.set(ns, src)
 }
 
-// storeMax stores v in x unless x already holds a later time.
-func storeMax(x *atomic.Int64, v int64) {
+// set records ns and its source unless a later time is there. Two marks
+// racing may pair one's time with the other's source: both were activity.
+func (m *activityMark) set(ns int64, src activitySource) {
+	if storeMax(&m.last, ns) {
+		m.src.Store(uint32(src))
+	}
+}
+
+// storeMax stores v in x unless x already holds a later time, and reports
+// whether it stored it.
+func storeMax(x *atomic.Int64, v int64) bool {
 	for {
 		old := x.Load()
-		if old >= v || x.CompareAndSwap(old, v) {
-			return
+		if old >= v {
+			return false
+		}
+		if x.CompareAndSwap(old, v) {
+			return true
 		}
 	}
 }
 
 // take returns the activity since the last take, and forgets the servers
 // that had none (so that the map only holds servers in use).
-func (a *activityLog) take() map[store.Key]time.Time {
+func (a *activityLog) take() map[store.Key]store.Mark {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var out map[store.Key]time.Time
+	var out map[store.Key]store.Mark
 	for k, m := range a.marks {
 		ns := m.last.Swap(0)
 		if ns == 0 {
@@ -80,17 +99,17 @@ func (a *activityLog) take() map[store.Key]time.Time {
 			continue
 		}
 		if out == nil {
-			out = make(map[store.Key]time.Time)
+			out = make(map[store.Key]store.Mark)
 		}
-		out[m.key] = time.Unix(0, ns)
+		out[m.key] = store.Mark{At: time.Unix(0, ns), Source: activitySource(m.src.Load()).String()}
 	}
 	return out
 }
 
 // restore puts back marks that could not be written.
-func (a *activityLog) restore(marks map[store.Key]time.Time) {
-	for k, t := range marks {
-		a.mark(k.String(), t)
+func (a *activityLog) restore(marks map[store.Key]store.Mark) {
+	for k, m := range marks {
+		a.markNanos(k.String(), m.At.UnixNano(), sourceNamed(m.Source))
 	}
 }
 
@@ -100,7 +119,7 @@ func (p *Proxy) flushActivity(ctx context.Context) {
 	if len(marks) == 0 {
 		return
 	}
-	if err := p.opts.Activity.MarkActivity(ctx, marks); err != nil {
+	if err := p.opts.Activity.RecordActivity(ctx, marks); err != nil {
 		p.activity.restore(marks)
 		p.log.WarnContext(ctx, "activity not recorded; will retry", "servers", len(marks), "err", err)
 	}

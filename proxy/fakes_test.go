@@ -123,15 +123,27 @@ func (f *fakeRoutes) count() int {
 
 // fakeActivity records what is flushed.
 type fakeActivity struct {
-	mu    sync.Mutex
-	marks map[store.Key]time.Time
+	mu      sync.Mutex
+	marks   map[store.Key]time.Time
+	sources map[store.Key]string
 }
 
-func (f *fakeActivity) MarkActivity(_ context.Context, m map[store.Key]time.Time) error {
+func (f *fakeActivity) RecordActivity(_ context.Context, m map[store.Key]store.Mark) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	maps.Copy(f.marks, m)
+	if f.sources == nil {
+		f.sources = map[store.Key]string{}
+	}
+	for k, v := range m {
+		f.marks[k], f.sources[k] = v.At, v.Source
+	}
 	return nil
+}
+
+func (f *fakeActivity) source(k store.Key) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sources[k]
 }
 
 func (f *fakeActivity) get() map[store.Key]time.Time {

@@ -48,9 +48,9 @@ type Routes interface {
 	GetRoute(ctx context.Context, key store.Key) (store.Route, error)
 }
 
-// Activity records when users last used their servers.
+// Activity records when users last used their servers, and what they did.
 type Activity interface {
-	MarkActivity(ctx context.Context, marks map[store.Key]time.Time) error
+	RecordActivity(ctx context.Context, marks map[store.Key]store.Mark) error
 }
 
 // Subscriber delivers the store's route invalidations (store.PubSub).

@@ -37,7 +37,9 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, pl place) {
 		p.serveWebsocket(w, r, a.t, a.u, a.id)
 		return
 	}
-	p.activity.mark(a.t.key, time.Now())
+	if !ignoredRequest(a.u.ignore, r.Method, a.t.rest) {
+		p.activity.mark(a.t.key, time.Now())
+	}
 	if p.opts.RenewSession != nil {
 		p.opts.RenewSession(w, a.id)
 	}

@@ -21,8 +21,9 @@ type upstream struct {
 	key    string // "ns/server"
 	route  store.Route
 	target *url.URL
-	authz  []string // the Authorization header to send, or nil
-	origin string   // the server's own origin, sent as Origin on websockets
+	authz  []string     // the Authorization header to send, or nil
+	origin string       // the server's own origin, sent as Origin on websockets
+	ignore []ignoreRule // requests that are polling, not activity
 	rp     *httputil.ReverseProxy
 	pres   *presentation // the kind's needs (presentation.go); nil: none
 }
@@ -51,7 +52,7 @@ func (p *Proxy) newUpstream(key string, r store.Route) (*upstream, error) {
 		return nil, fmt.Errorf("route %s: bad target %q", key, r.Target)
 	}
 	u := &upstream{key: key, route: r, target: target, origin: target.Scheme + "://" + target.Host,
-		pres: newPresentation(key, r, target)}
+		pres: newPresentation(key, r, target), ignore: compileIgnore(r.ActivityIgnore)}
 	if r.Token != "" {
 		u.authz = []string{"token " + r.Token}
 	}

@@ -117,7 +117,7 @@ func (p *Proxy) serveWebsocket(w http.ResponseWriter, r *http.Request, t target,
 		return
 	}
 	p.metrics.request(http.StatusSwitchingProtocols)
-	p.startRelay(client.NetConn(), backend, t, id)
+	p.startRelay(client.NetConn(), backend, t, id, newWatch(u.route.Kind, t.rest))
 }
 
 // backendRefused answers the client when the server's websocket could not

@@ -28,6 +28,7 @@ type wsPipe struct {
 	isClose   bool                 // the current frame is a close frame
 	inMessage bool                 // a fragmented message has begun
 	msgLen    int64                // payload bytes of the current message
+	watch     wsWatch              // reads the client's frames for activity (fromClient only)
 
 	ev pipeEvents // what the chunk being relayed showed
 }
@@ -35,7 +36,15 @@ type wsPipe struct {
 // pipeEvents are what relaying one chunk showed, acted upon once it is
 // written.
 type pipeEvents struct {
-	acted, alive, closeRelayed, gotClose, tooBig, bad bool
+	acted                                      activitySource // what the person did, if anything
+	alive, closeRelayed, gotClose, tooBig, bad bool
+}
+
+// saw notes activity of source src, if any.
+func (ev *pipeEvents) saw(src activitySource) {
+	if src != srcNone {
+		ev.acted = src
+	}
 }
 
 // run relays early (bytes read with the handshake), then every read, until
@@ -118,13 +127,13 @@ func (d *wsPipe) dstFailed() {
 // userActed records activity for the client's data frames, and pushes
 // back its read deadline after data frames and pongs.
 func (d *wsPipe) userActed(ev pipeEvents) {
-	if !ev.acted && !ev.alive {
+	if ev.acted == srcNone && !ev.alive {
 		return
 	}
 	c := d.c
 	now := time.Now()
-	if ev.acted {
-		c.p.activity.mark(c.key, now)
+	if ev.acted != srcNone {
+		c.p.activity.markFrom(c.key, now, ev.acted)
 	}
 	c.clientAlive(now)
 }
@@ -164,6 +173,9 @@ func (d *wsPipe) scan(chunk []byte) int {
 	for i := 0; i < len(chunk) && d.mode != draining; {
 		if d.left > 0 {
 			k := int(min(int64(len(chunk)-i), d.left))
+			if d.fromClient {
+				d.ev.saw(d.watch.payload(chunk[i : i+k]))
+			}
 			i += k
 			d.left -= int64(k)
 			if d.left == 0 && d.frameEnd() {
@@ -238,9 +250,9 @@ func (d *wsPipe) frameStart(h frameHeader) bool {
 			return false
 		}
 	}
-	if d.fromClient && (h.isData() || h.opcode == opPong) {
-		d.ev.alive = true
-		d.ev.acted = d.ev.acted || h.isData()
+	if d.fromClient {
+		d.ev.saw(d.watch.frame(h))
+		d.ev.alive = d.ev.alive || h.isData() || h.opcode == opPong
 	}
 	return d.mode == relaying
 }

@@ -46,12 +46,12 @@ type wsConn struct {
 
 // startRelay registers the connection and starts its two copy loops. They
 // end when both sides have closed, either fails, or after stop.
-func (p *Proxy) startRelay(client net.Conn, backend *backendConn, t target, id auth.Identity) {
+func (p *Proxy) startRelay(client net.Conn, backend *backendConn, t target, id auth.Identity, watch wsWatch) {
 	key := strings.Clone(t.key)
 	c := &wsConn{p: p, key: key, ns: key[:len(t.ns)], id: id}
 	c.client.init(client, false)
 	c.backend.init(backend.conn, true)
-	c.up = wsPipe{c: c, src: &c.client, dst: &c.backend, fromClient: true}
+	c.up = wsPipe{c: c, src: &c.client, dst: &c.backend, fromClient: true, watch: watch}
 	c.down = wsPipe{c: c, src: &c.backend, dst: &c.client}
 	_ = client.SetReadDeadline(time.Now().Add(p.opts.PongWait))
 	if err := p.conns.add(c); err != nil {

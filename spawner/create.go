@@ -140,7 +140,7 @@ func (m *Manager) create(ctx context.Context, ns, name string, spec store.Spec) 
 	}
 	m.say(ctx, srv.Key(), store.EventNormal, "Created", Say("event.created", "server created with image "+imageLabel(spec), "image", imageLabel(spec)))
 	m.say(ctx, srv.Key(), store.EventNormal, "Queued", sayQueued)
-	m.queue.add(srv.Key())
+	m.enqueue(ctx, srv)
 	return srv, nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -18,11 +20,14 @@ type Store interface {
 	store.ActivityStore
 	store.EventStore
 	store.LeaseStore
+	store.QueueStore
+	store.PubSub
 }
 
 // Manager runs the lifecycle of servers: it validates spawn forms, queues
-// and starts servers through a Backend with at most MaxConcurrentStarts
-// starts at a time on this replica, stops and deletes them, and repairs
+// servers in the start queue every replica shares, starts those it claims
+// through a Backend with at most MaxConcurrentStarts starts at a time on
+// this replica (fewer while the backend slows down), stops and deletes them, and repairs
 // drift in Reconcile. Every transition is a compare-and-set on the record,
 // so replicas sharing a store never act on one server twice. Callers have
 // already checked that the user may act in the namespace.
@@ -41,8 +46,14 @@ type Manager struct {
 	ticks      <-chan time.Time
 	interval   time.Duration
 	staleAfter time.Duration
+	backend    string        // names the backend's queue in the store
+	claimTTL   time.Duration // how long a dead replica's starts stay claimed
 
 	queue *startQueue // starts of this replica; closed when Run ends
+	pace  *pace       // how many starts this replica runs at a time
+
+	metrics  *queueMetrics
+	registry prometheus.Registerer // nil: metrics are not registered
 
 	mu       sync.Mutex
 	stopping map[store.Key]bool // stops in progress on this replica
@@ -82,6 +93,14 @@ func WithVolumeDeleter(d VolumeDeleter) Option { return func(m *Manager) { m.vol
 // StartTimeout + StopTimeout + 1m).
 func WithStaleAfter(d time.Duration) Option { return func(m *Manager) { m.staleAfter = d } }
 
+// WithBackendName names the backend's start queue in the store: replicas
+// with the same name share one queue (default "default").
+func WithBackendName(name string) Option { return func(m *Manager) { m.backend = name } }
+
+// WithClaimTTL sets how long a start stays claimed by a replica that stops
+// renewing it (it died) before another replica takes it (default 15s).
+func WithClaimTTL(d time.Duration) Option { return func(m *Manager) { m.claimTTL = d } }
+
 // NewManager returns a manager of the servers in st, run by b. What b can
 // do besides running servers is given with options (WithVolumeStore,
 // WithExitNotifier, WithVolumeDeleter, WithLogReader), each backend checking at compile
@@ -94,6 +113,7 @@ func NewManager(st Store, b Backend, cfg form.Config, opts ...Option) *Manager {
 		interval:   30 * time.Second,
 		staleAfter: cfg.StartTimeout + cfg.StopTimeout + time.Minute,
 		stopping:   map[store.Key]bool{},
+		backend:    "default", claimTTL: 15 * time.Second,
 	}
 	for _, o := range opts {
 		o(m)
@@ -102,7 +122,18 @@ func NewManager(st Store, b Backend, cfg form.Config, opts ...Option) *Manager {
 		m.vols = noVolumes{}
 	}
 	m.log = m.log.With("component", "spawner", "replica", m.owner)
-	m.queue = newStartQueue(cfg.MaxConcurrentStarts, m.startServer, m.showPosition)
+	m.pace = newPace(cfg.MaxConcurrentStarts)
+	m.queue = newStartQueue(&startQueue{
+		st: m.st, backend: m.backend, holder: m.owner, ttl: m.claimTTL, log: m.log,
+		limits: store.QueueLimits{Pool: cfg.MaxStartsPerPool, Backend: cfg.MaxStartsPerBackend},
+		limit:  m.pace.limit, run: m.startServer,
+	})
+	m.metrics = newQueueMetrics(m)
+	if m.registry != nil {
+		if err := m.metrics.register(m.registry); err != nil {
+			m.log.Warn("spawner metrics not registered", "err", err)
+		}
+	}
 	if m.exits != nil {
 		m.exits.SetExitHandler(m.handleExit)
 	}
@@ -112,8 +143,18 @@ func NewManager(st Store, b Backend, cfg form.Config, opts ...Option) *Manager {
 // Config returns the configuration with defaults applied.
 func (m *Manager) Config() form.Config { return m.cfg }
 
-// Get returns a server; store.ErrNotFound if there is none.
+// Get returns a server, a Queued one with its place in the queue in its
+// message; store.ErrNotFound if there is none.
 func (m *Manager) Get(ctx context.Context, ns, name string) (store.Server, error) {
+	srv, err := m.record(ctx, ns, name)
+	if err != nil {
+		return store.Server{}, err
+	}
+	return m.withPlace(ctx, srv), nil
+}
+
+// record returns the server's record as stored.
+func (m *Manager) record(ctx context.Context, ns, name string) (store.Server, error) {
 	srv, err := m.st.GetServer(ctx, ns, name)
 	if err != nil {
 		return store.Server{}, fmt.Errorf("get server %s/%s: %w", ns, name, err)
@@ -128,12 +169,15 @@ func (m *Manager) List(ctx context.Context, ns string) ([]store.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list servers of %q: %w", ns, err)
 	}
+	for i, srv := range srvs {
+		srvs[i] = m.withPlace(ctx, srv)
+	}
 	return srvs, nil
 }
 
 // Events returns a server's events, oldest first.
 func (m *Manager) Events(ctx context.Context, ns, name string) ([]store.Event, error) {
-	if _, err := m.Get(ctx, ns, name); err != nil {
+	if _, err := m.record(ctx, ns, name); err != nil {
 		return nil, err
 	}
 	evs, err := m.st.ListEvents(ctx, store.Key{Namespace: ns, Name: name})

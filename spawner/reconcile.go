@@ -9,12 +9,13 @@ import (
 	"github.com/spawnhub/spawnhub/store"
 )
 
-// Run reconciles once, then on every tick, until ctx is done. Then it
-// cancels the starts in progress on this replica and waits for them: each
-// one stops what it launched and puts its record back in the queue, so that
-// this replica resumes it after a restart (or another one after
-// StaleAfter). Running servers are not touched. Run returns nil once
-// everything has ended; a Manager runs at most once.
+// Run reconciles once, then on every tick, until ctx is done, and claims
+// starts from the shared queue whenever another replica announces a change
+// of it. Then it cancels the starts in progress on this replica and waits
+// for them: each one stops what it launched and hands its entry back to
+// its place in the queue, where another replica takes it at once. Running
+// servers are not touched. Run returns nil once everything has ended; a
+// Manager runs at most once.
 func (m *Manager) Run(ctx context.Context) error {
 	ticks := m.ticks
 	if ticks == nil {
@@ -22,6 +23,11 @@ func (m *Manager) Run(ctx context.Context) error {
 		defer t.Stop()
 		ticks = t.C
 	}
+	go store.Follow(ctx, m.st, store.TopicQueue, func(msg string) { // ends with ctx
+		if msg == "" || msg == m.backend {
+			m.queue.wake()
+		}
+	}, store.FollowOptions{Logger: m.log})
 	m.reconcileLogged(ctx)
 	for {
 		select {
@@ -45,9 +51,12 @@ func (m *Manager) reconcileLogged(ctx context.Context) {
 // Reconcile repairs drift between the records and the backend:
 //   - Running, Starting or Stopping whose instance is gone → Failed
 //     ("server process is gone"), route deleted;
-//   - Queued or Starting of this replica with no start in progress here (a
-//     restart), or of another replica untouched for StaleAfter → queued
-//     again here (a half-started instance is stopped first);
+//   - Queued, untouched for a claim's ttl → queued again in the shared queue
+//     (a replica may have died between the record and the queue; an entry
+//     already there keeps its place);
+//   - Starting of this replica with no start in progress here (a restart),
+//     or of another replica untouched for StaleAfter → queued again (a
+//     half-started instance is stopped first);
 //   - Stopping of this replica with no stop in progress, or stale → the stop
 //     is finished.
 func (m *Manager) Reconcile(ctx context.Context) error {
@@ -68,7 +77,11 @@ func (m *Manager) reconcileOne(ctx context.Context, srv store.Server) error {
 	switch srv.Phase {
 	case store.PhaseRunning:
 		return m.checkAlive(ctx, srv)
-	case store.PhaseQueued, store.PhaseStarting:
+	case store.PhaseQueued:
+		if m.now().Sub(srv.UpdatedAt) > m.claimTTL {
+			return m.queue.add(ctx, m.entryOf(srv))
+		}
+	case store.PhaseStarting:
 		if m.orphaned(srv) && !m.queue.has(srv.Key()) {
 			return m.requeue(ctx, srv)
 		}
@@ -121,7 +134,7 @@ func (m *Manager) gone(srv store.Server, why error) {
 	}
 }
 
-// requeue takes over an interrupted start and queues it here. The
+// requeue takes over an interrupted start and queues it again. The
 // compare-and-set comes first, so a stale read cannot stop a server that
 // has started since.
 func (m *Manager) requeue(ctx context.Context, srv store.Server) error {
@@ -142,8 +155,7 @@ func (m *Manager) requeue(ctx context.Context, srv store.Server) error {
 	}
 	srv.Instance = ""
 	m.say(ctx, srv.Key(), store.EventNormal, "Queued", sayRequeued)
-	m.queue.add(srv.Key())
-	return nil
+	return m.queue.add(ctx, m.entryOf(srv))
 }
 
 // handleExit is the backend's report that a Running instance ended by

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -82,10 +83,30 @@ var (
 	sayGone        = Say("gone", "the server process is gone")
 )
 
-// sayPosition is a queued server's place in the queue.
-func sayPosition(ahead int) Said {
+// sayPosition is a queued server's place in the queue, with the estimated
+// wait when it is known (0: not yet).
+func sayPosition(ahead int, wait time.Duration) Said {
+	text := fmt.Sprintf("waiting for %d servers ahead", ahead)
 	if ahead == 1 {
-		return Say("queue.position", "waiting for 1 server ahead", "count", "1")
+		text = "waiting for 1 server ahead"
 	}
-	return Say("queue.position", fmt.Sprintf("waiting for %d servers ahead", ahead), "count", strconv.Itoa(ahead))
+	if wait <= 0 {
+		return Say("queue.position", text, "count", strconv.Itoa(ahead))
+	}
+	minutes := strconv.Itoa(max(1, int((wait+time.Minute-1)/time.Minute)))
+	return Say("queue.wait", fmt.Sprintf("%s (about %s)", text, wait), "count", strconv.Itoa(ahead), "minutes", minutes)
+}
+
+// sayStartingSoon is a queued server a replica has claimed.
+var sayStartingSoon = Say("queue.soon", "starting soon")
+
+// sayTimeout is a start that did not become ready in time, with the
+// backend's last word on it.
+func sayTimeout(timeout time.Duration, err error) Said {
+	detail := ""
+	if err != nil {
+		detail, _, _ = strings.Cut(err.Error(), "\n")
+	}
+	return Say("start.timeout", fmt.Sprintf("the server did not become ready within %s: %s", timeout, detail),
+		"seconds", strconv.Itoa(int(timeout.Seconds())), "detail", detail)
 }

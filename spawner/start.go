@@ -23,7 +23,7 @@ const casAttempts = 4
 // namespace may run ("quota.runningServers", ErrLimitReached).
 func (m *Manager) Start(ctx context.Context, ns, name string) (store.Server, error) {
 	for range casAttempts {
-		srv, err := m.Get(ctx, ns, name)
+		srv, err := m.record(ctx, ns, name)
 		if err != nil {
 			return store.Server{}, err
 		}
@@ -62,22 +62,8 @@ func (m *Manager) Start(ctx context.Context, ns, name string) (store.Server, err
 			return store.Server{}, err
 		}
 		m.say(ctx, queued.Key(), store.EventNormal, "Queued", sayQueued)
-		m.queue.add(queued.Key())
+		m.enqueue(ctx, queued)
 		return queued, nil
 	}
 	return store.Server{}, fmt.Errorf("start %s/%s: too many concurrent changes: %w", ns, name, store.ErrConflict)
-}
-
-// showPosition writes the job's place in the queue into the record's message.
-func (m *Manager) showPosition(j *job) {
-	ctx, cancel := m.writeCtx()
-	defer cancel()
-	srv, err := m.st.GetServer(ctx, j.key.Namespace, j.key.Name)
-	if err != nil || srv.Phase != store.PhaseQueued || srv.Owner != m.owner {
-		return
-	}
-	sayPosition(m.queue.position(j)).on(&srv)
-	if _, err := m.update(ctx, srv); err != nil && !errors.Is(err, store.ErrConflict) {
-		m.log.Warn("queue position not shown", "server", j.key.String(), "err", err)
-	}
 }

@@ -4,55 +4,102 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
+	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
 
-// startServer moves a Queued server of this replica to Starting, runs it
-// through the backend and records the outcome. ctx is the job's context:
-// cancelled by Stop or at shutdown.
-func (m *Manager) startServer(ctx context.Context, key store.Key) {
-	srv, err := m.st.GetServer(ctx, key.Namespace, key.Name)
-	if err != nil || srv.Phase != store.PhaseQueued || srv.Owner != m.owner {
-		return // stopped, deleted or taken over while it waited
+// startServer runs a start this replica claimed from the queue: it moves
+// the record to Starting under this replica's name, runs it through the
+// backend and records the outcome. A record still Starting under another
+// name is a start whose replica died: what it half started is stopped
+// first. ctx is the job's context: cancelled by Stop, by a lost claim or at
+// shutdown. It returns what the queue should do with the entry, and how
+// long a successful start took.
+func (m *Manager) startServer(ctx context.Context, e store.QueueEntry) (outcome, time.Duration) {
+	srv, ok := m.takeStart(ctx, e.Key)
+	if !ok {
+		return finished, 0
 	}
-	srv.Phase = store.PhaseStarting
-	sayStarting.on(&srv)
-	if srv, err = m.update(ctx, srv); err != nil {
-		return
-	}
-	m.say(ctx, key, store.EventNormal, "Starting", sayStarting)
+	m.say(ctx, e.Key, store.EventNormal, "Starting", sayStarting)
 	im, ok := m.cfg.ImageOf(srv.Spec)
 	if !ok {
 		m.fail(srv, Say("start.image_gone", fmt.Sprintf("the image %q is no longer in the catalogue", srv.Spec.Image), "image", srv.Spec.Image))
-		return
+		return finished, 0
 	}
-	progress := func(e store.Event) {
-		if e.Time.IsZero() {
-			e.Time = m.now()
+	progress := func(ev store.Event) {
+		if ev.Time.IsZero() {
+			ev.Time = m.now()
 		}
-		if err := m.st.AppendEvent(ctx, key, e); err != nil {
-			m.log.Warn("event not recorded", "server", key.String(), "err", err)
+		if err := m.st.AppendEvent(ctx, e.Key, ev); err != nil {
+			m.log.Warn("event not recorded", "server", e.Key.String(), "err", err)
 		}
 	}
-	sctx, cancel := context.WithTimeout(ctx, m.cfg.StartTimeout)
+	timeout := startTimeout(m.cfg, im)
+	began := time.Now()
+	sctx, cancel := context.WithTimeout(ctx, timeout)
 	route, instance, err := m.b.Start(sctx, srv, im, newToken(), progress)
 	timedOut := errors.Is(sctx.Err(), context.DeadlineExceeded)
 	cancel()
+	took := time.Since(began)
 	switch {
 	case err == nil:
-		m.started(srv, im.Profile().Present(route, key), instance)
+		m.pace.observe(took, true)
+		m.metrics.ended("running", took)
+		m.started(srv, im.Profile().Present(route, e.Key), instance)
+		return finished, took
 	case m.queue.closing():
+		m.metrics.ended("handed_back", took)
 		m.interrupted(srv)
+		return released, 0
 	case ctx.Err() != nil:
-		// Stop cancelled the start and now owns the record.
+		// Stop cancelled the start and now owns the record, or the claim
+		// was lost and another replica has it.
+		m.metrics.ended("cancelled", took)
+		return finished, 0
 	case timedOut:
-		m.fail(srv, Say("start.timeout", fmt.Sprintf("the server did not answer within %s", m.cfg.StartTimeout), "seconds", strconv.Itoa(int(m.cfg.StartTimeout.Seconds()))))
+		m.pace.observe(took, false)
+		m.metrics.ended("timeout", took)
+		m.fail(srv, sayTimeout(timeout, err))
 	default:
+		m.metrics.ended("failed", took)
 		m.fail(srv, reasonOf(err))
 	}
+	return finished, 0
+}
+
+// startTimeout is the image's own start timeout, or the configuration's.
+func startTimeout(cfg form.Config, im form.Image) time.Duration {
+	if im.StartTimeout > 0 {
+		return im.StartTimeout
+	}
+	return cfg.StartTimeout
+}
+
+// takeStart moves a claimed server to Starting under this replica's name
+// and reports false when there is nothing to start (stopped, deleted or
+// running meanwhile). A Starting record is a start taken over from a
+// replica whose claim expired: its half-started instance is stopped.
+func (m *Manager) takeStart(ctx context.Context, key store.Key) (store.Server, bool) {
+	srv, err := m.st.GetServer(ctx, key.Namespace, key.Name)
+	if err != nil || srv.Phase != store.PhaseQueued && srv.Phase != store.PhaseStarting {
+		return store.Server{}, false
+	}
+	half := srv.Phase == store.PhaseStarting
+	srv.Phase, srv.Owner = store.PhaseStarting, m.owner
+	sayStarting.on(&srv)
+	if srv, err = m.update(ctx, srv); err != nil {
+		return store.Server{}, false
+	}
+	if half {
+		m.log.Info("taking over an interrupted start", "server", key.String())
+		if err := m.b.Stop(ctx, srv); err != nil {
+			m.log.Warn("half-started instance not stopped", "server", key.String(), "err", err)
+		}
+		srv.Instance = ""
+	}
+	return srv, true
 }
 
 // started records a successful start: route first, so that a Running
@@ -63,9 +110,11 @@ func (m *Manager) started(srv store.Server, route store.Route, instance string) 
 	defer cancel()
 	key := srv.Key()
 	route.Namespace = srv.Namespace
+	route = m.cfg.ActivityRoute(srv.Spec, route)
 	now := m.now()
 	srv.Phase, srv.Instance, srv.StartedAt = store.PhaseRunning, instance, now
 	Said{}.on(&srv)
+	srv.Cull = nil // a new run: the culler's warning or reason is over
 	err := m.st.SetRoute(ctx, key, route)
 	if err == nil {
 		_, err = m.update(ctx, srv)
@@ -77,7 +126,7 @@ func (m *Manager) started(srv store.Server, route store.Route, instance string) 
 	if err := m.st.ClearActivity(ctx, key); err != nil {
 		m.log.Warn("activity not reset", "server", key.String(), "err", err)
 	}
-	if err := m.st.MarkActivity(ctx, map[store.Key]time.Time{key: now}); err != nil {
+	if err := m.st.RecordActivity(ctx, map[store.Key]store.Mark{key: {At: now, Source: store.SourceStart}}); err != nil {
 		m.log.Warn("activity not marked", "server", key.String(), "err", err)
 	}
 	m.say(ctx, key, store.EventNormal, "Started", sayStarted)
@@ -101,8 +150,8 @@ func (m *Manager) undoStart(ctx context.Context, srv store.Server, cause error) 
 	}
 }
 
-// interrupted puts a start cut short by shutdown back in the queue, for
-// this replica after its restart (or another one after StaleAfter).
+// interrupted puts a start cut short by shutdown back in the queue, where
+// another replica takes it at once (its entry is released at its place).
 func (m *Manager) interrupted(srv store.Server) {
 	ctx, cancel := m.writeCtx()
 	defer cancel()

@@ -15,7 +15,7 @@ import (
 // server another request is already stopping is returned as is (Stopping).
 func (m *Manager) Stop(ctx context.Context, ns, name string) (store.Server, error) {
 	for range casAttempts {
-		srv, err := m.Get(ctx, ns, name)
+		srv, err := m.record(ctx, ns, name)
 		if err != nil {
 			return store.Server{}, err
 		}
@@ -48,7 +48,7 @@ func (m *Manager) unqueue(ctx context.Context, srv store.Server) (store.Server, 
 	if err != nil {
 		return store.Server{}, err
 	}
-	m.queue.cancel(srv.Key())
+	m.queue.cancel(ctx, srv.Key())
 	m.say(ctx, srv.Key(), store.EventNormal, "Stopped", sayUnqueued)
 	return srv, nil
 }
@@ -64,7 +64,7 @@ func (m *Manager) finishStop(srv store.Server) (store.Server, error) {
 	defer m.endStop(key)
 	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.StopTimeout)
 	defer cancel()
-	if done := m.queue.cancel(key); done != nil {
+	if done := m.queue.cancel(ctx, key); done != nil {
 		select {
 		case <-done:
 		case <-ctx.Done():

@@ -1,7 +1,7 @@
 // Package store keeps the state every spawnhub replica shares: server records
 // (with a version for compare-and-set), routes (with pub/sub invalidation),
 // user activity, per-server events, users and namespaces, hashed API tokens,
-// revoked sessions, leases and one-time codes. Anything that must survive the death of a
+// revoked sessions, leases, one-time codes and the start queue. Anything that must survive the death of a
 // replica lives here. store/redis is the production implementation and
 // store/memory the embedded one; both pass the contract suite in
 // store/storetest.
@@ -31,6 +31,7 @@ type Store interface {
 	SessionStore
 	LeaseStore
 	CodeStore
+	QueueStore
 	PubSub
 	Ping(ctx context.Context) error
 	Close() error
@@ -76,6 +77,12 @@ type ActivityStore interface {
 	// range query, oldest first.
 	IdleSince(ctx context.Context, t time.Time) ([]Activity, error)
 	ClearActivity(ctx context.Context, key Key) error
+	// RecordActivity is MarkActivity with the source of each mark: a source
+	// is kept when its time is the newest of the server.
+	RecordActivity(ctx context.Context, marks map[Key]Mark) error
+	// Activities returns the last activity, with its source, of each of
+	// keys that has one, in one round trip.
+	Activities(ctx context.Context, keys []Key) (map[Key]Activity, error)
 }
 
 // EventStore keeps the most recent MaxEvents events of each server; they

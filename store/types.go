@@ -68,6 +68,9 @@ type Server struct {
 	StoppedAt time.Time `json:"stoppedAt,omitzero"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	Version   int64     `json:"version"`
+	// Cull is the culler's warning (before) or its reason (after a cull);
+	// nil when the culler has nothing to say. A start clears it.
+	Cull *Cull `json:"cull,omitempty"`
 }
 
 // Key returns the server's key.
@@ -125,6 +128,12 @@ type Route struct {
 	StripPrefix bool   `json:"stripPrefix,omitempty"`
 	// Namespace is the server's namespace, for the proxy's access check.
 	Namespace string `json:"namespace"`
+	// Kind is the image's kind (jupyter, desktop, …): it says what in the
+	// server's traffic is a person's activity.
+	Kind string `json:"kind,omitempty"`
+	// ActivityIgnore lists the requests that are not activity (background
+	// polling): path patterns under the base URL, see the proxy.
+	ActivityIgnore []string `json:"activityIgnore,omitempty"`
 
 	// Presentation (kinds): what the server's kind needs from the proxy
 	// (spawner/form/kinds.go). Headers are set on every request to the
@@ -138,8 +147,45 @@ type Route struct {
 
 // Activity is one entry of the activity set.
 type Activity struct {
-	Key  Key
-	Last time.Time
+	Key    Key
+	Last   time.Time
+	Source string // what the person did last (an ActivitySource); may be empty
+}
+
+// Mark is one activity to record: when, and what it was.
+type Mark struct {
+	At     time.Time
+	Source string
+}
+
+// Activity sources: what a person (or their kernel) last did.
+const (
+	SourceRequest  = "request"  // an HTTP request
+	SourceKernel   = "kernel"   // a message to a kernel (execute, complete, …)
+	SourceTerminal = "terminal" // typing in a terminal
+	SourceKeyboard = "keyboard" // a key on the desktop
+	SourceMouse    = "mouse"    // the mouse on the desktop
+	SourceSocket   = "socket"   // data sent on a websocket
+	SourceBusy     = "busy"     // a kernel busy computing
+	SourceKeep     = "keep"     // "keep it running" after a warning
+	SourceStart    = "start"    // the server started
+)
+
+// Cull reasons.
+const (
+	CullIdle   = "idle"
+	CullMaxAge = "maxAge"
+)
+
+// Cull is a warning that the culler will stop a server, or the record that
+// it did.
+type Cull struct {
+	Reason       string    `json:"reason"` // CullIdle or CullMaxAge
+	WarnedAt     time.Time `json:"warnedAt"`
+	At           time.Time `json:"at"` // when it is (or was) culled
+	LastActivity time.Time `json:"lastActivity,omitzero"`
+	Source       string    `json:"source,omitempty"` // of the last activity
+	Done         bool      `json:"done,omitempty"`   // culled
 }
 
 // Event is something that happened to a server, shown to its user.

@@ -16,7 +16,7 @@ import (
 	"github.com/spawnhub/spawnhub/store"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFiles embed.FS
 
 //go:embed static
@@ -40,7 +40,7 @@ func loadPages(cat *Catalog) (*pages, error) {
 		if base == "layout.html" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFiles, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFiles, "templates/layout.html", "templates/partials/*.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", n, err)
 		}
@@ -152,15 +152,18 @@ func (w *Web) landingPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	views := w.views(ctx, tr, servers).Items
 	return w.render(c, http.StatusOK, "index.html", map[string]any{
-		"Namespace":  ns,
-		"Namespaces": memberships,
-		"CanEdit":    role >= auth.RoleEdit,
-		"IsOwner":    role >= auth.RoleOwner,
-		"Servers":    w.views(ctx, tr, servers).Items,
-		"Now":        time.Now(),
-		"Images":     w.imageViews(tr, w.servers.ImagesFor(requester(c, tr.Lang))),
-		"Groups":     w.groupViews(tr, requester(c, tr.Lang)), // kinds: one launch tile per group
+		"CullNotices": cullNotices(tr, views),            // culling: banner
+		"Activity":    activityLines(tr, views, w.now()), // culling: "active 3 min ago — …"
+		"Namespace":   ns,
+		"Namespaces":  memberships,
+		"CanEdit":     role >= auth.RoleEdit,
+		"IsOwner":     role >= auth.RoleOwner,
+		"Servers":     views,
+		"Now":         w.now(),
+		"Images":      w.imageViews(tr, w.servers.ImagesFor(requester(c, tr.Lang))),
+		"Groups":      w.groupViews(tr, requester(c, tr.Lang)), // kinds: one launch tile per group
 	})
 }
 
@@ -196,9 +199,11 @@ func (w *Web) notRunningPage(c echo.Context) error {
 	if !wantsHTML(c.Request()) {
 		return w.notRunningJSON(c, s)
 	}
+	view := w.view(c.Request().Context(), w.translator(c), s)
 	return w.render(c, http.StatusServiceUnavailable, "notrunning.html", map[string]any{
-		"Server": w.view(c.Request().Context(), w.translator(c), s),
-		"Next":   safeNext(c.Request().URL.RequestURI()),
+		"CullNotices": cullNotices(w.translator(c), []serverView{view}), // culling: why it stopped
+		"Server":      view,
+		"Next":        safeNext(c.Request().URL.RequestURI()),
 	})
 }
 

@@ -34,9 +34,12 @@ func (w *Web) serverPage(c echo.Context) error {
 	if tab != "events" && tab != "logs" {
 		tab = serverTabs[0]
 	}
+	view := w.view(ctx, tr, s)
 	data := map[string]any{
-		"Server": w.view(ctx, tr, s), "Tab": tab, "Tabs": serverTabs,
-		"CanEdit": role >= auth.RoleEdit, "Now": time.Now(),
+		"Server": view, "Tab": tab, "Tabs": serverTabs,
+		"CanEdit": role >= auth.RoleEdit, "Now": w.now(),
+		"CullNotices": cullNotices(tr, []serverView{view}), // culling: warning or why it stopped
+		"Activity":    activityLine(tr, view, w.now()),     // culling: "active 3 min ago — …"
 	}
 	switch tab {
 	case "events":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -28,8 +29,13 @@ type serverView struct {
 	CreatedAt    time.Time  `json:"createdAt"`
 	StartedAt    *time.Time `json:"startedAt"`
 	LastActivity *time.Time `json:"lastActivity"`
-	CullAt       *time.Time `json:"cullAt"`
-	Spec         specView   `json:"spec"`
+	// LastActivitySource is what the person last did (store.Source…).
+	LastActivitySource string `json:"lastActivitySource,omitempty"`
+	// CullAt is when the culler will stop the server, once it has warned.
+	CullAt *time.Time `json:"cullAt"`
+	// Cull is the culler's pending warning, or why it stopped the server.
+	Cull *store.Cull `json:"cull,omitempty"`
+	Spec specView    `json:"spec"`
 }
 
 // specView is what was asked for a server, in the shape of the spawn form
@@ -112,9 +118,9 @@ func (w *Web) connectPath(s store.Server) string {
 
 // view is one server as the API shows it, in tr's language.
 func (w *Web) view(ctx context.Context, tr Translator, s store.Server) serverView {
-	var last map[store.Key]time.Time
+	var last map[store.Key]store.Activity
 	if s.Phase == store.PhaseRunning {
-		last, _ = w.store.LastActivities(ctx, []store.Key{s.Key()}) // none known: no lastActivity
+		last, _ = w.store.Activities(ctx, []store.Key{s.Key()}) // none known: no lastActivity
 	}
 	return w.viewWith(tr, s, last)
 }
@@ -128,9 +134,9 @@ func (w *Web) views(ctx context.Context, tr Translator, servers []store.Server) 
 			running = append(running, s.Key())
 		}
 	}
-	var last map[store.Key]time.Time
+	var last map[store.Key]store.Activity
 	if len(running) > 0 {
-		last, _ = w.store.LastActivities(ctx, running) // none known: no lastActivity
+		last, _ = w.store.Activities(ctx, running) // none known: no lastActivity
 	}
 	out := list[serverView]{Items: make([]serverView, 0, len(servers))}
 	for _, s := range servers {
@@ -140,7 +146,7 @@ func (w *Web) views(ctx context.Context, tr Translator, servers []store.Server) 
 }
 
 // viewWith is the view of s given the last activity of running servers.
-func (w *Web) viewWith(tr Translator, s store.Server, lastActivity map[store.Key]time.Time) serverView {
+func (w *Web) viewWith(tr Translator, s store.Server, lastActivity map[store.Key]store.Activity) serverView {
 	v := serverView{
 		Namespace: s.Namespace, Name: s.Name, Image: s.Spec.Image, Kind: s.Spec.Kind,
 		Phase: s.Phase, PhaseText: tr.T("phase." + string(s.Phase)),
@@ -155,10 +161,13 @@ func (w *Web) viewWith(tr Translator, s store.Server, lastActivity map[store.Key
 	}
 	v.ImageName = w.imageName(tr, s.Spec)
 	if last, ok := lastActivity[s.Key()]; ok && s.Phase == store.PhaseRunning {
-		v.LastActivity = timePtr(last)
-		if w.opts.CullAfter > 0 {
-			v.CullAt = timePtr(last.Add(w.opts.CullAfter))
+		v.LastActivity, v.LastActivitySource = timePtr(last.Last), last.Source
+		if c := spawner.PendingCull(s, last.Last); c != nil {
+			v.CullAt, v.Cull = timePtr(c.At), c
 		}
+	}
+	if c := s.Cull; c != nil && c.Done && s.Phase == store.PhaseStopped {
+		v.Cull = c
 	}
 	return v
 }

@@ -55,9 +55,9 @@ type countingStore struct {
 	batches int
 }
 
-func (c *countingStore) LastActivities(ctx context.Context, keys []store.Key) (map[store.Key]time.Time, error) {
+func (c *countingStore) Activities(ctx context.Context, keys []store.Key) (map[store.Key]store.Activity, error) {
 	c.batches++
-	return c.Store.LastActivities(ctx, keys)
+	return c.Store.Activities(ctx, keys)
 }
 
 // TestListReadsActivityOnce: a list of servers reads their activity in one

@@ -43,7 +43,7 @@ type Servers interface {
 // exists, its contributors), activity, change notifications, and health.
 type Store interface {
 	GetNamespace(ctx context.Context, name string) (store.Namespace, error)
-	LastActivities(ctx context.Context, keys []store.Key) (map[store.Key]time.Time, error)
+	Activities(ctx context.Context, keys []store.Key) (map[store.Key]store.Activity, error)
 	Subscribe(ctx context.Context, topic string) (<-chan string, error)
 	Ping(ctx context.Context) error
 }
@@ -125,9 +125,11 @@ type Options struct {
 	Stopping <-chan struct{}
 	// Metrics serves /metrics; nil serves nothing there.
 	Metrics http.Handler
-	// CullAfter, when set, is how long a server may idle before it is
-	// stopped; it fills a server's cullAt.
-	CullAfter time.Duration
+	// Culling is the idle culler (POST /api/v1/admin/cull, "keep it
+	// running"); nil when culling is off.
+	Culling Culling
+	// Now is the clock of "active 3 min ago" (default time.Now).
+	Now func() time.Time
 }
 
 // Web holds the handlers.
@@ -192,6 +194,7 @@ func (w *Web) routes(e *echo.Echo) {
 	api.POST("/tokens", w.createToken)
 	api.DELETE("/tokens/:id", w.deleteToken)
 	api.GET("/admin/servers", w.adminServers, w.requireAdmin)
+	api.POST("/admin/cull", w.adminCull, w.requireAdmin) // culling
 	api.GET("/namespaces", w.listNamespaces)
 
 	ns := api.Group("/namespaces/:ns", w.requireRole(auth.RoleView))
@@ -210,6 +213,7 @@ func (w *Web) routes(e *echo.Echo) {
 	edit.POST("/launch", w.launch)
 	edit.POST("/servers/:name/start", w.startServer)
 	edit.POST("/servers/:name/stop", w.stopServer)
+	edit.POST("/servers/:name/keep", w.keepRunning) // culling: "keep it running"
 	edit.DELETE("/servers/:name", w.deleteServer)
 	edit.POST("/volumes", w.createVolume)
 	edit.DELETE("/volumes/:volume", w.deleteVolume)

@@ -36,9 +36,11 @@ type Config struct {
 	Spawner                      SpawnerConfig `yaml:"spawner"`
 	// Quotas limit what each namespace holds (quotas.*, and
 	// quotas.namespaces.<ns>.* to override them for one namespace).
-	Quotas form.Quotas  `yaml:"quotas"`
-	Log    LogConfig    `yaml:"log"`
-	Server ServerConfig `yaml:"server"` // limits on slow clients (httpserver.go)
+	Quotas form.Quotas `yaml:"quotas"`
+	Log    LogConfig   `yaml:"log"`
+	// Culling stops idle and old servers (culling.*, culling.go).
+	Culling CullingConfig `yaml:"culling"`
+	Server  ServerConfig  `yaml:"server"` // limits on slow clients (httpserver.go)
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
 }
@@ -113,6 +115,7 @@ func defaults() Config {
 		Log:             LogConfig{Level: "info", Format: "text"},
 		Server:          defaultServerConfig(),
 		ShutdownTimeout: 20 * time.Second,
+		Culling:         defaultCulling(),
 	}
 }
 
@@ -196,7 +199,7 @@ func (c Config) Validate() error {
 	if err := c.Spawner.Config.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("spawner: %w", err))
 	}
-	errs = append(errs, underKey("quotas.", c.Quotas.Validate()))
+	errs = append(errs, underKey("quotas.", c.Quotas.Validate()), c.Culling.validate())
 	if c.ShutdownTimeout <= 0 {
 		add("shutdownTimeout: must be positive")
 	}

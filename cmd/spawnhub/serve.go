@@ -29,6 +29,7 @@ type app struct {
 	authn   *auth.Authenticator
 	policy  *auth.Policy
 	manager *spawner.Manager
+	culler  *spawner.Culler
 	backend func(context.Context) error // the backend's watches; nil for local
 	proxy   *proxy.Proxy
 	handler http.Handler
@@ -77,6 +78,7 @@ func (a *app) run(ctx context.Context, cfg Config, ln net.Listener, log *slog.Lo
 	g.Go(func() error { return a.authn.Run(gctx) })
 	g.Go(func() error { return a.policy.Run(gctx, a.store) })
 	g.Go(func() error { return a.manager.Run(gctx) })
+	g.Go(func() error { return a.culler.Run(gctx) })
 	if snap, ok := a.store.(snapshotter); ok {
 		g.Go(func() error { return saveSnapshots(gctx, snap, snapshotPath(cfg), log) })
 	}
@@ -120,12 +122,14 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 	policy := auth.NewPolicy(cfg.Auth.Admins.Emails, cfg.Auth.Admins.Groups, st)
 	authn := auth.NewAuthenticator(signer, st, policy, cookies, log)
 	handshake := auth.NewHandshake(signer, st, origins)
-	mgr, backendRun, err := newManager(cfg, st, log)
+	reg := prometheus.NewRegistry()
+	mgr, backendRun, err := newManager(cfg, st, log, reg)
 	if err != nil {
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	culler := mgr.NewCuller(cfg.Culling.spawner(), spawner.WithBusyProbe(spawner.KernelProbe{}),
+		spawner.WithCullMetrics(spawner.NewCullMetrics(reg, mgr)))
 	catalog, err := web.NewCatalog()
 	if err != nil {
 		return nil, err
@@ -139,6 +143,9 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 		Tokens:   auth.NewTokens(st, tokensPerUser, log), Sharing: auth.NewSharing(st, policy, log),
 		Logger: log, DevLogin: cfg.Auth.Mode == "dev", Secure: secure,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+	}
+	if cfg.Culling.Enabled {
+		opts.Culling = culler
 	}
 	if cfg.Auth.Mode == "oidc" {
 		sso, err := auth.NewOIDC(ctx, cfg.Auth.OIDC, oidcStateKey(keys[0]), secure, nil)
@@ -167,7 +174,7 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 	}
 	policy.OnAccessChange(px.Recheck) // after the policy forgot the old sharing
 	authn.OnRevoke(px.Revoked)        // after the authenticator forgot the credential
-	return &app{store: st, authn: authn, policy: policy, manager: mgr, backend: backendRun, proxy: px, handler: handler, stopping: stopping}, nil
+	return &app{store: st, authn: authn, policy: policy, manager: mgr, culler: culler, backend: backendRun, proxy: px, handler: handler, stopping: stopping}, nil
 }
 
 // rootHandler routes requests by host (the proxy's front door): the hub's

@@ -104,6 +104,13 @@ type Config struct {
 	MaxConcurrentStarts int           `yaml:"maxConcurrentStarts" json:"maxConcurrentStarts"` // per replica; 4 when 0
 	StartTimeout        time.Duration `yaml:"startTimeout" json:"startTimeout"`               // 5m when 0
 	StopTimeout         time.Duration `yaml:"stopTimeout" json:"stopTimeout"`                 // 1m when 0
+
+	// MaxStartsPerPool and MaxStartsPerBackend bound the starts in flight
+	// across replicas: in each capacity pool (image × GPU or not), and in
+	// the whole backend (so that the Kubernetes API is not flooded); 0 is
+	// no limit.
+	MaxStartsPerPool    int `yaml:"maxStartsPerPool" json:"maxStartsPerPool,omitempty"`
+	MaxStartsPerBackend int `yaml:"maxStartsPerBackend" json:"maxStartsPerBackend,omitempty"`
 }
 
 // Defaults used for zero Config fields.
@@ -164,9 +171,8 @@ func (c Config) Validate() error {
 	if c.DefaultLanguage != "" && !slices.Contains(Languages, c.DefaultLanguage) {
 		errs = append(errs, fmt.Errorf("defaultLanguage: %q is not one of %v", c.DefaultLanguage, Languages))
 	}
-	if c.MaxConcurrentStarts < 0 {
-		errs = append(errs, fmt.Errorf("maxConcurrentStarts: %d is negative", c.MaxConcurrentStarts))
-	}
+	errs = append(errs, nonNegative("maxConcurrentStarts", c.MaxConcurrentStarts),
+		nonNegative("maxStartsPerPool", c.MaxStartsPerPool), nonNegative("maxStartsPerBackend", c.MaxStartsPerBackend))
 	if c.StartTimeout < 0 || c.StopTimeout < 0 {
 		errs = append(errs, errors.New("startTimeout, stopTimeout: must not be negative"))
 	}
@@ -231,6 +237,9 @@ func (im Image) validate(path string) error {
 	for _, bad := range im.Proxy.validate(path + ".proxy") {
 		errs = append(errs, errors.New(bad))
 	}
+	if im.StartTimeout < 0 {
+		errs = append(errs, fmt.Errorf("%s.startTimeout: %s is negative", path, im.StartTimeout))
+	}
 	for j, arg := range im.Command {
 		if _, err := template.New("arg").Option("missingkey=error").Parse(arg); err != nil {
 			errs = append(errs, fmt.Errorf("%s.command[%d]: %w", path, j, err))
@@ -239,6 +248,7 @@ func (im Image) validate(path string) error {
 	if err := im.validateConnectPath(path); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, im.Activity.validate(path))
 	return errors.Join(errs...)
 }
 

@@ -3,6 +3,7 @@ package form
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spawnhub/spawnhub/store"
 )
@@ -33,6 +34,11 @@ type Image struct {
 	// ConnectPath is where Connect lands under the server's URL, a template
 	// over ConnectData; empty is the server's URL (see ConnectPathFor).
 	ConnectPath string `yaml:"connectPath" json:"connectPath,omitempty"`
+	// Activity says which requests are polling, not activity (activity.go).
+	Activity ActivityRules `yaml:"activity" json:"activity,omitzero"`
+	// StartTimeout bounds this image's start, from leaving the queue to
+	// answering its readiness probe; 0 takes Config.StartTimeout.
+	StartTimeout time.Duration `yaml:"startTimeout" json:"startTimeout,omitempty"`
 	// Group is the id of the catalogue group (Config.Groups) the image is
 	// a variant of, e.g. "jupyterlab" for the CPU, PyTorch and TensorFlow
 	// images. Empty: the image is a group of its own.

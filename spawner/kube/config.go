@@ -50,6 +50,13 @@ type Config struct {
 	// RunAsUser is the container user (1000); the group is always 100
 	// (fsGroup too), as in the Jupyter docker stacks.
 	RunAsUser int64 `yaml:"runAsUser"`
+
+	// QPS and Burst pace this replica's requests to the API server
+	// (client-go's token bucket); 50 and 100 when 0. client-go's own
+	// default (5, 10) holds a class start to about one launch a second per
+	// replica. spawner.maxStartsPerBackend bounds the starts in flight.
+	QPS   float32 `yaml:"qps"`
+	Burst int     `yaml:"burst"`
 }
 
 // AllowFrom names spawnhub's own pods: their namespace and labels.
@@ -135,8 +142,20 @@ func (c Config) withDefaults() Config {
 	if c.GPU.Resource == "" {
 		c.GPU.Resource = DefaultGPUKey
 	}
+	if c.QPS == 0 {
+		c.QPS = DefaultQPS
+	}
+	if c.Burst == 0 {
+		c.Burst = DefaultBurst
+	}
 	return c
 }
+
+// Defaults of the client's pace.
+const (
+	DefaultQPS   = 50
+	DefaultBurst = 100
+)
 
 func (c Config) port(im form.Image) int {
 	if p, ok := c.Ports[im.ID]; ok {

@@ -164,6 +164,7 @@ func restConfig(o Options) (*rest.Config, error) {
 		return nil, fmt.Errorf("kube backend: API server configuration: %w", err)
 	}
 	rc.UserAgent = "spawnhub"
+	rc.QPS, rc.Burst = o.Config.QPS, o.Config.Burst
 	return rc, nil
 }
 

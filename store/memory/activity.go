@@ -73,6 +73,44 @@ func (s *Store) IdleSince(_ context.Context, t time.Time) ([]store.Activity, err
 func (s *Store) ClearActivity(_ context.Context, key store.Key) error {
 	s.st.mu.Lock()
 	delete(s.st.activity, key)
+	delete(s.st.sources, key)
 	s.st.mu.Unlock()
 	return nil
+}
+
+// RecordActivity records the marks' times, like MarkActivity, and the
+// source of each that is the newest of its server.
+func (s *Store) RecordActivity(_ context.Context, marks map[store.Key]store.Mark) error {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	for key, m := range marks {
+		ms := m.At.UnixMilli()
+		if cur, ok := s.st.activity[key]; !ok || ms > cur {
+			s.st.activity[key] = ms
+		}
+		if cur, ok := s.st.sources[key]; !ok || ms > cur.At.UnixMilli() {
+			s.st.sources[key] = store.Mark{At: time.UnixMilli(ms), Source: m.Source}
+		}
+	}
+	return nil
+}
+
+// Activities returns the last activity and source of each of keys that has
+// one. A source is given only if it is that of the last activity.
+func (s *Store) Activities(_ context.Context, keys []store.Key) (map[store.Key]store.Activity, error) {
+	out := make(map[store.Key]store.Activity, len(keys))
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	for _, key := range keys {
+		ms, ok := s.st.activity[key]
+		if !ok {
+			continue
+		}
+		a := store.Activity{Key: key, Last: time.UnixMilli(ms)}
+		if src, ok := s.st.sources[key]; ok && src.At.UnixMilli() == ms {
+			a.Source = src.Source
+		}
+		out[key] = a
+	}
+	return out, nil
 }

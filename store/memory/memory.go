@@ -37,7 +37,8 @@ type state struct {
 	mu         sync.Mutex
 	servers    map[store.Key]versioned
 	routes     map[store.Key]store.Route
-	activity   map[store.Key]int64 // unix milliseconds, like the Redis score
+	activity   map[store.Key]int64      // unix milliseconds, like the Redis score
+	sources    map[store.Key]store.Mark // the newest mark with a source, to the millisecond
 	events     map[store.Key][]store.Event
 	users      map[string][]byte
 	namespaces map[string]versioned
@@ -45,7 +46,8 @@ type state struct {
 	tokenIDs   map[string]string // id → hash
 	revoked    map[string]time.Time
 	leases     map[string]lease
-	codes      map[string]lease // value in holder
+	codes      map[string]lease  // value in holder
+	queues     map[string]*queue // start queues by backend
 }
 
 // versioned is a JSON record and its compare-and-set version.
@@ -66,6 +68,7 @@ func NewWithClock(now func() time.Time) *Store {
 		servers:    map[store.Key]versioned{},
 		routes:     map[store.Key]store.Route{},
 		activity:   map[store.Key]int64{},
+		sources:    map[store.Key]store.Mark{},
 		events:     map[store.Key][]store.Event{},
 		users:      map[string][]byte{},
 		namespaces: map[string]versioned{},
@@ -74,6 +77,7 @@ func NewWithClock(now func() time.Time) *Store {
 		revoked:    map[string]time.Time{},
 		leases:     map[string]lease{},
 		codes:      map[string]lease{},
+		queues:     map[string]*queue{},
 	}}
 }
 

@@ -123,6 +123,7 @@ func (s *Store) DeleteServer(_ context.Context, ns, name string, version int64) 
 		delete(st.servers, key)
 		delete(st.routes, key)
 		delete(st.activity, key)
+		delete(st.sources, key)
 		delete(st.events, key)
 	}
 	st.mu.Unlock()

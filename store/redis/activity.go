@@ -84,7 +84,12 @@ func (s *Store) IdleSince(ctx context.Context, t time.Time) ([]store.Activity, e
 
 // ClearActivity forgets the activity of key.
 func (s *Store) ClearActivity(ctx context.Context, key store.Key) error {
-	if err := s.rdb.ZRem(ctx, s.k.activity(), key.String()).Err(); err != nil {
+	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		p.ZRem(ctx, s.k.activity(), key.String())
+		p.HDel(ctx, s.k.activitySource(), key.String())
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("clear activity of %s: %w", key, err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import "github.com/spawnhub/spawnhub/store"
 //	<p>{<ns>}:events:<name>   list of JSON events, capped at store.MaxEvents
 //	<p>server-namespaces      set of namespaces that have had servers
 //	<p>activity               sorted set: Key.String() by unix milliseconds
+//	<p>activity-source        hash: Key.String() → "<ms> <source>" of its newest mark
 //	<p>user:{<id>}            JSON user
 //	<p>ns:{<name>}            hash v=version d=JSON namespace
 //	<p>namespaces             set of namespace names
@@ -21,6 +22,7 @@ import "github.com/spawnhub/spawnhub/store"
 //	<p>lease:{<name>}         the holder, with the lease's TTL
 //	<p>code:{<hash>}          a one-time code's value, with its TTL
 //	<p>topic:<topic>          pub/sub channel
+//	<p>{q:<backend>}:…         the backend's start queue (see queuescripts.go)
 type keys struct{ prefix string }
 
 func (k keys) ns(ns string) string           { return k.prefix + "{" + ns + "}:" }
@@ -30,6 +32,7 @@ func (k keys) route(key store.Key) string    { return k.ns(key.Namespace) + "rou
 func (k keys) events(key store.Key) string   { return k.ns(key.Namespace) + "events:" + key.Name }
 func (k keys) serverNamespaces() string      { return k.prefix + "server-namespaces" }
 func (k keys) activity() string              { return k.prefix + "activity" }
+func (k keys) activitySource() string        { return k.prefix + "activity-source" }
 func (k keys) user(id string) string         { return k.prefix + "user:{" + id + "}" }
 func (k keys) namespace(name string) string  { return k.prefix + "ns:{" + name + "}" }
 func (k keys) namespaces() string            { return k.prefix + "namespaces" }
@@ -40,3 +43,4 @@ func (k keys) revoked(id string) string      { return k.prefix + "revoked:{" + i
 func (k keys) lease(name string) string      { return k.prefix + "lease:{" + name + "}" }
 func (k keys) code(hash string) string       { return k.prefix + "code:{" + hash + "}" }
 func (k keys) topic(topic string) string     { return k.prefix + "topic:" + topic }
+func (k keys) queue(backend string) string   { return k.prefix + "{q:" + backend + "}:" }

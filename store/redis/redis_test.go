@@ -6,8 +6,10 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,7 +24,7 @@ import (
 // startRedis starts a redis-server on a free loopback port for the test and
 // kills it by pid when the test ends. Without redis-server the test fails,
 // unless SPAWNHUB_TEST_ALLOW_SKIP=1.
-func startRedis(tb testing.TB) string {
+func startRedis(tb testing.TB, extra ...string) string {
 	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -33,7 +35,7 @@ func startRedis(tb testing.TB) string {
 	}
 	var lastErr error
 	for range 3 { // another process may take the free port first
-		addr, err := tryStartRedis(tb, bin)
+		addr, err := tryStartRedis(tb, bin, extra)
 		if err == nil {
 			return addr
 		}
@@ -43,13 +45,17 @@ func startRedis(tb testing.TB) string {
 	return ""
 }
 
-func tryStartRedis(tb testing.TB, bin string) (string, error) {
+func tryStartRedis(tb testing.TB, bin string, extra []string) (string, error) {
 	port, err := freePort()
+	if slices.Contains(extra, "--cluster-enabled") {
+		port, err = freeClusterPort()
+	}
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", tb.TempDir())
+	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", tb.TempDir()}, extra...)
+	cmd := exec.Command(bin, args...)
 	if err := cmd.Start(); err != nil {
 		return "", fmt.Errorf("run %s: %w", bin, err)
 	}
@@ -60,6 +66,7 @@ func tryStartRedis(tb testing.TB, bin string) (string, error) {
 		<-exited
 	})
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	procs.Store(addr, cmd.Process)
 	rdb := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
 	defer rdb.Close()
 	deadline := time.Now().Add(10 * time.Second)
@@ -88,6 +95,21 @@ func freePort() (int, error) {
 }
 
 var prefixes atomic.Int64
+
+// procs is the redis-server process listening on each address.
+var procs sync.Map // addr → *os.Process
+
+// killRedis kills the redis-server on addr with SIGKILL, as a machine dies.
+func killRedis(tb testing.TB, addr string) {
+	tb.Helper()
+	p, ok := procs.Load(addr)
+	if !ok {
+		tb.Fatalf("no redis-server of this test on %s", addr)
+	}
+	if err := p.(*os.Process).Kill(); err != nil {
+		tb.Fatalf("kill redis-server on %s: %v", addr, err)
+	}
+}
 
 // open connects a store to addr, with a prefix of its own unless given.
 func open(tb testing.TB, addr, prefix string) *redis.Store {

@@ -16,7 +16,8 @@ func testRoutes(t *testing.T, newStore NewStore) {
 	wantErr(t, "GetRoute of an unknown route", err, store.ErrNotFound)
 
 	want := store.Route{Target: "http://127.0.0.1:41234", Token: "t0k", StripPrefix: true, Namespace: "alice",
-		Headers: map[string]string{"X-Rstudio-Root-Path": "/notebook/alice/lab/"}, RewriteRedirects: true, ResponseTimeout: 5 * time.Minute}
+		Headers: map[string]string{"X-Rstudio-Root-Path": "/notebook/alice/lab/"}, RewriteRedirects: true, ResponseTimeout: 5 * time.Minute,
+		Kind: "jupyter", ActivityIgnore: []string{"api/kernels", "POST events/get_events"}}
 	wantErr(t, "SetRoute", s.SetRoute(ctx, key, want), nil)
 	got, err := s.GetRoute(ctx, key)
 	wantErr(t, "GetRoute", err, nil)

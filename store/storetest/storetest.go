@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"servers", testServers},
 		{"routes", testRoutes},
 		{"activity", testActivity},
+		{"activity sources", testActivitySources},
 		{"events", testEvents},
 		{"users", testUsers},
 		{"namespaces", testNamespaces},
@@ -41,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"sessions", testSessions},
 		{"leases", testLeases},
 		{"codes", testCodes},
+		{"queue", testQueue},
 		{"pubsub", testPubSub},
 		{"concurrency", testConcurrency},
 	} {

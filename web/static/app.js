@@ -136,6 +136,8 @@ const actions = {
   }),
   uncontribute: (b) => api("DELETE", base(b.dataset.ns) + "/contributors/" + encodeURIComponent(b.dataset.user)).then(() => location.reload()),
   revoke: (b) => api("DELETE", "/api/v1/tokens/" + encodeURIComponent(b.dataset.id)).then(() => b.closest("tr").remove()),
+  keep: (b) => api("POST", serverAPI(b.dataset.ns, b.dataset.name) + "/keep") // culling: keep it running
+    .then(() => { const n = b.closest(".cull-notice"); if (n) n.remove(); }),
 };
 
 document.addEventListener("click", (ev) => {
