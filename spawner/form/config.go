@@ -15,9 +15,12 @@ const (
 	KindDesktop = "desktop"
 	KindSAS     = "sas"
 	KindDemo    = "demo"
+	// KindWeb is any other web application served at "/" behind the
+	// prefix (a Shiny app, Streamlit, …): generic activity rules.
+	KindWeb = "web"
 )
 
-var kinds = []string{KindJupyter, KindRStudio, KindDesktop, KindSAS, KindDemo}
+var kinds = []string{KindJupyter, KindRStudio, KindDesktop, KindSAS, KindWeb, KindDemo}
 
 // Range bounds a resource quantity. Min and Max may be empty (unbounded);
 // Default is used when the form leaves the quantity out.

@@ -83,7 +83,10 @@ var kindProfiles = map[string]Profile{
 	// The seed's SAS image is Jupyter with SAS (kernel and SAS Studio
 	// behind it): served under NB_PREFIX on Jupyter's port; SAS Studio's
 	// redirects are absolute.
-	KindSAS:  {ReadyPath: "api", RewriteRedirects: true, Port: 8888},
+	KindSAS: {ReadyPath: "api", RewriteRedirects: true, Port: 8888},
+	// A web application (Shiny, …) serves at "/" and may redirect to
+	// absolute paths of its own.
+	KindWeb:  {StripPrefix: true, RewriteRedirects: true},
 	KindDemo: {},
 }
 

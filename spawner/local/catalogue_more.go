@@ -29,7 +29,7 @@ func moreImages() []form.Image {
 				"--MappingKernelManager.default_kernel_name=ir"},
 		},
 		{
-			ID: "shiny", Kind: form.KindRStudio, StripPrefix: true,
+			ID: "shiny", Kind: form.KindWeb, StripPrefix: true,
 			Names:        map[string]string{"en": "R Shiny app", "fr": "Application R Shiny"},
 			Descriptions: map[string]string{"en": "Runs the Shiny app in ~/app (a starter app the first time).", "fr": "Lance l'application Shiny de ~/app (une application de départ la première fois)."},
 			Command:      []string{"/usr/bin/Rscript", "-e", shinyLauncher, "{{.Host}}", "{{.Port}}"},
