@@ -54,7 +54,9 @@ func realJupyter(t *testing.T, tok string) store.Route {
 
 // runSilentCell starts a Python kernel and runs, with no output, a cell
 // that sleeps until the file done exists.
-func runSilentCell(t *testing.T, r store.Route, done string) {
+// runSilentCell runs a cell that prints nothing: it creates the file
+// started, then waits until the file done exists.
+func runSilentCell(t *testing.T, r store.Route, started, done string) {
 	t.Helper()
 	base := r.Target + "/notebook/ns/lab/"
 	req, _ := http.NewRequest(http.MethodPost, base+"api/kernels", strings.NewReader(`{"name":"python3"}`))
@@ -75,7 +77,7 @@ func runSilentCell(t *testing.T, r store.Route, done string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	code := fmt.Sprintf("import time, os\nwhile not os.path.exists(%q):\n    time.sleep(0.1)\n", done)
+	code := fmt.Sprintf("import time, os\nopen(%q, 'w').close()\nwhile not os.path.exists(%q):\n    time.sleep(0.1)\n", started, done)
 	msg := map[string]any{
 		"header":        map[string]any{"msg_id": "m1", "msg_type": "execute_request", "session": "s1", "username": "t", "version": "5.3"},
 		"parent_header": map[string]any{}, "metadata": map[string]any{}, "channel": "shell", "buffers": []any{},
@@ -98,8 +100,12 @@ func TestRealKernelBusyIsNotCulled(t *testing.T) {
 	if err := fx.st.SetRoute(ctx, key, r); err != nil {
 		t.Fatal(err)
 	}
-	done := filepath.Join(t.TempDir(), "done")
-	runSilentCell(t, r, done)
+	dir := t.TempDir()
+	started, done := filepath.Join(dir, "started"), filepath.Join(dir, "done")
+	runSilentCell(t, r, started, done)
+	// Busy while the cell runs, not only while the kernel starts (it is
+	// busy for a moment then too).
+	poll.Until(t, 30*time.Second, "the cell running", func() bool { _, err := os.Stat(started); return err == nil })
 	poll.Until(t, 30*time.Second, "kernel busy", func() bool { b, err := (KernelProbe{}).Busy(ctx, key, r); return err == nil && b })
 
 	for range 3 { // 3 hours, no traffic, no output
