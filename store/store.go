@@ -32,6 +32,7 @@ type Store interface {
 	LeaseStore
 	CodeStore
 	PubSub
+	AdminIndex
 	Ping(ctx context.Context) error
 	Close() error
 }

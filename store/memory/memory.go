@@ -47,6 +47,7 @@ type state struct {
 	revoked    map[string]time.Time
 	leases     map[string]lease
 	codes      map[string]lease // value in holder
+	index      index            // the administrators' index of servers
 }
 
 // versioned is a JSON record and its compare-and-set version.
@@ -76,6 +77,7 @@ func NewWithClock(now func() time.Time) *Store {
 		revoked:    map[string]time.Time{},
 		leases:     map[string]lease{},
 		codes:      map[string]lease{},
+		index:      newIndex(),
 	}}
 }
 

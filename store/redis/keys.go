@@ -22,6 +22,8 @@ import "github.com/spawnhub/spawnhub/store"
 //	<p>lease:{<name>}         the holder, with the lease's TTL
 //	<p>code:{<hash>}          a one-time code's value, with its TTL
 //	<p>topic:<topic>          pub/sub channel
+//	<p>{admin}:<part>         the administrators' index (see adminscript.go):
+//	                          sums, meta, names, started, buckets, live, runs
 type keys struct{ prefix string }
 
 func (k keys) ns(ns string) string           { return k.prefix + "{" + ns + "}:" }
@@ -42,3 +44,4 @@ func (k keys) revoked(id string) string      { return k.prefix + "revoked:{" + i
 func (k keys) lease(name string) string      { return k.prefix + "lease:{" + name + "}" }
 func (k keys) code(hash string) string       { return k.prefix + "code:{" + hash + "}" }
 func (k keys) topic(topic string) string     { return k.prefix + "topic:" + topic }
+func (k keys) admin(part string) string      { return k.prefix + "{admin}:" + part }
