@@ -17,10 +17,11 @@ type AdminIndex interface {
 	// ScanServers returns up to req.Count summaries in req.Order, after
 	// req.After (a Summary.Cursor; "" starts at the beginning).
 	ScanServers(ctx context.Context, req Scan) ([]Summary, error)
-	// Buckets returns the totals of the servers grouped by namespace,
-	// phase, kind, image and whether they have GPUs: one entry per group,
-	// far fewer than servers.
-	Buckets(ctx context.Context) ([]Bucket, error)
+	// Buckets returns the totals of the servers grouped by phase, kind,
+	// image and whether they have GPUs: one entry per group, far fewer than
+	// servers. With namespaces nil the groups span the fleet (Namespace
+	// ""); otherwise each namespace has its own groups.
+	Buckets(ctx context.Context, namespaces []string) ([]Bucket, error)
 	// Runs returns the runs of servers that overlap [from, to): finished
 	// ones from the history, and those running now (End zero).
 	Runs(ctx context.Context, from, to time.Time) ([]Run, error)
@@ -68,7 +69,7 @@ type Summary struct {
 
 // Bucket is the totals of one group of servers.
 type Bucket struct {
-	Namespace   string
+	Namespace   string // "" for the whole fleet
 	Phase       Phase
 	Kind        string
 	Image       string

@@ -118,17 +118,30 @@ func compareCursors(o store.Order, a, b string) int {
 	return cmp.Or(cmp.Compare(an, bn), strings.Compare(ak, bk))
 }
 
-// Buckets sums the summaries by group.
-func (s *Store) Buckets(context.Context) ([]store.Bucket, error) {
+// Buckets sums the summaries by group, for the fleet (namespaces nil) or
+// for each of namespaces.
+func (s *Store) Buckets(_ context.Context, namespaces []string) ([]store.Bucket, error) {
 	type group struct {
 		ns, kind, image string
 		phase           store.Phase
 		gpu             bool
 	}
+	var want map[string]bool
+	if namespaces != nil {
+		want = map[string]bool{}
+		for _, ns := range namespaces {
+			want[ns] = true
+		}
+	}
 	s.st.mu.Lock()
 	sums := map[group]store.Bucket{}
 	for _, sum := range s.st.index.summaries {
 		b := sum.Bucket()
+		if want == nil {
+			b.Namespace = ""
+		} else if !want[b.Namespace] {
+			continue
+		}
 		g := group{b.Namespace, b.Kind, b.Image, b.Phase, b.GPU}
 		t := sums[g]
 		b.Servers += t.Servers

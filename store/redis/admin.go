@@ -14,8 +14,8 @@ import (
 )
 
 // adminKeys are the index's keys in indexServer's KEYS order.
-func (s *Store) adminKeys() []string {
-	parts := []string{"sums", "meta", "names", "started", "buckets", "live", "runs"}
+func (s *Store) adminKeys(ns string) []string {
+	parts := []string{"sums", "meta", "names", "started", "buckets", "live", "runs", "buckets:" + ns}
 	out := make([]string, len(parts))
 	for i, p := range parts {
 		out[i] = s.k.admin(p)
@@ -43,20 +43,20 @@ func (s *Store) index(ctx context.Context, key store.Key, after *store.Server) e
 		end := store.RunEnd(time.Time{}, *after, time.Now()).UnixMilli()
 		args = []any{m, sum.Version, b, meta, bucket, sum.CPUMilli, sum.MemoryBytes, sum.GPUs, started, live, end}
 	}
-	if err := indexServer.Run(ctx, s.rdb, s.adminKeys(), args...).Err(); err != nil {
+	if err := indexServer.Run(ctx, s.rdb, s.adminKeys(key.Namespace), args...).Err(); err != nil {
 		return fmt.Errorf("index server %s: %w", key, err)
 	}
 	return nil
 }
 
-// bucketField names a summary's group: namespace, phase, kind, image and
-// whether it has GPUs, separated by unit separators.
+// bucketField names a summary's group: phase, kind, image and whether it
+// has GPUs, separated by unit separators.
 func bucketField(s store.Summary) string {
 	gpu := "0"
 	if s.GPUs > 0 {
 		gpu = "1"
 	}
-	return strings.Join([]string{s.Namespace, string(s.Phase), s.Kind, s.Image, gpu}, "\x1f")
+	return strings.Join([]string{string(s.Phase), s.Kind, s.Image, gpu}, "\x1f")
 }
 
 // liveEntry is what a run is made of while the server runs; "" otherwise.
@@ -69,12 +69,35 @@ func liveEntry(s store.Summary) string {
 		strconv.Itoa(s.GPUs), s.Image}, "\t")
 }
 
-// Buckets reads the totals of every group in one HGETALL.
-func (s *Store) Buckets(ctx context.Context) ([]store.Bucket, error) {
-	fields, err := s.rdb.HGetAll(ctx, s.k.admin("buckets")).Result()
-	if err != nil {
-		return nil, fmt.Errorf("read server totals: %w", err)
+// Buckets reads the fleet's groups (namespaces nil) in one HGETALL, or
+// those of each namespace in one pipeline.
+func (s *Store) Buckets(ctx context.Context, namespaces []string) ([]store.Bucket, error) {
+	if namespaces == nil {
+		fields, err := s.rdb.HGetAll(ctx, s.k.admin("buckets")).Result()
+		if err != nil {
+			return nil, fmt.Errorf("read server totals: %w", err)
+		}
+		return parseBuckets("", fields), nil
 	}
+	cmds := make([]*goredis.MapStringStringCmd, len(namespaces))
+	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, ns := range namespaces {
+			cmds[i] = p.HGetAll(ctx, s.k.admin("buckets:"+ns))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read server totals of %d namespaces: %w", len(namespaces), err)
+	}
+	var out []store.Bucket
+	for i, cmd := range cmds {
+		out = append(out, parseBuckets(namespaces[i], cmd.Val())...)
+	}
+	return out, nil
+}
+
+// parseBuckets reads the fields "<group>|n|cpu|mem|gpu" of a totals hash.
+func parseBuckets(ns string, fields map[string]string) []store.Bucket {
 	groups := map[string]*store.Bucket{}
 	for f, v := range fields {
 		group, what, ok := cutLast(f, "|")
@@ -83,7 +106,7 @@ func (s *Store) Buckets(ctx context.Context) ([]store.Bucket, error) {
 		}
 		b := groups[group]
 		if b == nil {
-			b = parseBucket(group)
+			b = parseBucket(ns, group)
 			groups[group] = b
 		}
 		n, _ := strconv.ParseInt(v, 10, 64)
@@ -104,15 +127,15 @@ func (s *Store) Buckets(ctx context.Context) ([]store.Bucket, error) {
 			out = append(out, *b)
 		}
 	}
-	return out, nil
+	return out
 }
 
-func parseBucket(group string) *store.Bucket {
+func parseBucket(ns, group string) *store.Bucket {
 	p := strings.Split(group, "\x1f")
-	for len(p) < 5 {
+	for len(p) < 4 {
 		p = append(p, "")
 	}
-	return &store.Bucket{Namespace: p[0], Phase: store.Phase(p[1]), Kind: p[2], Image: p[3], GPU: p[4] == "1"}
+	return &store.Bucket{Namespace: ns, Phase: store.Phase(p[0]), Kind: p[1], Image: p[2], GPU: p[3] == "1"}
 }
 
 func cutLast(s, sep string) (before, after string, ok bool) {

@@ -14,27 +14,45 @@ import (
 
 // ScanServers reads one range of an order (a sorted set) and the summaries
 // of what it names (one HMGET): a page costs two round trips whatever the
-// number of servers.
+// number of servers. Entries whose record is gone are skipped, and read
+// past, so that fewer than req.Count means the end.
 func (s *Store) ScanServers(ctx context.Context, req store.Scan) ([]store.Summary, error) {
-	var members, cursors []string
-	var err error
+	var out []store.Summary
+	for len(out) < req.Count {
+		part := req
+		part.Count = req.Count - len(out)
+		members, cursors, err := s.scanOrder(ctx, part)
+		if err != nil {
+			return nil, err
+		}
+		sums, err := s.summaries(ctx, members, cursors)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sums...)
+		if len(members) < part.Count {
+			break
+		}
+		req.After = cursors[len(cursors)-1]
+	}
+	return out, nil
+}
+
+// scanOrder reads the members and cursors of one range of an order.
+func (s *Store) scanOrder(ctx context.Context, req store.Scan) (members, cursors []string, err error) {
 	switch req.Order {
 	case store.OrderActivity:
-		members, cursors, err = s.scanActivity(ctx, req)
+		return s.scanActivity(ctx, req)
 	case store.OrderStarted:
 		cursors, err = s.scanLex(ctx, s.k.admin("started"), req)
 		members = make([]string, len(cursors))
 		for i, c := range cursors {
 			_, members[i], _ = strings.Cut(c, "|")
 		}
-	default:
-		cursors, err = s.scanLex(ctx, s.k.admin("names"), req)
-		members = cursors
+		return members, cursors, err
 	}
-	if err != nil || len(members) == 0 {
-		return nil, err
-	}
-	return s.summaries(ctx, members, cursors)
+	cursors, err = s.scanLex(ctx, s.k.admin("names"), req)
+	return cursors, cursors, err
 }
 
 // scanLex reads the members after req.After of a sorted set whose members
@@ -102,6 +120,9 @@ func (s *Store) scanActivity(ctx context.Context, req store.Scan) (members, curs
 
 // summaries reads the summaries of members, skipping those gone since.
 func (s *Store) summaries(ctx context.Context, members, cursors []string) ([]store.Summary, error) {
+	if len(members) == 0 {
+		return nil, nil
+	}
 	vals, err := s.rdb.HMGet(ctx, s.k.admin("sums"), members...).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read server summaries: %w", err)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -135,21 +136,28 @@ func testBuckets(t *testing.T, s store.Store) {
 		{Namespace: "alice", Phase: store.PhaseStopped, Kind: "jupyter", Image: "jupyter", Servers: 2, CPUMilli: 2000},
 		{Namespace: "bob", Phase: store.PhaseRunning, Kind: "jupyter", Image: "jupyter", Servers: 1, CPUMilli: 1000},
 	}
-	checkBuckets(t, s, "after updates", want)
+	checkBuckets(t, s, "after updates", []string{"alice", "bob", "carol"}, want)
+	checkBuckets(t, s, "of the fleet", nil, []store.Bucket{
+		{Phase: store.PhaseRunning, Kind: "jupyter", Image: "jupyter", GPU: true, Servers: 1, CPUMilli: 1000, MemoryBytes: 4 << 30, GPUs: 2},
+		{Phase: store.PhaseRunning, Kind: "jupyter", Image: "jupyter", Servers: 1, CPUMilli: 1000},
+		{Phase: store.PhaseStopped, Kind: "jupyter", Image: "jupyter", Servers: 2, CPUMilli: 2000},
+	})
 	two, err := s.GetServer(ctx, "alice", "two")
 	wantErr(t, "GetServer", err, nil)
 	wantErr(t, "DeleteServer", s.DeleteServer(ctx, "alice", "two", two.Version), nil)
 	want[1].Servers, want[1].CPUMilli = 1, 1000
-	checkBuckets(t, s, "after a delete", want)
+	checkBuckets(t, s, "after a delete", []string{"alice", "bob"}, want)
+	checkBuckets(t, s, "of bob", []string{"bob"}, want[2:])
 }
 
-func checkBuckets(t *testing.T, s store.Store, when string, want []store.Bucket) {
+func checkBuckets(t *testing.T, s store.Store, when string, namespaces []string, want []store.Bucket) {
 	t.Helper()
-	got, err := s.Buckets(t.Context())
+	got, err := s.Buckets(t.Context(), namespaces)
 	wantErr(t, "Buckets", err, nil)
-	slices.SortFunc(got, func(a, b store.Bucket) int {
-		return compareStrings(a.Namespace+string(a.Phase), b.Namespace+string(b.Phase))
-	})
+	key := func(b store.Bucket) string {
+		return fmt.Sprintf("%s %s %v", b.Namespace, b.Phase, !b.GPU)
+	}
+	slices.SortFunc(got, func(a, b store.Bucket) int { return compareStrings(key(a), key(b)) })
 	if !slices.Equal(got, want) {
 		t.Errorf("Buckets %s = %+v, want %+v", when, got, want)
 	}
