@@ -126,6 +126,9 @@ type Options struct {
 	// Culling is the idle culler (POST /api/v1/admin/cull, "keep it
 	// running"); nil when culling is off.
 	Culling Culling
+	// Console is the administrators' console (/admin and /api/v1/admin);
+	// nil serves 404 there.
+	Console Console
 	// Now is the clock of "active 3 min ago" (default time.Now).
 	Now func() time.Time
 }
@@ -187,7 +190,9 @@ func (w *Web) routes(e *echo.Echo) {
 	api.GET("/tokens", w.listTokens)
 	api.POST("/tokens", w.createToken)
 	api.DELETE("/tokens/:id", w.deleteToken)
-	api.GET("/admin/servers", w.adminServers, w.requireAdmin)
+	api.GET("/admin/servers", w.adminServers, w.requireAdmin) // admin console
+	api.POST("/admin/stop", w.adminStop, w.requireAdmin)
+	api.GET("/admin/usage", w.adminUsage, w.requireAdmin)
 	api.POST("/admin/cull", w.adminCull, w.requireAdmin) // culling
 	api.GET("/namespaces", w.listNamespaces)
 
