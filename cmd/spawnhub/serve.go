@@ -143,6 +143,7 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 		Tokens:   auth.NewTokens(st, tokensPerUser, log), Sharing: auth.NewSharing(st, policy, log),
 		Logger: log, DevLogin: cfg.Auth.Mode == "dev", Secure: secure,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Console: spawner.NewConsole(st, mgr, nil),
 	}
 	if cfg.Culling.Enabled {
 		opts.Culling = culler
