@@ -176,6 +176,9 @@ func (w *Web) routes(e *echo.Echo) {
 	page := e.Group("", w.requirePageUser)
 	page.GET("/", w.landingPage)
 	page.GET(auth.AuthorizePath, w.authorize)
+	page.GET("/admin", w.adminPage, w.requireAdmin) // admin console
+	page.POST("/admin/stop/preview", w.adminStopPreview, w.requireAdmin)
+	page.POST("/admin/stop", w.adminStopConfirm, w.requireAdmin)
 	page.GET("/namespaces/:ns/contributors", w.contributorsPage, w.requireRole(auth.RoleOwner))
 	page.GET("/namespaces/:ns/new", w.newServerPage, w.requireRole(auth.RoleEdit))
 	page.GET("/namespaces/:ns/volumes", w.volumesPage, w.requireRole(auth.RoleView))
