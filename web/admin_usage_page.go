@@ -28,7 +28,7 @@ func usageView(u spawner.Usage) usageTables {
 	return out
 }
 
-func round(h float64) string { return strconv.FormatFloat(h, 'f', 1, 64) }
+func round(h float64) string { return strconv.FormatFloat(h, 'f', 2, 64) }
 
 // bar is one bar of the usage chart (an inline SVG drawn by the template:
 // no script, no inline style, so the page's CSP holds).
