@@ -159,6 +159,7 @@ func TestPollingRequestsAreNotActivity(t *testing.T) {
 	}{
 		{"GET", "api/kernels", ""},
 		{"GET", "api/contents/work/a.ipynb?content=0", ""},
+		{"GET", "api/contents?content=1", ""},
 		{"POST", "events/get_events", ""},
 		{"PUT", "api/contents/work/a.ipynb", store.SourceRequest},
 		{"GET", "api/kernels/k1/extra", store.SourceRequest},

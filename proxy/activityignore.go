@@ -10,7 +10,7 @@ import (
 // polling that is not a person's activity. Written "[METHOD ]pattern":
 // the pattern is a path under the server's base URL without its leading
 // slash, in path.Match syntax, or a prefix when it ends in "**"
-// ("api/contents/**"). Without a method it applies to GET and HEAD only,
+// ("api/contents/**", which covers api/contents too). Without a method it applies to GET and HEAD only,
 // so that a save (PUT api/contents/…) is still activity.
 type ignoreRule struct {
 	method  string // "" for GET and HEAD
@@ -48,8 +48,8 @@ func ignoredRequest(rules []ignoreRule, method, rest string) bool {
 		if !r.appliesTo(method) {
 			continue
 		}
-		if r.prefix && strings.HasPrefix(rest, r.pattern) {
-			return true
+		if r.prefix && (strings.HasPrefix(rest, r.pattern) || rest+"/" == r.pattern) {
+			return true // "api/contents/**" covers api/contents itself
 		}
 		if ok, _ := path.Match(r.pattern, rest); ok && !r.prefix {
 			return true

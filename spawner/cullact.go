@@ -87,7 +87,11 @@ func describeCull(d CullDecision) string {
 	if d.Reason == store.CullMaxAge {
 		return "it reached the maximum age"
 	}
-	s := "idle for " + d.IdleFor.Round(time.Minute).String()
+	round := time.Minute
+	if d.IdleFor < time.Hour {
+		round = time.Second
+	}
+	s := "idle for " + d.IdleFor.Round(round).String()
 	if !d.LastActivity.IsZero() {
 		s += "; last activity"
 		if d.Source != "" {

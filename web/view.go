@@ -11,16 +11,18 @@ import (
 
 // serverView is a server as the API shows it.
 type serverView struct {
-	Namespace    string      `json:"namespace"`
-	Name         string      `json:"name"`
-	Image        string      `json:"image"`
-	Kind         string      `json:"kind"`
-	Phase        store.Phase `json:"phase"`
-	Message      string      `json:"message"`
-	URL          string      `json:"url"`
-	CreatedAt    time.Time   `json:"createdAt"`
-	StartedAt    *time.Time  `json:"startedAt"`
-	LastActivity *time.Time  `json:"lastActivity"`
+	Namespace string      `json:"namespace"`
+	Name      string      `json:"name"`
+	Image     string      `json:"image"`
+	Kind      string      `json:"kind"`
+	Phase     store.Phase `json:"phase"`
+	Message   string      `json:"message"`
+	URL       string      `json:"url"`
+	// ConnectURL is where Connect lands: URL and the image's connectPath.
+	ConnectURL   string     `json:"connectURL"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	StartedAt    *time.Time `json:"startedAt"`
+	LastActivity *time.Time `json:"lastActivity"`
 	// LastActivitySource is what the person last did (store.Source…).
 	LastActivitySource string `json:"lastActivitySource,omitempty"`
 	// CullAt is when the culler will stop the server, once it has warned.
@@ -94,6 +96,20 @@ func (w *Web) serverURL(ns, name string) string {
 	return w.opts.Origins.Workspace(ns) + path
 }
 
+// connectPath is where Connect lands under the server's URL: its image's
+// connectPath, or "" (the URL itself; also without a catalogue, in unit
+// tests).
+func (w *Web) connectPath(s store.Server) string {
+	if w.servers == nil {
+		return ""
+	}
+	im, ok := w.servers.Config().ImageOf(s.Spec)
+	if !ok {
+		return ""
+	}
+	return im.ConnectPathFor(s.Key().BasePath())
+}
+
 // view is one server as the API shows it.
 func (w *Web) view(ctx context.Context, s store.Server) serverView {
 	var last map[store.Key]store.Activity
@@ -130,6 +146,7 @@ func (w *Web) viewWith(s store.Server, lastActivity map[store.Key]store.Activity
 		Phase: s.Phase, Message: s.Message, URL: w.serverURL(s.Namespace, s.Name),
 		CreatedAt: s.CreatedAt, StartedAt: timePtr(s.StartedAt), Spec: viewSpec(s.Spec),
 	}
+	v.ConnectURL = v.URL + w.connectPath(s)
 	if v.Image == "" {
 		v.Image = s.Spec.CustomImage
 	}

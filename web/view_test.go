@@ -88,3 +88,24 @@ func TestListReadsActivityOnce(t *testing.T) {
 		}
 	}
 }
+
+// desktopServers is fakeServers with a catalogue holding a noVNC desktop.
+type desktopServers struct{ fakeServers }
+
+func (desktopServers) Config() form.Config {
+	return form.Config{Images: []form.Image{{ID: "desktop", Kind: form.KindDesktop, Command: []string{"desk"},
+		StripPrefix: true, ConnectPath: "vnc.html?autoconnect=1&path={{.Prefix}}websockify"}}}
+}
+
+func TestConnectURLFollowsTheImage(t *testing.T) {
+	w := &Web{servers: &desktopServers{}}
+	for _, tt := range []struct{ image, want string }{
+		{"desktop", "/notebook/alice/desk/vnc.html?autoconnect=1&path=notebook/alice/desk/websockify"},
+		{"gone-from-catalogue", "/notebook/alice/desk/"},
+	} {
+		v := w.viewWith(store.Server{Namespace: "alice", Name: "desk", Spec: store.Spec{Image: tt.image}}, nil)
+		if v.ConnectURL != tt.want {
+			t.Errorf("image %s: connectURL = %q, want %q", tt.image, v.ConnectURL, tt.want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/spawnhub/spawnhub/spawner/kube"
 	"github.com/spawnhub/spawnhub/spawner/local"
 	"github.com/spawnhub/spawnhub/spawner/local/demo"
+	"github.com/spawnhub/spawnhub/spawner/local/desktop"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -19,6 +20,13 @@ const demoCommand = demo.Subcommand
 
 func runDemo(ctx context.Context, args []string) error {
 	return demo.Main(ctx, args, os.Getenv, os.Stderr)
+}
+
+// desktopCommand is the hidden subcommand that runs a remote desktop.
+const desktopCommand = desktop.Subcommand
+
+func runDesktop(ctx context.Context, args []string) error {
+	return desktop.Main(ctx, args, os.Environ(), os.Stderr)
 }
 
 // newManager builds the spawner with the configured backend and every

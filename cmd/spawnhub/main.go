@@ -43,6 +43,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	case demoCommand: // hidden: the built-in demo server the local backend starts
 		return runDemo(ctx, args[1:])
+	case desktopCommand: // hidden: a remote desktop the local backend starts
+		return runDesktop(ctx, args[1:])
 	}
 	return fmt.Errorf("unknown command %q (want serve, admin or version)", args[0])
 }

@@ -38,6 +38,9 @@ type Image struct {
 	// StripPrefix runs the server at "/" and has the proxy strip
 	// /notebook/<ns>/<server>.
 	StripPrefix bool `yaml:"stripPrefix" json:"stripPrefix,omitempty"`
+	// ConnectPath is where Connect lands under the server's URL, a template
+	// over ConnectData; empty is the server's URL (see ConnectPathFor).
+	ConnectPath string `yaml:"connectPath" json:"connectPath,omitempty"`
 	// Groups and EmailDomains say who may use the image: a member of any
 	// group or anyone with an email in any domain. Both empty: everyone.
 	Groups       []string `yaml:"groups" json:"groups,omitempty"`
@@ -279,6 +282,9 @@ func (im Image) validate(path string) error {
 		if _, err := template.New("arg").Option("missingkey=error").Parse(arg); err != nil {
 			errs = append(errs, fmt.Errorf("%s.command[%d]: %w", path, j, err))
 		}
+	}
+	if err := im.validateConnectPath(path); err != nil {
+		errs = append(errs, err)
 	}
 	errs = append(errs, im.Activity.validate(path))
 	return errors.Join(errs...)

@@ -11,12 +11,13 @@ import (
 )
 
 // DefaultImages is the catalogue of the embedded default: the built-in demo
-// server, which always works, and two Jupyter images that work only where
-// the Debian packages are installed (filter them with AvailableImages). The
+// server, which always works, and Jupyter, desktop and R images that work
+// only where the Debian packages are installed (filter them with
+// AvailableImages). The
 // Jupyter token comes from the JUPYTER_TOKEN environment variable, not the
 // command line, which every local user can read.
 func DefaultImages() []form.Image {
-	return []form.Image{
+	return append([]form.Image{
 		{
 			ID: "demo", Kind: form.KindDemo, Default: true,
 			Names:        map[string]string{"en": "Demo server", "fr": "Serveur de démonstration"},
@@ -39,7 +40,7 @@ func DefaultImages() []form.Image {
 				"--ip={{.Host}}", "--port={{.Port}}", "--ServerApp.base_url={{.BaseURL}}",
 				"--ServerApp.allow_remote_access=True", "--ServerApp.root_dir={{.Home}}"},
 		},
-	}
+	}, moreImages()...)
 }
 
 // DemoTokenEnv is the environment variable that carries the demo server's
@@ -72,11 +73,13 @@ func Available(im form.Image) bool {
 	return availability(prog, module)
 }
 
-// AvailableImages returns the images that are Available.
+// AvailableImages returns the images that are Available, and for the
+// default catalogue's desktop and R images, whose other programs and files
+// are installed too.
 func AvailableImages(ims []form.Image) []form.Image {
 	var out []form.Image
 	for _, im := range ims {
-		if Available(im) {
+		if Available(im) && needsMet(im.ID) {
 			out = append(out, im)
 		}
 	}

@@ -110,7 +110,7 @@ func (b *Backend) warnIfUnrunnable() {
 	}
 	err := b.acct.do(func() error { return unix.Faccessat(unix.AT_FDCWD, b.o.Executable, unix.X_OK, unix.AT_EACCESS) })
 	if err != nil {
-		b.log.Warn("the account servers run as cannot run spawnhub's binary, so images that run it (the demo server) will not start; install it where that account can, e.g. /usr/local/bin",
+		b.log.Warn("the account servers run as cannot run spawnhub's binary, so images that run it (the demo server, the desktop) will not start; install it where that account can, e.g. /usr/local/bin",
 			"user", b.acct.Name, "executable", b.o.Executable, "err", err)
 	}
 }

@@ -16,12 +16,23 @@ import (
 
 	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/spawner/local/demo"
+	"github.com/spawnhub/spawnhub/spawner/local/desktop"
 	"github.com/spawnhub/spawnhub/store"
 )
 
 // TestMain lets the test binary play the spawnhub binary: run as
-// "<test binary> demo-server …" it is the demo server.
+// "<test binary> demo-server …" it is the demo server, as
+// "<test binary> desktop-session …" a desktop.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == desktop.Subcommand {
+		ctx, stop := signalContext()
+		defer stop()
+		if err := desktop.Main(ctx, os.Args[2:], os.Environ(), os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == demo.Subcommand {
 		ctx, stop := signalContext()
 		defer stop()

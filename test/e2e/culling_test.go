@@ -102,7 +102,7 @@ func TestCullTellsAnOpenTabFromAPerson(t *testing.T) {
 	var alice *http.Client
 	hub := startSpawnhub(t, spawnhubEnv{env: append([]string{
 		"SPAWNHUB_LISTEN=127.0.0.1:" + fmt.Sprint(freePort(t)), "SPAWNHUB_DATADIR=" + t.TempDir()},
-		cullingEnv(15*time.Second, 6*time.Second)...),
+		cullingEnv(20*time.Second, 6*time.Second)...),
 		beforeStop: func(base string) { stopAllServers(t, alice, base, "alice") }})
 	alice = login(t, hub.URL, "alice")
 	root := login(t, hub.URL, "root")
@@ -119,11 +119,19 @@ func TestCullTellsAnOpenTabFromAPerson(t *testing.T) {
 	t.Cleanup(func() { close(stop); wg.Wait() })
 	wg.Go(func() { openTab(t, stop, servers["tab"], workspaceBase(hub.URL, "alice", "tab"), token) })
 	wg.Go(func() { person(stop, servers["person"]) })
-
-	poll.Until(t, 120*time.Second, "the open tab's server culled", func() bool {
-		call(t, root, "POST", hub.URL+"/api/v1/admin/cull", map[string]any{})
-		return phaseOf(t, alice, hub.URL, "alice", "tab") == "stopped"
+	poll.Until(t, 30*time.Second, "the person's cells recorded", func() bool { // activity is flushed every 5 s
+		return mustCall(t, alice, http.StatusOK, "GET", hub.URL+"/api/v1/namespaces/alice/servers/person", nil)["lastActivitySource"] == "kernel"
 	})
+
+	var last map[string]any
+	poll.Until(t, 60*time.Second, "the open tab's server culled", func() bool {
+		call(t, root, "POST", hub.URL+"/api/v1/admin/cull", map[string]any{})
+		last = mustCall(t, alice, http.StatusOK, "GET", hub.URL+"/api/v1/namespaces/alice/servers/tab", nil)
+		return last["phase"] == "stopped"
+	})
+	if t.Failed() {
+		t.Logf("tab: last activity %v (%v), cullAt %v; culler's log:\n%s", last["lastActivity"], last["lastActivitySource"], last["cullAt"], cullerLog(hub))
+	}
 	r := eventReasons(t, alice, hub.URL, "alice", "tab")
 	warned, culled := -1, -1
 	for i, reason := range r {
@@ -140,8 +148,9 @@ func TestCullTellsAnOpenTabFromAPerson(t *testing.T) {
 	person := mustCall(t, alice, http.StatusOK, "GET", hub.URL+"/api/v1/namespaces/alice/servers/person", nil)
 	rp := eventReasons(t, alice, hub.URL, "alice", "person")
 	if person["phase"] != "running" || person["lastActivitySource"] != "kernel" || count(rp, "CullWarning") != 0 {
-		t.Errorf("the person's server = phase %v, source %v, events %v; want running, kernel, never warned",
-			person["phase"], person["lastActivitySource"], rp)
+		ev := mustCall(t, alice, http.StatusOK, "GET", hub.URL+"/api/v1/namespaces/alice/servers/person/events", nil)
+		t.Errorf("the person's server = phase %v, source %v at %v, events %v; want running, kernel, never warned",
+			person["phase"], person["lastActivitySource"], person["lastActivity"], ev["items"])
 	}
 }
 
@@ -190,4 +199,15 @@ func person(stop <-chan struct{}, ws *websocket.Conn) {
 		_, msg := executeRequest("1 + 1")
 		_ = ws.WriteJSON(msg)
 	}
+}
+
+// cullerLog is what the culler logged.
+func cullerLog(in *instance) string {
+	var out []string
+	for _, l := range strings.Split(in.logs.String(), "\n") {
+		if strings.Contains(l, "cull") || strings.Contains(l, "probe") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
