@@ -41,6 +41,8 @@ type Manager struct {
 	interval   time.Duration
 	staleAfter time.Duration
 
+	spawnMetrics *SpawnMetrics // nil: not counted
+
 	queue *startQueue // starts of this replica; closed when Run ends
 
 	mu       sync.Mutex

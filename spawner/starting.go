@@ -16,6 +16,7 @@ func (m *Manager) startServer(ctx context.Context, key store.Key) {
 	if err != nil || srv.Phase != store.PhaseQueued || srv.Owner != m.owner {
 		return // stopped, deleted or taken over while it waited
 	}
+	m.spawnMetrics.waited(m.now().Sub(srv.UpdatedAt)) // UpdatedAt: when it was queued
 	srv.Phase, srv.Message = store.PhaseStarting, "starting"
 	if srv, err = m.update(ctx, srv); err != nil {
 		return
@@ -23,6 +24,7 @@ func (m *Manager) startServer(ctx context.Context, key store.Key) {
 	m.event(ctx, key, store.EventNormal, "Starting", "starting the server")
 	im, ok := m.cfg.ImageOf(srv.Spec)
 	if !ok {
+		m.spawnMetrics.failed(FailImage)
 		m.fail(srv, fmt.Sprintf("the image %q is no longer in the catalogue", srv.Spec.Image))
 		return
 	}
@@ -35,27 +37,32 @@ func (m *Manager) startServer(ctx context.Context, key store.Key) {
 		}
 	}
 	sctx, cancel := context.WithTimeout(ctx, m.cfg.StartTimeout)
+	began := m.now()
 	route, instance, err := m.b.Start(sctx, srv, im, newToken(), progress)
 	timedOut := errors.Is(sctx.Err(), context.DeadlineExceeded)
 	cancel()
 	switch {
 	case err == nil:
-		m.started(srv, route, instance)
+		if m.started(srv, route, instance) {
+			m.spawnMetrics.started(m.now().Sub(began))
+		}
 	case m.queue.closing():
 		m.interrupted(srv)
 	case ctx.Err() != nil:
 		// Stop cancelled the start and now owns the record.
 	case timedOut:
+		m.spawnMetrics.failed(FailTimeout)
 		m.fail(srv, fmt.Sprintf("the server did not answer within %s", m.cfg.StartTimeout))
 	default:
+		m.spawnMetrics.failed(FailBackend)
 		m.fail(srv, err.Error())
 	}
 }
 
 // started records a successful start: route first, so that a Running
 // record always has one, then Running. If the record changed meanwhile (a
-// Stop), the start is undone.
-func (m *Manager) started(srv store.Server, route store.Route, instance string) {
+// Stop), the start is undone and started reports false.
+func (m *Manager) started(srv store.Server, route store.Route, instance string) bool {
 	ctx, cancel := m.writeCtx()
 	defer cancel()
 	key := srv.Key()
@@ -69,8 +76,11 @@ func (m *Manager) started(srv store.Server, route store.Route, instance string) 
 		_, err = m.update(ctx, srv)
 	}
 	if err != nil {
+		if !errors.Is(err, store.ErrConflict) {
+			m.spawnMetrics.failed(FailRecord)
+		}
 		m.undoStart(ctx, srv, err)
-		return
+		return false
 	}
 	if err := m.st.ClearActivity(ctx, key); err != nil {
 		m.log.Warn("activity not reset", "server", key.String(), "err", err)
@@ -80,6 +90,7 @@ func (m *Manager) started(srv store.Server, route store.Route, instance string) 
 	}
 	m.event(ctx, key, store.EventNormal, "Started", "the server is running")
 	m.log.Info("server started", "server", key.String(), "instance", instance)
+	return true
 }
 
 // undoStart stops an instance whose start could not be recorded.

@@ -21,7 +21,7 @@ import (
 // newAdminFixture serves the web layer with the console on a memory store
 // at t0: in each of alice's and bob's namespaces, servers lab-0…lab-4
 // running since t0-10h and idle i×30 min, and a stopped one.
-func newAdminFixture(t *testing.T, t0 time.Time) *apiFixture {
+func newAdminFixture(t *testing.T, t0 time.Time, extra ...func(*Options)) *apiFixture {
 	t.Helper()
 	clk := &testClock{t: t0}
 	st := memory.NewWithClock(clk.now)
@@ -60,11 +60,15 @@ func newAdminFixture(t *testing.T, t0 time.Time) *apiFixture {
 		t.Fatal(err)
 	}
 	policy := auth.NewPolicy(nil, nil, st)
-	e, err := New(Options{Servers: mgr, Store: st, Auth: ids, Policy: policy, Now: clk.now,
+	opts := Options{Servers: mgr, Store: st, Auth: ids, Policy: policy, Now: clk.now,
 		Console:  spawner.NewConsole(st, mgr, clk.now),
 		Culling:  mgr.NewCuller(spawner.CullConfig{Enabled: true, IdleTimeout: 2 * time.Hour, WarnBefore: 15 * time.Minute}),
 		Sessions: auth.NewSessions(st, signer, auth.Cookies{}, nil), Sharing: auth.NewSharing(st, policy, log),
-		Tokens: auth.NewTokens(st, func(string) int { return 0 }, log), Catalog: cat, Logger: log})
+		Tokens: auth.NewTokens(st, func(string) int { return 0 }, log), Catalog: cat, Logger: log}
+	for _, f := range extra {
+		f(&opts)
+	}
+	e, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -126,6 +126,8 @@ type Options struct {
 	// Culling is the idle culler (POST /api/v1/admin/cull, "keep it
 	// running"); nil when culling is off.
 	Culling Culling
+	// Requests counts the requests by route and status; nil counts none.
+	Requests *RequestMetrics
 	// Console is the administrators' console (/admin and /api/v1/admin);
 	// nil serves 404 there.
 	Console Console
@@ -157,6 +159,9 @@ func New(opts Options) (*echo.Echo, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = w.handleError
 	e.Use(w.recoverPanics)
+	if opts.Requests != nil {
+		e.Use(opts.Requests.middleware)
+	}
 	w.routes(e)
 	return e, nil
 }

@@ -122,12 +122,14 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 	policy := auth.NewPolicy(cfg.Auth.Admins.Emails, cfg.Auth.Admins.Groups, st)
 	authn := auth.NewAuthenticator(signer, st, policy, cookies, log)
 	handshake := auth.NewHandshake(signer, st, origins)
-	mgr, backendRun, err := newManager(cfg, st, log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), storeLatency)
+	mgr, backendRun, err := newManager(cfg, st, log, spawner.WithSpawnMetrics(spawner.NewSpawnMetrics(reg)))
 	if err != nil {
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	console := spawner.NewConsole(st, mgr, nil)
+	reg.MustRegister(spawner.NewConsoleCollector(console))
 	culler := mgr.NewCuller(cfg.Culling.spawner(), spawner.WithBusyProbe(spawner.KernelProbe{}),
 		spawner.WithCullMetrics(spawner.NewCullMetrics(reg, mgr)))
 	catalog, err := web.NewCatalog()
@@ -143,7 +145,7 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 		Tokens:   auth.NewTokens(st, tokensPerUser, log), Sharing: auth.NewSharing(st, policy, log),
 		Logger: log, DevLogin: cfg.Auth.Mode == "dev", Secure: secure,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		Console: spawner.NewConsole(st, mgr, nil),
+		Console: console, Requests: web.NewRequestMetrics(reg),
 	}
 	if cfg.Culling.Enabled {
 		opts.Culling = culler
