@@ -31,6 +31,10 @@ func TestObserveTimesCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
+	mu.Lock()
+	clear(seen) // New's own commands, and the connection's handshake
+	clear(failed)
+	mu.Unlock()
 	if _, err := s.GetServer(t.Context(), "ns", "nope"); err == nil {
 		t.Fatal("GetServer of a missing server succeeded")
 	}

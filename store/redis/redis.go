@@ -66,6 +66,9 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		Password:   opts.Password,
 		DB:         opts.DB,
 		MasterName: opts.MasterName,
+		// No CLIENT SETINFO on connect: Redis before 7.2 refuses it, which
+		// would count as a failed command in every new connection's timing.
+		DisableIdentity: true,
 	})
 	if opts.Observe != nil {
 		rdb.AddHook(observer(opts.Observe))
