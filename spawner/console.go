@@ -13,7 +13,6 @@ type ConsoleStore interface {
 	store.AdminIndex
 	Activities(ctx context.Context, keys []store.Key) (map[store.Key]store.Activity, error)
 	ListNamespaces(ctx context.Context) ([]store.Namespace, error)
-	GetNamespace(ctx context.Context, name string) (store.Namespace, error)
 }
 
 // Stopper reads and stops one server (the Manager).

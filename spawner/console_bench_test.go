@@ -2,8 +2,12 @@ package spawner
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/spawnhub/spawnhub/store/redis"
+	"github.com/spawnhub/spawnhub/test/redisenv"
 )
 
 // BenchmarkConsolePage answers one page of 50 over a real Redis at 1,000
@@ -37,6 +41,45 @@ func BenchmarkConsolePage(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestConsolePageCostDoesNotGrow counts the Redis commands of one page at
+// 1,000 and 10,000 servers: the same, for each query (the page reads a
+// range of the index, never every record).
+func TestConsolePageCostDoesNotGrow(t *testing.T) {
+	addr := redisenv.Start(t)
+	commands := map[int]*atomic.Int64{1000: {}, 10000: {}}
+	consoles := map[int]*Console{}
+	for n, count := range commands {
+		st, err := redis.New(t.Context(), redis.Options{Addrs: []string{addr}, Prefix: fmt.Sprintf("cost%d:", n),
+			Observe: func(string, time.Duration, error) { count.Add(1) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		seedFleet(t, st, n)
+		consoles[n] = NewConsole(st, &storeStopper{st: st}, func() time.Time { return consoleT0 })
+	}
+	yes := true
+	for _, q := range []ServerQuery{
+		{Limit: 50},
+		{Filter: ServerFilter{Phase: "running"}, Sort: SortIdle, Limit: 50},
+		{Filter: ServerFilter{Image: "rstudio", GPU: &yes}, Sort: "-" + SortStarted, Limit: 20},
+		{Filter: ServerFilter{Namespace: "ns-0042"}, Limit: 50},
+	} {
+		per := map[int]int64{}
+		for n, c := range consoles {
+			before := commands[n].Load()
+			if _, err := c.Servers(t.Context(), q); err != nil {
+				t.Fatal(err)
+			}
+			per[n] = commands[n].Load() - before
+		}
+		t.Logf("query %+v: %d Redis commands at 1,000 and %d at 10,000 servers", q, per[1000], per[10000])
+		if per[1000] != per[10000] {
+			t.Errorf("query %+v: %d commands at 1,000 servers, %d at 10,000", q, per[1000], per[10000])
 		}
 	}
 }

@@ -99,7 +99,7 @@ func scanOf(sort string, m matcher) (store.Scan, error) {
 	desc := strings.HasPrefix(sort, "-")
 	switch strings.TrimPrefix(sort, "-") {
 	case "", SortName:
-		return store.Scan{Order: store.OrderName, Desc: desc}, nil
+		return store.Scan{Order: store.OrderName, Desc: desc, Namespace: m.f.Namespace}, nil
 	case SortStarted:
 		return store.Scan{Order: store.OrderStarted, Desc: desc}, nil
 	case SortIdle: // idle longest first: oldest activity first

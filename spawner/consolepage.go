@@ -82,21 +82,25 @@ func (c *Console) row(s store.Summary, act store.Activity) AdminServer {
 	return r
 }
 
-// withOwners names the owner of each row's namespace (one read per
-// namespace of the page) and returns the page with its next cursor.
+// withOwners names the owner of each row's namespace (one read for the
+// page) and returns the page with its next cursor.
 func (c *Console) withOwners(ctx context.Context, items []AdminServer, more bool) ([]AdminServer, string, error) {
-	owners := map[string]string{}
-	for i, it := range items {
-		owner, seen := owners[it.Namespace]
-		if !seen {
-			n, err := c.st.GetNamespace(ctx, it.Namespace)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return nil, "", err
-			}
-			owner = n.Owner
-			owners[it.Namespace] = owner
+	seen := map[string]bool{}
+	var namespaces []string
+	for _, it := range items {
+		if !seen[it.Namespace] {
+			seen[it.Namespace] = true
+			namespaces = append(namespaces, it.Namespace)
 		}
-		items[i].Owner = owner
+	}
+	if len(namespaces) > 0 {
+		owners, err := c.st.Owners(ctx, namespaces)
+		if err != nil {
+			return nil, "", err
+		}
+		for i := range items {
+			items[i].Owner = owners[items[i].Namespace]
+		}
 	}
 	next := ""
 	if more && len(items) > 0 {

@@ -25,6 +25,9 @@ type AdminIndex interface {
 	// Runs returns the runs of servers that overlap [from, to): finished
 	// ones from the history, and those running now (End zero).
 	Runs(ctx context.Context, from, to time.Time) ([]Run, error)
+	// Owners returns the owner of each of the namespaces that exists, in
+	// one round trip (the owners of a page's rows).
+	Owners(ctx context.Context, namespaces []string) (map[string]string, error)
 }
 
 // Order is an order of ScanServers.
@@ -46,6 +49,8 @@ type Scan struct {
 	// ActiveBefore, with OrderActivity ascending, ends the scan at the
 	// first server active at or after it.
 	ActiveBefore time.Time
+	// Namespace, with OrderName, keeps the scan within that namespace.
+	Namespace string
 }
 
 // Summary is a server as the index keeps it: what the console shows,

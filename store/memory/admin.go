@@ -56,6 +56,9 @@ func (s *Store) ScanServers(_ context.Context, req store.Scan) ([]store.Summary,
 	st.mu.Lock()
 	all := make([]store.Summary, 0, len(st.index.summaries))
 	for key, sum := range st.index.summaries {
+		if req.Order == store.OrderName && req.Namespace != "" && key.Namespace != req.Namespace {
+			continue
+		}
 		if req.Order == store.OrderActivity {
 			ms, ok := st.activity[key]
 			if !ok || (!req.ActiveBefore.IsZero() && !req.Desc && ms >= req.ActiveBefore.UnixMilli()) {
@@ -171,6 +174,18 @@ func (s *Store) Runs(_ context.Context, from, to time.Time) ([]store.Run, error)
 	for _, sum := range s.st.index.summaries {
 		if sum.Live() && sum.StartedAt.Before(to) {
 			out = append(out, runOf(sum, time.Time{}))
+		}
+	}
+	return out, nil
+}
+
+// Owners returns the owner of each of namespaces that exists.
+func (s *Store) Owners(_ context.Context, namespaces []string) (map[string]string, error) {
+	out := make(map[string]string, len(namespaces))
+	for _, ns := range namespaces {
+		n, err := s.GetNamespace(context.Background(), ns)
+		if err == nil {
+			out[ns] = n.Owner
 		}
 	}
 	return out, nil

@@ -190,3 +190,27 @@ func parseRun(member, entry, end string) (store.Run, bool) {
 }
 
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+
+// Owners reads the namespaces' records in one pipeline.
+func (s *Store) Owners(ctx context.Context, namespaces []string) (map[string]string, error) {
+	keys := make([]string, len(namespaces))
+	for i, ns := range namespaces {
+		keys[i] = s.k.namespace(ns)
+	}
+	records, err := s.hgetAll(ctx, keys, "d")
+	if err != nil {
+		return nil, fmt.Errorf("read namespace owners: %w", err)
+	}
+	out := make(map[string]string, len(namespaces))
+	for i, b := range records {
+		if b == nil {
+			continue
+		}
+		n, err := decodeNamespace(namespaces[i], b)
+		if err != nil {
+			return nil, err
+		}
+		out[n.Name] = n.Owner
+	}
+	return out, nil
+}

@@ -55,19 +55,31 @@ func (s *Store) scanOrder(ctx context.Context, req store.Scan) (members, cursors
 	return cursors, cursors, err
 }
 
+// lexBounds are the ends of a lexical range: everything, or the members
+// "<ns>/…" of one namespace ('0' follows '/').
+func lexBounds(ns string) (lo, hi string) {
+	if ns == "" {
+		return "-", "+"
+	}
+	return "[" + ns + "/", "(" + ns + "0"
+}
+
 // scanLex reads the members after req.After of a sorted set whose members
 // all score 0, in lexical order.
 func (s *Store) scanLex(ctx context.Context, key string, req store.Scan) ([]string, error) {
-	args := goredis.ZRangeArgs{Key: key, Start: "-", Stop: "+", ByLex: true, Count: int64(req.Count)}
-	if req.After != "" {
-		args.Start = "(" + req.After
+	ns := ""
+	if req.Order == store.OrderName {
+		ns = req.Namespace
 	}
+	lo, hi := lexBounds(ns)
+	if req.After != "" && req.Desc {
+		hi = "(" + req.After
+	} else if req.After != "" {
+		lo = "(" + req.After
+	}
+	args := goredis.ZRangeArgs{Key: key, Start: lo, Stop: hi, ByLex: true, Count: int64(req.Count)}
 	if req.Desc {
-		args.Rev, args.Start = true, "+"
-		if req.After != "" {
-			args.Start = "(" + req.After
-		}
-		args.Stop = "-"
+		args.Rev, args.Start, args.Stop = true, hi, lo
 	}
 	out, err := s.rdb.ZRangeArgs(ctx, args).Result()
 	if err != nil {

@@ -14,6 +14,35 @@ func testAdminIndex(t *testing.T, newStore NewStore) {
 	t.Run("activity order", func(t *testing.T) { testScanActivity(t, newStore(t)) })
 	t.Run("buckets", func(t *testing.T) { testBuckets(t, newStore(t)) })
 	t.Run("runs", func(t *testing.T) { testRuns(t, newStore(t)) })
+	t.Run("one namespace and owners", func(t *testing.T) { testScanNamespace(t, newStore(t)) })
+}
+
+func testScanNamespace(t *testing.T, s store.Store) {
+	for _, k := range []string{"bob/b", "bob/a", "bob-x/a", "bobby/a", "bo/a", "bob/c"} {
+		key, _ := store.ParseKey(k)
+		indexed(t, s, key.Namespace, key.Name, time.Time{})
+	}
+	for _, desc := range []bool{false, true} {
+		want := []string{"bob/a", "bob/b", "bob/c"}
+		if desc {
+			slices.Reverse(want)
+		}
+		for _, count := range []int{1, 2, 10} {
+			got := scanAll(t, s, store.Scan{Order: store.OrderName, Namespace: "bob", Desc: desc, Count: count})
+			if !slices.Equal(got, want) {
+				t.Errorf("scan of namespace bob desc=%v count %d = %v, want %v", desc, count, got, want)
+			}
+		}
+	}
+	for _, ns := range []string{"bob", "bobby"} {
+		_, err := s.CreateNamespace(t.Context(), store.Namespace{Name: ns, Owner: ns + "@example.org"})
+		wantErr(t, "CreateNamespace", err, nil)
+	}
+	owners, err := s.Owners(t.Context(), []string{"bob", "bobby", "nope"})
+	wantErr(t, "Owners", err, nil)
+	if len(owners) != 2 || owners["bob"] != "bob@example.org" || owners["bobby"] != "bobby@example.org" {
+		t.Errorf("Owners = %v, want bob's and bobby's", owners)
+	}
 }
 
 // indexed creates ns/name and, when start is not zero, takes it to
