@@ -84,3 +84,24 @@ func observeStore(command string, d time.Duration, err error) {
 	}
 	storeLatency.WithLabelValues(command, outcome).Observe(d.Seconds())
 }
+
+// reindexer is a store whose administrators' index can lack records
+// written by an older spawnhub (Redis).
+type reindexer interface {
+	Reindex(ctx context.Context) (int, error)
+}
+
+// reindex completes the administrators' index at start; a failure only
+// leaves those servers out of the console until they change.
+func reindex(ctx context.Context, st store.Store, log *slog.Logger) {
+	r, ok := st.(reindexer)
+	if !ok {
+		return
+	}
+	n, err := r.Reindex(ctx)
+	if err != nil {
+		log.Warn("administrators' index not completed", "err", err)
+	} else if n > 0 {
+		log.Info("administrators' index completed", "servers", n)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/store/redis"
 )
@@ -48,5 +50,36 @@ func TestObserveTimesCommands(t *testing.T) {
 	defer mu.Unlock()
 	if seen["hget"] != 1 || seen["pipeline"] == 0 || failed["hget"]+failed["pipeline"] != 0 {
 		t.Errorf("observed %v with failures %v, want one hget, pipelines, neither failed", seen, failed)
+	}
+}
+
+// TestReindexAddsServersWrittenBeforeTheIndex: a record without an index
+// entry (written by an older spawnhub) joins the index; the others stay.
+func TestReindexAddsServersWrittenBeforeTheIndex(t *testing.T) {
+	addr := startRedis(t)
+	s := open(t, addr, "reindex:")
+	ctx := t.Context()
+	for _, name := range []string{"a", "b"} {
+		if _, err := s.CreateServer(ctx, store.Server{Namespace: "ns", Name: name, Phase: store.PhaseStopped}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rdb := goredis.NewClient(&goredis.Options{Addr: addr})
+	defer rdb.Close()
+	for _, part := range []string{"sums", "meta"} { // as before the index existed
+		if err := rdb.HDel(ctx, "reindex:{admin}:"+part, "ns/a").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rdb.ZRem(ctx, "reindex:{admin}:names", "ns/a").Err(); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Reindex(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("Reindex = %d, %v; want 1 added", n, err)
+	}
+	page, err := s.ScanServers(ctx, store.Scan{Order: store.OrderName, Count: 10})
+	if err != nil || len(page) != 2 || page[0].Name != "a" {
+		t.Errorf("after Reindex the index holds %+v, %v; want a and b", page, err)
 	}
 }
