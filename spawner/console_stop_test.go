@@ -30,8 +30,8 @@ func TestConsoleStopDryRunChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stopper.stops != 0 || !slices.EqualFunc(before, after, func(a, b store.Server) bool { return a.Version == b.Version }) {
-		t.Fatalf("the dry run changed records (%d stops)", stopper.stops)
+	if stopper.stops.Load() != 0 || !slices.EqualFunc(before, after, func(a, b store.Server) bool { return a.Version == b.Version }) {
+		t.Fatalf("the dry run changed records (%d stops)", stopper.stops.Load())
 	}
 
 	done, err := c.StopServers(t.Context(), StopRequest{Filter: &f})

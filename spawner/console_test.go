@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,7 +78,7 @@ func seedFleet(tb testing.TB, st store.Store, n int) {
 // manager does once the backend has stopped it.
 type storeStopper struct {
 	st    store.Store
-	stops int
+	stops atomic.Int64 // StopServers stops several at once
 }
 
 func (s *storeStopper) Get(ctx context.Context, ns, name string) (store.Server, error) {
@@ -85,7 +86,7 @@ func (s *storeStopper) Get(ctx context.Context, ns, name string) (store.Server, 
 }
 
 func (s *storeStopper) Stop(ctx context.Context, ns, name string) (store.Server, error) {
-	s.stops++
+	s.stops.Add(1)
 	srv, err := s.st.GetServer(ctx, ns, name)
 	if err != nil {
 		return srv, err
