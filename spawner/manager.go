@@ -49,6 +49,8 @@ type Manager struct {
 	backend    string        // names the backend's queue in the store
 	claimTTL   time.Duration // how long a dead replica's starts stay claimed
 
+	spawnMetrics *SpawnMetrics // nil: not counted
+
 	queue *startQueue // starts of this replica; closed when Run ends
 	pace  *pace       // how many starts this replica runs at a time
 

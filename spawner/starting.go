@@ -25,6 +25,7 @@ func (m *Manager) startServer(ctx context.Context, e store.QueueEntry) (outcome,
 	m.say(ctx, e.Key, store.EventNormal, "Starting", sayStarting)
 	im, ok := m.cfg.ImageOf(srv.Spec)
 	if !ok {
+		m.spawnMetrics.failed(FailImage)
 		m.fail(srv, Say("start.image_gone", fmt.Sprintf("the image %q is no longer in the catalogue", srv.Spec.Image), "image", srv.Spec.Image))
 		return finished, 0
 	}
@@ -47,7 +48,9 @@ func (m *Manager) startServer(ctx context.Context, e store.QueueEntry) (outcome,
 	case err == nil:
 		m.pace.observe(took, true)
 		m.metrics.ended("running", took)
-		m.started(srv, im.Profile().Present(route, e.Key), instance)
+		if m.started(srv, im.Profile().Present(route, e.Key), instance) {
+			m.spawnMetrics.started(took)
+		}
 		return finished, took
 	case m.queue.closing():
 		m.metrics.ended("handed_back", took)
@@ -61,9 +64,11 @@ func (m *Manager) startServer(ctx context.Context, e store.QueueEntry) (outcome,
 	case timedOut:
 		m.pace.observe(took, false)
 		m.metrics.ended("timeout", took)
+		m.spawnMetrics.failed(FailTimeout)
 		m.fail(srv, sayTimeout(timeout, err))
 	default:
 		m.metrics.ended("failed", took)
+		m.spawnMetrics.failed(FailBackend)
 		m.fail(srv, reasonOf(err))
 	}
 	return finished, 0
@@ -87,6 +92,9 @@ func (m *Manager) takeStart(ctx context.Context, key store.Key) (store.Server, b
 		return store.Server{}, false
 	}
 	half := srv.Phase == store.PhaseStarting
+	if !half {
+		m.spawnMetrics.waited(m.now().Sub(srv.UpdatedAt)) // UpdatedAt: when it was queued
+	}
 	srv.Phase, srv.Owner = store.PhaseStarting, m.owner
 	sayStarting.on(&srv)
 	if srv, err = m.update(ctx, srv); err != nil {
@@ -104,8 +112,8 @@ func (m *Manager) takeStart(ctx context.Context, key store.Key) (store.Server, b
 
 // started records a successful start: route first, so that a Running
 // record always has one, then Running. If the record changed meanwhile (a
-// Stop), the start is undone.
-func (m *Manager) started(srv store.Server, route store.Route, instance string) {
+// Stop), the start is undone and started reports false.
+func (m *Manager) started(srv store.Server, route store.Route, instance string) bool {
 	ctx, cancel := m.writeCtx()
 	defer cancel()
 	key := srv.Key()
@@ -120,8 +128,11 @@ func (m *Manager) started(srv store.Server, route store.Route, instance string) 
 		_, err = m.update(ctx, srv)
 	}
 	if err != nil {
+		if !errors.Is(err, store.ErrConflict) {
+			m.spawnMetrics.failed(FailRecord)
+		}
 		m.undoStart(ctx, srv, err)
-		return
+		return false
 	}
 	if err := m.st.ClearActivity(ctx, key); err != nil {
 		m.log.Warn("activity not reset", "server", key.String(), "err", err)
@@ -131,6 +142,7 @@ func (m *Manager) started(srv store.Server, route store.Route, instance string) 
 	}
 	m.say(ctx, key, store.EventNormal, "Started", sayStarted)
 	m.log.Info("server started", "server", key.String(), "instance", instance)
+	return true
 }
 
 // undoStart stops an instance whose start could not be recorded.

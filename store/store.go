@@ -33,6 +33,7 @@ type Store interface {
 	CodeStore
 	QueueStore
 	PubSub
+	AdminIndex
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -165,12 +165,3 @@ func inLanguage(texts map[string]string, lang, fallback string) string {
 	}
 	return fallback
 }
-
-func (w *Web) adminServers(c echo.Context) error {
-	ctx := c.Request().Context()
-	servers, err := w.servers.List(ctx, "")
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, w.views(ctx, w.translator(c), servers))
-}

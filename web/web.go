@@ -128,6 +128,11 @@ type Options struct {
 	// Culling is the idle culler (POST /api/v1/admin/cull, "keep it
 	// running"); nil when culling is off.
 	Culling Culling
+	// Requests counts the requests by route and status; nil counts none.
+	Requests *RequestMetrics
+	// Console is the administrators' console (/admin and /api/v1/admin);
+	// nil serves 404 there.
+	Console Console
 	// Now is the clock of "active 3 min ago" (default time.Now).
 	Now func() time.Time
 }
@@ -156,6 +161,9 @@ func New(opts Options) (*echo.Echo, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = w.handleError
 	e.Use(w.recoverPanics)
+	if opts.Requests != nil {
+		e.Use(opts.Requests.middleware)
+	}
 	w.routes(e)
 	return e, nil
 }
@@ -176,6 +184,9 @@ func (w *Web) routes(e *echo.Echo) {
 	page := e.Group("", w.requirePageUser)
 	page.GET("/", w.landingPage)
 	page.GET(auth.AuthorizePath, w.authorize)
+	page.GET("/admin", w.adminPage, w.requireAdmin) // admin console
+	page.POST("/admin/stop/preview", w.adminStopPreview, w.requireAdmin)
+	page.POST("/admin/stop", w.adminStopConfirm, w.requireAdmin)
 	page.GET("/namespaces/:ns/contributors", w.contributorsPage, w.requireRole(auth.RoleOwner))
 	page.GET("/namespaces/:ns/new", w.newServerPage, w.requireRole(auth.RoleEdit))
 	page.GET("/namespaces/:ns/volumes", w.volumesPage, w.requireRole(auth.RoleView))
@@ -193,7 +204,9 @@ func (w *Web) routes(e *echo.Echo) {
 	api.GET("/tokens", w.listTokens)
 	api.POST("/tokens", w.createToken)
 	api.DELETE("/tokens/:id", w.deleteToken)
-	api.GET("/admin/servers", w.adminServers, w.requireAdmin)
+	api.GET("/admin/servers", w.adminServers, w.requireAdmin) // admin console
+	api.POST("/admin/stop", w.adminStop, w.requireAdmin)
+	api.GET("/admin/usage", w.adminUsage, w.requireAdmin)
 	api.POST("/admin/cull", w.adminCull, w.requireAdmin) // culling
 	api.GET("/namespaces", w.listNamespaces)
 

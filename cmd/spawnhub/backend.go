@@ -35,10 +35,10 @@ func runDesktop(ctx context.Context, args []string) error {
 // capability it has (each backend checks at compile time that it has
 // them); run, when not nil, is the backend's part of the replica (its
 // watches).
-func newManager(cfg Config, st store.Store, log *slog.Logger, reg prometheus.Registerer) (mgr *spawner.Manager, run func(context.Context) error, err error) {
+func newManager(cfg Config, st store.Store, log *slog.Logger, reg prometheus.Registerer, extra ...spawner.Option) (mgr *spawner.Manager, run func(context.Context) error, err error) {
 	sc := cfg.Spawner.Config
-	opts := []spawner.Option{spawner.WithLogger(log), spawner.WithOwner(ownerName(cfg)), spawner.WithQuotas(cfg.Quotas),
-		spawner.WithBackendName(cfg.Spawner.Backend), spawner.WithMetrics(reg)}
+	opts := append([]spawner.Option{spawner.WithLogger(log), spawner.WithOwner(ownerName(cfg)), spawner.WithQuotas(cfg.Quotas),
+		spawner.WithBackendName(cfg.Spawner.Backend), spawner.WithMetrics(reg)}, extra...)
 	if cfg.Spawner.Backend == "kubernetes" {
 		kb, err := kube.New(kube.Options{
 			Config: kubeConfig(cfg.Spawner), Events: st, Leases: st, Records: st,

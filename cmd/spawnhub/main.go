@@ -31,11 +31,13 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: spawnhub serve [--config FILE] [--listen ADDR] | spawnhub version")
+		return errors.New("usage: spawnhub serve [--config FILE] [--listen ADDR] | spawnhub admin servers|stop|cull|usage | spawnhub version")
 	}
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], stderr)
+	case "admin":
+		return runAdmin(ctx, args[1:], stdout, stderr, os.Getenv)
 	case "version":
 		fmt.Fprintln(stdout, "spawnhub", version)
 		return nil
@@ -44,7 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case desktopCommand: // hidden: a remote desktop the local backend starts
 		return runDesktop(ctx, args[1:])
 	}
-	return fmt.Errorf("unknown command %q (want serve or version)", args[0])
+	return fmt.Errorf("unknown command %q (want serve, admin or version)", args[0])
 }
 
 // runServe loads the configuration (file, then environment, then flags),

@@ -45,6 +45,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
+	reindex(ctx, st, log)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -123,11 +124,13 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 	authn := auth.NewAuthenticator(signer, st, policy, cookies, log)
 	handshake := auth.NewHandshake(signer, st, origins)
 	reg := prometheus.NewRegistry()
-	mgr, backendRun, err := newManager(cfg, st, log, reg)
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), storeLatency)
+	mgr, backendRun, err := newManager(cfg, st, log, reg, spawner.WithSpawnMetrics(spawner.NewSpawnMetrics(reg)))
 	if err != nil {
 		return nil, err
 	}
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	console := spawner.NewConsole(st, mgr, nil)
+	reg.MustRegister(spawner.NewConsoleCollector(console))
 	culler := mgr.NewCuller(cfg.Culling.spawner(), spawner.WithBusyProbe(spawner.KernelProbe{}),
 		spawner.WithCullMetrics(spawner.NewCullMetrics(reg, mgr)))
 	catalog, err := web.NewCatalog()
@@ -143,6 +146,7 @@ func build(ctx context.Context, cfg Config, st store.Store, origins *auth.Origin
 		Tokens:   auth.NewTokens(st, tokensPerUser, log), Sharing: auth.NewSharing(st, policy, log),
 		Logger: log, DevLogin: cfg.Auth.Mode == "dev", Secure: secure,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Console: console, Requests: web.NewRequestMetrics(reg),
 	}
 	if cfg.Culling.Enabled {
 		opts.Culling = culler

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/store/memory"
 	"github.com/spawnhub/spawnhub/store/redis"
@@ -31,7 +33,8 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	if r.Addr != "" {
 		addrs = append([]string{r.Addr}, addrs...)
 	}
-	st, err := redis.New(ctx, redis.Options{Addrs: addrs, Password: r.Password, DB: r.DB, MasterName: r.MasterName, Prefix: r.Prefix})
+	st, err := redis.New(ctx, redis.Options{Addrs: addrs, Password: r.Password, DB: r.DB, MasterName: r.MasterName, Prefix: r.Prefix,
+		Observe: observeStore})
 	if err != nil {
 		return nil, fmt.Errorf("redis store: %w", err)
 	}
@@ -64,5 +67,41 @@ func saveSnapshots(ctx context.Context, st snapshotter, path string, log *slog.L
 				log.Warn("save memory store", "err", err)
 			}
 		}
+	}
+}
+
+// storeLatency is the time of each Redis command, for dashboards.
+var storeLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+	Name:    "spawnhub_store_duration_seconds",
+	Help:    "Time of each store (Redis) command or pipeline, by command and outcome.",
+	Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+}, []string{"command", "outcome"})
+
+func observeStore(command string, d time.Duration, err error) {
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+	}
+	storeLatency.WithLabelValues(command, outcome).Observe(d.Seconds())
+}
+
+// reindexer is a store whose administrators' index can lack records
+// written by an older spawnhub (Redis).
+type reindexer interface {
+	Reindex(ctx context.Context) (int, error)
+}
+
+// reindex completes the administrators' index at start; a failure only
+// leaves those servers out of the console until they change.
+func reindex(ctx context.Context, st store.Store, log *slog.Logger) {
+	r, ok := st.(reindexer)
+	if !ok {
+		return
+	}
+	n, err := r.Reindex(ctx)
+	if err != nil {
+		log.Warn("administrators' index not completed", "err", err)
+	} else if n > 0 {
+		log.Info("administrators' index completed", "servers", n)
 	}
 }

@@ -48,6 +48,7 @@ type state struct {
 	leases     map[string]lease
 	codes      map[string]lease  // value in holder
 	queues     map[string]*queue // start queues by backend
+	index      index             // the administrators' index of servers
 }
 
 // versioned is a JSON record and its compare-and-set version.
@@ -78,6 +79,7 @@ func NewWithClock(now func() time.Time) *Store {
 		leases:     map[string]lease{},
 		codes:      map[string]lease{},
 		queues:     map[string]*queue{},
+		index:      newIndex(),
 	}}
 }
 

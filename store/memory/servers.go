@@ -23,6 +23,7 @@ func (s *Store) CreateServer(_ context.Context, srv store.Server) (store.Server,
 	_, taken := st.servers[key]
 	if !taken {
 		st.servers[key] = versioned{version: 1, data: b}
+		st.indexLocked(key, &srv)
 	}
 	st.mu.Unlock()
 	if taken {
@@ -96,6 +97,7 @@ func (s *Store) UpdateServer(_ context.Context, srv store.Server) (store.Server,
 		err = store.ErrConflict
 	default:
 		st.servers[key] = versioned{version: srv.Version, data: b}
+		st.indexLocked(key, &srv)
 	}
 	st.mu.Unlock()
 	if err != nil {
@@ -125,6 +127,7 @@ func (s *Store) DeleteServer(_ context.Context, ns, name string, version int64) 
 		delete(st.activity, key)
 		delete(st.sources, key)
 		delete(st.events, key)
+		st.indexLocked(key, nil)
 	}
 	st.mu.Unlock()
 	if err != nil {

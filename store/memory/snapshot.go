@@ -82,6 +82,9 @@ func (s *Store) Restore(r io.Reader) error {
 	for k, v := range snap.Servers {
 		if key, ok := store.ParseKey(k); ok {
 			st.servers[key] = versioned{v.Version, v.Data}
+			if srv, err := decode[store.Server]("server "+k, v.Data); err == nil {
+				st.indexLocked(key, &srv)
+			}
 		}
 	}
 	for k, r := range snap.Routes {

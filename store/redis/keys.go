@@ -23,6 +23,8 @@ import "github.com/spawnhub/spawnhub/store"
 //	<p>code:{<hash>}          a one-time code's value, with its TTL
 //	<p>topic:<topic>          pub/sub channel
 //	<p>{q:<backend>}:…         the backend's start queue (see queuescripts.go)
+//	<p>{admin}:<part>         the administrators' index (see adminscript.go):
+//	                          sums, meta, names, started, buckets, live, runs
 type keys struct{ prefix string }
 
 func (k keys) ns(ns string) string           { return k.prefix + "{" + ns + "}:" }
@@ -44,3 +46,4 @@ func (k keys) lease(name string) string      { return k.prefix + "lease:{" + nam
 func (k keys) code(hash string) string       { return k.prefix + "code:{" + hash + "}" }
 func (k keys) topic(topic string) string     { return k.prefix + "topic:" + topic }
 func (k keys) queue(backend string) string   { return k.prefix + "{q:" + backend + "}:" }
+func (k keys) admin(part string) string      { return k.prefix + "{admin}:" + part }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -28,6 +29,9 @@ type Options struct {
 	// Prefix starts every key and channel, so that several installations
 	// can share one Redis. It must not contain '{' or '}'.
 	Prefix string
+	// Observe, when set, is told how long each command (or pipeline)
+	// took: the store's latency, for metrics.
+	Observe func(command string, d time.Duration, err error)
 }
 
 // Validate reports every problem with the options at once.
@@ -62,7 +66,13 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		Password:   opts.Password,
 		DB:         opts.DB,
 		MasterName: opts.MasterName,
+		// No CLIENT SETINFO on connect: Redis before 7.2 refuses it, which
+		// would count as a failed command in every new connection's timing.
+		DisableIdentity: true,
 	})
+	if opts.Observe != nil {
+		rdb.AddHook(observer(opts.Observe))
+	}
 	s := &Store{rdb: rdb, k: keys{prefix: opts.Prefix}, opts: opts}
 	if err := s.Ping(ctx); err != nil {
 		_ = rdb.Close()

@@ -33,6 +33,9 @@ func (s *Store) CreateServer(ctx context.Context, srv store.Server) (store.Serve
 	if err := scriptResult(n, err); err != nil {
 		return store.Server{}, fmt.Errorf("create server %s: %w", key, err)
 	}
+	if err := s.index(ctx, key, &srv); err != nil {
+		return store.Server{}, fmt.Errorf("create server %s: %w", key, err)
+	}
 	return srv, nil
 }
 
@@ -168,12 +171,15 @@ func (s *Store) UpdateServer(ctx context.Context, srv store.Server) (store.Serve
 	if err := scriptResult(n, err); err != nil {
 		return store.Server{}, fmt.Errorf("update server %s at version %d: %w", key, expected, err)
 	}
+	if err := s.index(ctx, key, &srv); err != nil {
+		return store.Server{}, fmt.Errorf("update server %s: %w", key, err)
+	}
 	return srv, nil
 }
 
 // DeleteServer removes the record, its route and events if version is the
 // stored version, publishing the key on store.TopicServers and
-// store.TopicRoutes; then it removes the activity entry. The activity set
+// store.TopicRoutes; then it removes the activity entry and the index's. The activity set
 // lives in another slot, so that is a second command: if it fails, the entry
 // outlives the record, and IdleSince may name a server that GetServer no
 // longer finds (ClearActivity it).
@@ -187,6 +193,9 @@ func (s *Store) DeleteServer(ctx context.Context, ns, name string, version int64
 		return fmt.Errorf("delete server %s at version %d: %w", key, version, err)
 	}
 	if err := s.ClearActivity(ctx, key); err != nil {
+		return fmt.Errorf("delete server %s: %w", key, err)
+	}
+	if err := s.index(ctx, key, nil); err != nil {
 		return fmt.Errorf("delete server %s: %w", key, err)
 	}
 	return nil

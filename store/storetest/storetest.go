@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"queue", testQueue},
 		{"pubsub", testPubSub},
 		{"concurrency", testConcurrency},
+		{"admin index", testAdminIndex},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore) })
 	}
