@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,6 +81,12 @@ func TestCatalogueGroupsInChromium(t *testing.T) {
 	if len(items) != 1 || items[0].(map[string]any)["image"] != "demo-large" {
 		t.Errorf("servers = %v, want one of demo-large", items)
 	}
+	// Launch leads into the server: let the browser get there before it
+	// goes elsewhere.
+	poll.Until(t, time.Minute, "the browser in the launched server", func() bool {
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		return err == nil && strings.Contains(loc, "/notebook/alice/")
+	})
 
 	run(t, ctx, "the form",
 		chromedp.Navigate(hub.URL+"/namespaces/alice/new"),
