@@ -23,6 +23,8 @@ type snapshot struct {
 	Tokens     map[string]json.RawMessage `json:"tokens"`
 	TokenIDs   map[string]string          `json:"tokenIDs"`
 	Revoked    map[string]time.Time       `json:"revoked"`
+	Sources    map[string]store.Mark      `json:"sources,omitempty"` // the activity's sources
+	Runs       []store.Run                `json:"runs,omitempty"`    // finished runs, for usage
 }
 
 type versionedJSON struct {
@@ -39,6 +41,10 @@ func (s *Store) Save(w io.Writer) error {
 		Servers: map[string]versionedJSON{}, Routes: map[string]store.Route{}, Activity: map[string]int64{},
 		Events: map[string][]store.Event{}, Users: map[string]json.RawMessage{}, Namespaces: map[string]versionedJSON{},
 		Tokens: map[string]json.RawMessage{}, TokenIDs: st.tokenIDs, Revoked: st.revoked,
+		Sources: map[string]store.Mark{}, Runs: st.index.runs,
+	}
+	for k, m := range st.sources {
+		snap.Sources[k.String()] = m
 	}
 	for k, v := range st.servers {
 		snap.Servers[k.String()] = versionedJSON{v.version, v.data}
@@ -117,6 +123,12 @@ func (s *Store) Restore(r io.Reader) error {
 	for id, until := range snap.Revoked {
 		st.revoked[id] = until
 	}
+	for k, m := range snap.Sources {
+		if key, ok := store.ParseKey(k); ok {
+			st.sources[key] = m
+		}
+	}
+	st.index.runs = append(st.index.runs, snap.Runs...)
 	return nil
 }
 

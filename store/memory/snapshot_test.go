@@ -29,6 +29,16 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	mustNoErr(t, a.CreateToken(ctx, store.Token{ID: "tok", Hash: "h", User: "alice", ExpiresAt: now.Add(time.Hour)}))
 	mustNoErr(t, a.RevokeSession(ctx, "sid", now.Add(time.Hour)))
+	mustNoErr(t, a.RecordActivity(ctx, map[store.Key]store.Mark{key: {At: now, Source: store.SourceStart}}))
+	ended, err := a.CreateServer(ctx, store.Server{Namespace: "alice", Name: "old", Phase: store.PhaseRunning, StartedAt: now.Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended.Phase = store.PhaseStopped
+	if _, err := a.UpdateServer(ctx, ended); err != nil {
+		t.Fatal(err)
+	}
+	runs, _ := a.Runs(ctx, now.Add(-2*time.Hour), now.Add(time.Hour))
 
 	path := filepath.Join(t.TempDir(), "state.json")
 	mustNoErr(t, a.SaveFile(path))
@@ -56,6 +66,12 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	if n, err := b.GetNamespace(ctx, "alice"); err != nil || n.Owner != "alice" {
 		t.Errorf("namespace after restore = %+v, %v", n, err)
+	}
+	if acts, err := b.Activities(ctx, []store.Key{key}); err != nil || acts[key].Source != store.SourceStart {
+		t.Errorf("activity source after restore = %+v, %v, want %q", acts[key], err, store.SourceStart)
+	}
+	if got, err := b.Runs(ctx, now.Add(-2*time.Hour), now.Add(time.Hour)); err != nil || len(runs) == 0 || len(got) != len(runs) {
+		t.Errorf("runs after restore = %+v, %v, want the %d before: %+v (the usage history)", got, err, len(runs), runs)
 	}
 }
 
