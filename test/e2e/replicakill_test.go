@@ -42,11 +42,11 @@ spawner:
 // Replica A starts a real Jupyter server; through A, a kernel websocket
 // sets x = 6 and prints x*7; two starts hang in A's slots and two more wait
 // in the queue (the image's pool is full) while B runs; then A is killed
-// with SIGKILL. The websocket drops; the
-// client reconnects through B with the workspace cookie it already had (no
-// new sign-in), finds the same kernel with x still defined and gets 42;
-// its hub session works through B; and all four starts reach Running
-// through B, the two A had claimed once their claims expire.
+// with SIGKILL. The websocket drops; the client reconnects through B with
+// the workspace cookie it already had (no new sign-in), finds the same
+// kernel with x still defined and gets 42; its hub session works through
+// B; and all four starts reach Running through B, the two A had claimed
+// once their claims expire.
 func TestReplicaKilledDuringKernelWebsocket(t *testing.T) {
 	requireTool(t, "jupyter-notebook")
 	redisAddr := startRedis(t)
@@ -55,8 +55,13 @@ func TestReplicaKilledDuringKernelWebsocket(t *testing.T) {
 	dataDir, hangFile := t.TempDir(), readableFile(t)
 	users := []string{"alice", "bob", "carol", "dave", "erin"}
 	clients := map[string]*http.Client{}
-	replica := func(beforeStop func(string)) spawnhubEnv {
-		return spawnhubEnv{config: fmt.Sprintf(replicaKillConfig, hangFile), beforeStop: beforeStop, env: []string{
+	stopAll := func(string) { // through the balancer, to whichever replica lives
+		for ns, c := range clients {
+			stopAllServers(t, c, hubURL, ns)
+		}
+	}
+	replica := func() spawnhubEnv {
+		return spawnhubEnv{config: fmt.Sprintf(replicaKillConfig, hangFile), beforeStop: stopAll, env: []string{
 			"SPAWNHUB_LISTEN=127.0.0.1:" + strconv.Itoa(freePort(t)),
 			"SPAWNHUB_PUBLICURL=" + hubURL,
 			"SPAWNHUB_WORKSPACEURL=" + fmt.Sprintf("http://{ns}.localhost:%d", lb.Port()),
@@ -66,7 +71,7 @@ func TestReplicaKilledDuringKernelWebsocket(t *testing.T) {
 			"SPAWNHUB_AUTH_SESSIONKEYS=k1:" + strings.Repeat("k", 40),
 		}}
 	}
-	a := startSpawnhub(t, replica(nil))
+	a := startSpawnhub(t, replica())
 	t.Cleanup(func() { logIfFailed(t, "replica A", a) })
 	lb.add(a.URL)
 	if err := os.WriteFile(hangFile, []byte(strconv.Itoa(a.cmd.Process.Pid)), 0o644); err != nil {
@@ -95,11 +100,7 @@ func TestReplicaKilledDuringKernelWebsocket(t *testing.T) {
 	cookie := sessionCookie(alice, origin)
 
 	inFlight := launchInFlight(t, clients, hubURL, users[1:])
-	b := startSpawnhub(t, replica(func(string) {
-		for ns, c := range clients {
-			stopAllServers(t, c, hubURL, ns)
-		}
-	}))
+	b := startSpawnhub(t, replica())
 	lb.add(b.URL) // after A: new connections still go to A
 	if got := phases(t, clients, hubURL, inFlight); got["starting"] != 2 || got["queued"] != 2 {
 		t.Fatalf("with B running, the starts are %v, want 2 starting on A and 2 queued", got)
