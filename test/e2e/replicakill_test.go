@@ -108,6 +108,7 @@ func TestReplicaKilledDuringKernelWebsocket(t *testing.T) {
 
 	lb.remove(a.URL) // what the balancer's health check will conclude
 	a.kill()
+	killed := time.Now()
 
 	_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second))
 	for {
@@ -145,6 +146,7 @@ func TestReplicaKilledDuringKernelWebsocket(t *testing.T) {
 		})
 		mustCall(t, clients[ns], http.StatusOK, "GET", hubURL+"/notebook/"+ns+"/"+server+"/api/status", nil)
 	}
+	t.Logf("the starts in flight all ran through B %v after the kill (a dead replica's claims expire after 15 s)", time.Since(killed).Round(time.Millisecond))
 }
 
 // launchInFlight launches the image that hangs on A for each user, and
