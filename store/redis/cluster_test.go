@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,27 +18,6 @@ import (
 
 // clusterSlots is the number of hash slots of a Redis Cluster.
 const clusterSlots = 16384
-
-// freeClusterPort is a free port whose cluster bus port (port + 10000) is
-// free too.
-func freeClusterPort() (int, error) {
-	for range 20 {
-		port, err := freePort()
-		if err != nil {
-			return 0, err
-		}
-		if port+10000 > 65535 {
-			continue
-		}
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port+10000)))
-		if err != nil {
-			continue
-		}
-		_ = l.Close()
-		return port, nil
-	}
-	return 0, fmt.Errorf("no free port pair for a cluster node")
-}
 
 // startCluster starts a Redis Cluster of three masters (Debian's
 // redis-server with --cluster-enabled), each owning a third of the slots,

@@ -3,13 +3,7 @@ package redis_test
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,97 +13,22 @@ import (
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/store/redis"
 	"github.com/spawnhub/spawnhub/store/storetest"
+	"github.com/spawnhub/spawnhub/test/redisenv"
 )
 
-// startRedis starts a redis-server on a free loopback port for the test and
-// kills it by pid when the test ends. Without redis-server the test fails,
-// unless SPAWNHUB_TEST_ALLOW_SKIP=1.
+// startRedis starts a redis-server for the test (redisenv.Start).
 func startRedis(tb testing.TB, extra ...string) string {
 	tb.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("SPAWNHUB_TEST_ALLOW_SKIP") == "1" {
-			tb.Skip("redis-server is not installed (SPAWNHUB_TEST_ALLOW_SKIP=1)")
-		}
-		tb.Fatalf("redis-server is not installed; install it or set SPAWNHUB_TEST_ALLOW_SKIP=1: %v", err)
-	}
-	var lastErr error
-	for range 3 { // another process may take the free port first
-		addr, err := tryStartRedis(tb, bin, extra)
-		if err == nil {
-			return addr
-		}
-		lastErr = err
-	}
-	tb.Fatalf("start redis-server: %v", lastErr)
-	return ""
+	return redisenv.Start(tb, extra...)
 }
-
-func tryStartRedis(tb testing.TB, bin string, extra []string) (string, error) {
-	port, err := freePort()
-	if slices.Contains(extra, "--cluster-enabled") {
-		port, err = freeClusterPort()
-	}
-	if err != nil {
-		return "", err
-	}
-	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", tb.TempDir()}, extra...)
-	cmd := exec.Command(bin, args...)
-	if err := cmd.Start(); err != nil {
-		return "", fmt.Errorf("run %s: %w", bin, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }() // ends when the server exits
-	tb.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	procs.Store(addr, cmd.Process)
-	rdb := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
-	defer rdb.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			return "", fmt.Errorf("redis-server on port %d exited: %v", port, err)
-		default:
-		}
-		if err := rdb.Ping(context.Background()).Err(); err == nil {
-			return addr, nil
-		} else if time.Now().After(deadline) {
-			return "", fmt.Errorf("redis-server on port %d does not answer: %w", port, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-var prefixes atomic.Int64
-
-// procs is the redis-server process listening on each address.
-var procs sync.Map // addr → *os.Process
 
 // killRedis kills the redis-server on addr with SIGKILL, as a machine dies.
 func killRedis(tb testing.TB, addr string) {
 	tb.Helper()
-	p, ok := procs.Load(addr)
-	if !ok {
-		tb.Fatalf("no redis-server of this test on %s", addr)
-	}
-	if err := p.(*os.Process).Kill(); err != nil {
-		tb.Fatalf("kill redis-server on %s: %v", addr, err)
-	}
+	redisenv.Kill(tb, addr)
 }
+
+var prefixes atomic.Int64
 
 // open connects a store to addr, with a prefix of its own unless given.
 func open(tb testing.TB, addr, prefix string) *redis.Store {

@@ -20,6 +20,7 @@ import (
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/store/redis"
 	"github.com/spawnhub/spawnhub/test/poll"
+	"github.com/spawnhub/spawnhub/test/redisenv"
 )
 
 const sentinelMaster = "spawnhub"
@@ -29,7 +30,7 @@ const sentinelMaster = "spawnhub"
 // stops answering; it is killed by pid when the test ends.
 func startSentinel(t *testing.T, master string) string {
 	t.Helper()
-	port, err := freePort()
+	port, err := redisenv.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
