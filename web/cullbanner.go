@@ -1,9 +1,9 @@
 package web
 
 import (
-	"fmt"
 	"time"
 
+	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -51,7 +51,7 @@ func cullWhy(tr Translator, reason string, idle time.Duration, last time.Time, s
 	if reason == store.CullMaxAge {
 		return tr.T("cull.reason.max_age")
 	}
-	params := map[string]any{"Idle": humanDuration(idle)}
+	params := map[string]any{"Idle": spawner.HumanDuration(idle)}
 	if last.IsZero() {
 		return tr.T("cull.reason.idle", params)
 	}
@@ -75,7 +75,7 @@ func activityLine(tr Translator, s serverView, now time.Time) string {
 		return ""
 	}
 	return tr.T("activity.line", map[string]any{
-		"Ago": humanDuration(now.Sub(*s.LastActivity)), "Source": activitySourceText(tr, s.LastActivitySource),
+		"Ago": spawner.HumanDuration(now.Sub(*s.LastActivity)), "Source": activitySourceText(tr, s.LastActivitySource),
 	})
 }
 
@@ -88,21 +88,6 @@ func activityLines(tr Translator, servers []serverView, now time.Time) map[strin
 		}
 	}
 	return out
-}
-
-// humanDuration is "2 h 10 min", "5 min" or "< 1 min" (the same in English
-// and French).
-func humanDuration(d time.Duration) string {
-	m := int(d.Round(time.Minute) / time.Minute)
-	switch {
-	case m < 1:
-		return "< 1 min"
-	case m < 60:
-		return fmt.Sprintf("%d min", m)
-	case m%60 == 0:
-		return fmt.Sprintf("%d h", m/60)
-	}
-	return fmt.Sprintf("%d h %d min", m/60, m%60)
 }
 
 func clock(t time.Time) string { return t.UTC().Format("15:04 UTC") }
