@@ -60,12 +60,17 @@ func cullWhy(tr Translator, reason string, idle time.Duration, last time.Time, s
 	return tr.T("cull.reason.idle_since", params)
 }
 
-// activitySourceText is a source in words ("typing in a kernel").
+// activitySourceText is a source in words ("typing in a kernel",
+// "typing in kernel python3").
 func activitySourceText(tr Translator, source string) string {
-	if source == "" {
-		source = "unknown"
+	kind, kernel := store.SplitSource(source)
+	switch {
+	case kind == "":
+		kind = "unknown"
+	case kind == store.SourceKernel && kernel != "":
+		return tr.T("activity.source.kernel_named", map[string]any{"Kernel": kernel})
 	}
-	return tr.T("activity.source." + source)
+	return tr.T("activity.source." + kind)
 }
 
 // activityLine is the landing page's "active 3 min ago — typing in a

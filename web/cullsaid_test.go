@@ -83,3 +83,21 @@ func TestCullEventsInFrench(t *testing.T) {
 		}
 	}
 }
+
+// A kernel's activity names the kernel when the proxy knew it.
+func TestKernelSourceInWords(t *testing.T) {
+	cat, err := NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ lang, source, want string }{
+		{"en", store.KernelSource("python3"), "typing in kernel python3"},
+		{"fr", store.KernelSource("python3"), "saisie dans le noyau python3"},
+		{"en", store.SourceKernel, "typing in a kernel"},
+		{"en", "", "use of the server"},
+	} {
+		if got := activitySourceText(cat.For(tt.lang), tt.source); got != tt.want {
+			t.Errorf("source %q in %s = %q, want %q", tt.source, tt.lang, got, tt.want)
+		}
+	}
+}
