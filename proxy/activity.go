@@ -22,6 +22,8 @@ type activityMark struct {
 	key  store.Key
 	last atomic.Int64  // unix nanoseconds; 0 when nothing happened since the last flush
 	src  atomic.Uint32 // the activitySource of last
+	// kernel is the kernel of last when src is srcKernel (nil: unknown).
+	kernel atomic.Pointer[kernelName]
 }
 
 func newActivityLog() *activityLog {
@@ -30,21 +32,21 @@ func newActivityLog() *activityLog {
 
 // mark records an HTTP request on key ("ns/server") at t.
 func (a *activityLog) mark(key string, t time.Time) {
-	a.markNanos(key, t.UnixNano(), srcRequest)
+	a.markNanos(key, t.UnixNano(), srcRequest, nil)
 }
 
-// markFrom records activity of source src on key at t. It allocates only
-// the first time a key is seen since it was last idle for a whole flush
-// period.
-func (a *activityLog) markFrom(key string, t time.Time, src activitySource) {
-	a.markNanos(key, t.UnixNano(), src)
+// markFrom records activity of source src on key at t, in kernel k when
+// src is srcKernel (nil: unknown). It allocates only the first time a key
+// is seen since it was last idle for a whole flush period.
+func (a *activityLog) markFrom(key string, t time.Time, src activitySource, k *kernelName) {
+	a.markNanos(key, t.UnixNano(), src, k)
 }
 
-func (a *activityLog) markNanos(key string, ns int64, src activitySource) {
+func (a *activityLog) markNanos(key string, ns int64, src activitySource, k *kernelName) {
 	a.mu.RLock()
 	m := a.marks[key]
 	if m != nil {
-		m.set(ns, src)
+		m.set(ns, src, k)
 	}
 	a.mu.RUnlock()
 	if m != nil {
@@ -61,14 +63,16 @@ func (a *activityLog) markNanos(key string, ns int64, src activitySource) {
 		m = &activityMark{key: k}
 		a.marks[strings.Clone(key)] = m
 	}
-	m.set(ns, src)
+	m.set(ns, src, k)
 }
 
-// set records ns and its source unless a later time is there. Two marks
-// racing may pair one's time with the other's source: both were activity.
-func (m *activityMark) set(ns int64, src activitySource) {
+// set records ns, its source and kernel unless a later time is there. Two
+// marks racing may pair one's time with the other's source: both were
+// activity.
+func (m *activityMark) set(ns int64, src activitySource, k *kernelName) {
 	if storeMax(&m.last, ns) {
 		m.src.Store(uint32(src))
+		m.kernel.Store(k)
 	}
 }
 
@@ -101,15 +105,26 @@ func (a *activityLog) take() map[store.Key]store.Mark {
 		if out == nil {
 			out = make(map[store.Key]store.Mark)
 		}
-		out[m.key] = store.Mark{At: time.Unix(0, ns), Source: activitySource(m.src.Load()).String()}
+		out[m.key] = store.Mark{At: time.Unix(0, ns), Source: m.source()}
 	}
 	return out
+}
+
+// source is the store's name of the mark's source, with its kernel's
+// name when known ("kernel:python3").
+func (m *activityMark) source() string {
+	src := activitySource(m.src.Load())
+	if src == srcKernel {
+		return store.KernelSource(m.kernel.Load().String())
+	}
+	return src.String()
 }
 
 // restore puts back marks that could not be written.
 func (a *activityLog) restore(marks map[store.Key]store.Mark) {
 	for k, m := range marks {
-		a.markNanos(k.String(), m.At.UnixNano(), sourceNamed(m.Source))
+		src, kernel := sourceNamed(m.Source)
+		a.markNanos(k.String(), m.At.UnixNano(), src, kernel)
 	}
 }
 

@@ -34,12 +34,17 @@ func (s activitySource) String() string {
 	return ""
 }
 
-// sourceNamed is the inverse of String.
-func sourceNamed(name string) activitySource {
+// sourceNamed is the inverse of String, and of the kernel's name a
+// source of the store may carry ("kernel:python3").
+func sourceNamed(name string) (activitySource, *kernelName) {
+	kind, kernel := store.SplitSource(name)
 	for i, n := range sourceNames {
-		if n == name {
-			return activitySource(i)
+		if n == kind {
+			if activitySource(i) == srcKernel && kernel != "" {
+				return srcKernel, namedKernel(kernel)
+			}
+			return activitySource(i), nil
 		}
 	}
-	return srcNone
+	return srcNone, nil
 }

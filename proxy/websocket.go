@@ -102,7 +102,8 @@ func (p *Proxy) serveWebsocket(w http.ResponseWriter, r *http.Request, t target,
 		p.writeError(w, r, http.StatusServiceUnavailable, "proxy.shutting_down")
 		return
 	}
-	backend, res, err := p.dialBackend(r.Context(), p.websocketURL(r, u), p.backendHeader(r, u))
+	wsURL := p.websocketURL(r, u)
+	backend, res, err := p.dialBackend(r.Context(), wsURL, p.backendHeader(r, u))
 	if err != nil {
 		p.backendRefused(w, r, u, res, err)
 		return
@@ -117,7 +118,12 @@ func (p *Proxy) serveWebsocket(w http.ResponseWriter, r *http.Request, t target,
 		return
 	}
 	p.metrics.request(http.StatusSwitchingProtocols)
-	p.startRelay(client.NetConn(), backend, t, id, newWatch(u.route.Kind, t.rest))
+	watch := newWatch(u.route.Kind, t.rest)
+	var kernel *kernelName
+	if watch.mode == watchKernel {
+		kernel = p.lookupKernel(wsURL, u)
+	}
+	p.startRelay(client.NetConn(), backend, t, id, watch, kernel)
 }
 
 // backendRefused answers the client when the server's websocket could not

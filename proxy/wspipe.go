@@ -133,7 +133,7 @@ func (d *wsPipe) userActed(ev pipeEvents) {
 	c := d.c
 	now := time.Now()
 	if ev.acted != srcNone {
-		c.p.activity.markFrom(c.key, now, ev.acted)
+		c.p.activity.markFrom(c.key, now, ev.acted, c.kernel)
 	}
 	c.clientAlive(now)
 }

@@ -28,10 +28,11 @@ type wsConn struct {
 	p       *Proxy
 	client  wsSide
 	backend wsSide
-	up      wsPipe   // client to server
-	down    wsPipe   // server to client
-	raw     net.Conn // instead of client and backend: another upgraded protocol
-	key     string   // "ns/server"
+	up      wsPipe      // client to server
+	down    wsPipe      // server to client
+	raw     net.Conn    // instead of client and backend: another upgraded protocol
+	key     string      // "ns/server"
+	kernel  *kernelName // of a kernel's websocket; nil for others
 	ns      string
 	id      auth.Identity
 
@@ -46,9 +47,9 @@ type wsConn struct {
 
 // startRelay registers the connection and starts its two copy loops. They
 // end when both sides have closed, either fails, or after stop.
-func (p *Proxy) startRelay(client net.Conn, backend *backendConn, t target, id auth.Identity, watch wsWatch) {
+func (p *Proxy) startRelay(client net.Conn, backend *backendConn, t target, id auth.Identity, watch wsWatch, kernel *kernelName) {
 	key := strings.Clone(t.key)
-	c := &wsConn{p: p, key: key, ns: key[:len(t.ns)], id: id}
+	c := &wsConn{p: p, key: key, ns: key[:len(t.ns)], id: id, kernel: kernel}
 	c.client.init(client, false)
 	c.backend.init(backend.conn, true)
 	c.up = wsPipe{c: c, src: &c.client, dst: &c.backend, fromClient: true, watch: watch}

@@ -39,6 +39,9 @@ func BenchmarkPipeActivity(b *testing.B) {
 				d.watch = wsWatch{mode: watchData} // as the relay was: every data frame counts
 				if with {
 					d.watch = bc.watch
+					if bc.watch.mode == watchKernel { // marks point to the kernel's name
+						d.c.kernel = namedKernel("python3")
+					}
 				}
 				if bc.start != nil {
 					d.relay(maskedFrame(opBinary, bc.start))

@@ -3,7 +3,6 @@ package spawner
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/spawnhub/spawnhub/store"
@@ -56,8 +55,7 @@ func (c *Culler) warn(ctx context.Context, srv store.Server, d CullDecision) err
 		return err
 	}
 	c.metrics.warned()
-	c.m.event(ctx, srv.Key(), store.EventWarning, "CullWarning",
-		fmt.Sprintf("will be stopped at %s: %s", d.CullAt.UTC().Format(time.RFC3339), describeCull(d)))
+	c.m.say(ctx, srv.Key(), store.EventWarning, "CullWarning", sayCullWarning(d))
 	c.log.InfoContext(ctx, "cull warning", "server", srv.Key().String(), "cullAt", d.CullAt, "reason", d.Reason)
 	return nil
 }
@@ -69,35 +67,15 @@ func (c *Culler) cull(ctx context.Context, srv store.Server, d CullDecision) err
 	if srv.Cull != nil {
 		cull.WarnedAt = srv.Cull.WarnedAt
 	}
-	srv.Phase, srv.Owner, srv.Message, srv.Cull = store.PhaseStopping, c.m.owner, "culled", &cull
+	srv.Phase, srv.Owner, srv.Cull = store.PhaseStopping, c.m.owner, &cull
+	sayCulling.on(&srv)
 	srv, err := c.m.update(ctx, srv)
 	if err != nil {
 		return err
 	}
 	c.metrics.culled(d.Reason)
-	c.m.event(ctx, srv.Key(), store.EventNormal, "Culled", "stopped by the culler: "+describeCull(d))
+	c.m.say(ctx, srv.Key(), store.EventNormal, "Culled", sayCulled(d))
 	c.log.InfoContext(ctx, "server culled", "server", srv.Key().String(), "reason", d.Reason, "idle", d.IdleFor)
 	_, err = c.m.finishStop(srv)
 	return err
-}
-
-// describeCull is the reason in English words, for events and logs (pages
-// say it through the catalogs).
-func describeCull(d CullDecision) string {
-	if d.Reason == store.CullMaxAge {
-		return "it reached the maximum age"
-	}
-	round := time.Minute
-	if d.IdleFor < time.Hour {
-		round = time.Second
-	}
-	s := "idle for " + d.IdleFor.Round(round).String()
-	if !d.LastActivity.IsZero() {
-		s += "; last activity"
-		if d.Source != "" {
-			s += " (" + d.Source + ")"
-		}
-		s += " at " + d.LastActivity.UTC().Format("15:04")
-	}
-	return s
 }

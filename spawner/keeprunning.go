@@ -21,7 +21,7 @@ func (m *Manager) KeepRunning(ctx context.Context, ns, name string) error {
 	if err := m.st.RecordActivity(ctx, mark); err != nil {
 		return fmt.Errorf("keep %s/%s running: %w", ns, name, err)
 	}
-	m.event(ctx, srv.Key(), store.EventNormal, "KeptRunning", "kept running after the culler's warning")
+	m.say(ctx, srv.Key(), store.EventNormal, "KeptRunning", sayKept)
 	return nil
 }
 

@@ -202,14 +202,6 @@ func (m *Manager) update(ctx context.Context, srv store.Server) (store.Server, e
 	return out, nil
 }
 
-// event appends an event to the server's history; a failure is only logged.
-func (m *Manager) event(ctx context.Context, key store.Key, typ, reason, msg string) {
-	e := store.Event{Time: m.now(), Type: typ, Reason: reason, Message: msg}
-	if err := m.st.AppendEvent(ctx, key, e); err != nil {
-		m.log.WarnContext(ctx, "event not recorded", "server", key.String(), "reason", reason, "err", err)
-	}
-}
-
 // say appends an event that says s; a failure is only logged.
 func (m *Manager) say(ctx context.Context, key store.Key, typ, reason string, s Said) {
 	e := s.Event(typ, reason)

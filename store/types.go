@@ -158,7 +158,9 @@ type Mark struct {
 	Source string
 }
 
-// Activity sources: what a person (or their kernel) last did.
+// Activity sources: what a person (or their kernel) last did. A source
+// may name what it was done in after a colon: "kernel:python3" (see
+// KernelSource).
 const (
 	SourceRequest  = "request"  // an HTTP request
 	SourceKernel   = "kernel"   // a message to a kernel (execute, complete, …)

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/spawnhub/spawnhub/spawner"
 )
 
 // cullingSettings is the culling configuration and the next candidates as
@@ -56,7 +58,7 @@ func durationText(tr Translator, d time.Duration) string {
 	if d <= 0 {
 		return tr.T("admin.culling.none")
 	}
-	return humanDuration(d)
+	return spawner.HumanDuration(d)
 }
 
 func compareText(a, b string) int {

@@ -167,7 +167,7 @@ func adminRows(tr Translator, items []spawner.AdminServer) []adminRow {
 			r.Activity = s.LastActivity.UTC().Format("15:04") + " · " + activitySourceText(tr, s.Source)
 		}
 		if s.IdleFor > 0 {
-			r.Idle = humanDuration(time.Duration(s.IdleFor))
+			r.Idle = spawner.HumanDuration(time.Duration(s.IdleFor))
 		}
 		if !s.CullAt.IsZero() {
 			r.CullAt = clock(s.CullAt)
@@ -200,7 +200,7 @@ func idleOptions(current string) []option {
 	var out []option
 	found := current == ""
 	for _, d := range []string{"30m", "1h", "2h", "8h", "24h", "168h"} {
-		out = append(out, option{d, humanDuration(mustDuration(d)), d == current})
+		out = append(out, option{d, spawner.HumanDuration(mustDuration(d)), d == current})
 		found = found || d == current
 	}
 	if !found {

@@ -1,9 +1,9 @@
 package web
 
 import (
-	"fmt"
 	"time"
 
+	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -51,7 +51,7 @@ func cullWhy(tr Translator, reason string, idle time.Duration, last time.Time, s
 	if reason == store.CullMaxAge {
 		return tr.T("cull.reason.max_age")
 	}
-	params := map[string]any{"Idle": humanDuration(idle)}
+	params := map[string]any{"Idle": spawner.HumanDuration(idle)}
 	if last.IsZero() {
 		return tr.T("cull.reason.idle", params)
 	}
@@ -60,12 +60,17 @@ func cullWhy(tr Translator, reason string, idle time.Duration, last time.Time, s
 	return tr.T("cull.reason.idle_since", params)
 }
 
-// activitySourceText is a source in words ("typing in a kernel").
+// activitySourceText is a source in words ("typing in a kernel",
+// "typing in kernel python3").
 func activitySourceText(tr Translator, source string) string {
-	if source == "" {
-		source = "unknown"
+	kind, kernel := store.SplitSource(source)
+	switch {
+	case kind == "":
+		kind = "unknown"
+	case kind == store.SourceKernel && kernel != "":
+		return tr.T("activity.source.kernel_named", map[string]any{"Kernel": kernel})
 	}
-	return tr.T("activity.source." + source)
+	return tr.T("activity.source." + kind)
 }
 
 // activityLine is the landing page's "active 3 min ago — typing in a
@@ -75,7 +80,7 @@ func activityLine(tr Translator, s serverView, now time.Time) string {
 		return ""
 	}
 	return tr.T("activity.line", map[string]any{
-		"Ago": humanDuration(now.Sub(*s.LastActivity)), "Source": activitySourceText(tr, s.LastActivitySource),
+		"Ago": spawner.HumanDuration(now.Sub(*s.LastActivity)), "Source": activitySourceText(tr, s.LastActivitySource),
 	})
 }
 
@@ -88,21 +93,6 @@ func activityLines(tr Translator, servers []serverView, now time.Time) map[strin
 		}
 	}
 	return out
-}
-
-// humanDuration is "2 h 10 min", "5 min" or "< 1 min" (the same in English
-// and French).
-func humanDuration(d time.Duration) string {
-	m := int(d.Round(time.Minute) / time.Minute)
-	switch {
-	case m < 1:
-		return "< 1 min"
-	case m < 60:
-		return fmt.Sprintf("%d min", m)
-	case m%60 == 0:
-		return fmt.Sprintf("%d h", m/60)
-	}
-	return fmt.Sprintf("%d h %d min", m/60, m%60)
 }
 
 func clock(t time.Time) string { return t.UTC().Format("15:04 UTC") }

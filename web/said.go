@@ -18,6 +18,9 @@ func (t Translator) Say(code string, params map[string]string, fallback string) 
 	for k, v := range params {
 		data[k] = v
 	}
+	if src, ok := params["source"]; ok { // what a person did last (store.Source…), in words
+		data["source"] = activitySourceText(t, src)
+	}
 	return t.T("say."+code, data)
 }
 

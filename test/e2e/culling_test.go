@@ -96,7 +96,8 @@ func TestTwoReplicasCullEachIdleServerOnce(t *testing.T) {
 // only traffic is what an open tab sends (websocket pings,
 // kernel_info_requests as on page loads, polling of api/kernels,
 // api/sessions and api/contents) is warned, then culled; one where the
-// person runs cells keeps running.
+// person runs cells keeps running, its last activity named after the
+// kernel (python3).
 func TestCullTellsAnOpenTabFromAPerson(t *testing.T) {
 	requireTool(t, "jupyter-notebook")
 	var alice *http.Client
@@ -120,7 +121,7 @@ func TestCullTellsAnOpenTabFromAPerson(t *testing.T) {
 	wg.Go(func() { openTab(t, stop, servers["tab"], workspaceBase(hub.URL, "alice", "tab"), token) })
 	wg.Go(func() { person(stop, servers["person"]) })
 	poll.Until(t, 30*time.Second, "the person's cells recorded", func() bool { // activity is flushed every 5 s
-		return mustCall(t, alice, http.StatusOK, "GET", hub.URL+"/api/v1/namespaces/alice/servers/person", nil)["lastActivitySource"] == "kernel"
+		return mustCall(t, alice, http.StatusOK, "GET", hub.URL+"/api/v1/namespaces/alice/servers/person", nil)["lastActivitySource"] == "kernel:python3"
 	})
 
 	var last map[string]any
@@ -147,7 +148,7 @@ func TestCullTellsAnOpenTabFromAPerson(t *testing.T) {
 	}
 	person := mustCall(t, alice, http.StatusOK, "GET", hub.URL+"/api/v1/namespaces/alice/servers/person", nil)
 	rp := eventReasons(t, alice, hub.URL, "alice", "person")
-	if person["phase"] != "running" || person["lastActivitySource"] != "kernel" || count(rp, "CullWarning") != 0 {
+	if person["phase"] != "running" || person["lastActivitySource"] != "kernel:python3" || count(rp, "CullWarning") != 0 {
 		ev := mustCall(t, alice, http.StatusOK, "GET", hub.URL+"/api/v1/namespaces/alice/servers/person/events", nil)
 		t.Errorf("the person's server = phase %v, source %v at %v, events %v; want running, kernel, never warned",
 			person["phase"], person["lastActivitySource"], person["lastActivity"], ev["items"])
