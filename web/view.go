@@ -53,6 +53,7 @@ type specView struct {
 	Memory         string                `json:"memory,omitempty"`
 	MemoryLimit    string                `json:"memoryLimit,omitempty"`
 	GPUs           int                   `json:"gpus"`
+	GPUVendor      string                `json:"gpuVendor,omitempty"`
 	Workspace      *form.WorkspaceForm   `json:"workspace,omitempty"`
 	DataVolumes    []form.DataVolumeForm `json:"dataVolumes,omitempty"`
 	Configurations []string              `json:"configurations,omitempty"`
@@ -63,7 +64,7 @@ type specView struct {
 func viewSpec(sp store.Spec) specView {
 	v := specView{
 		Image: sp.Image, CustomImage: sp.CustomImage, Kind: sp.Kind,
-		CPU: sp.CPU, CPULimit: sp.CPULimit, Memory: sp.Memory, MemoryLimit: sp.MemoryLimit, GPUs: sp.GPUs,
+		CPU: sp.CPU, CPULimit: sp.CPULimit, Memory: sp.Memory, MemoryLimit: sp.MemoryLimit, GPUs: sp.GPUs, GPUVendor: sp.GPUVendor,
 		Configurations: sp.Configurations, SharedMemory: sp.SharedMemory, Language: sp.Language,
 	}
 	if w := sp.Workspace; w != nil {

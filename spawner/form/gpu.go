@@ -3,7 +3,6 @@ package form
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -45,15 +44,10 @@ func (g GPU) withVendorDefaults() GPU {
 	return g
 }
 
-// resourceName is an extended resource name: an optional DNS-subdomain
-// prefix and a name ("nvidia.com/gpu").
-var resourceName = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
-
+// validateVendors checks the vendors' ids; their resources and placement
+// are the backend's (spawner/kube checks them).
 func (g GPU) validateVendors() error {
 	var errs []error
-	if g.Resource != "" && !resourceName.MatchString(g.Resource) {
-		errs = append(errs, fmt.Errorf("gpu.resource: %q is not a resource name", g.Resource))
-	}
 	seen := map[string]bool{}
 	for i, v := range g.Vendors {
 		path := fmt.Sprintf("gpu.vendors[%d]", i)
@@ -64,9 +58,6 @@ func (g GPU) validateVendors() error {
 			errs = append(errs, fmt.Errorf("%s.id: duplicate %q", path, v.ID))
 		}
 		seen[v.ID] = true
-		if v.Resource != "" && !resourceName.MatchString(v.Resource) {
-			errs = append(errs, fmt.Errorf("%s.resource: %q is not a resource name", path, v.Resource))
-		}
 	}
 	return errors.Join(errs...)
 }

@@ -84,10 +84,9 @@ func TestGPUVendorValidate(t *testing.T) {
 		t.Errorf("Validate(vendor config) = %v, want nil", err)
 	}
 	bad := vendorConfig()
-	bad.GPU.Resource = "not a resource"
-	bad.GPU.Vendors = append(bad.GPU.Vendors, GPUVendor{ID: "amd"}, GPUVendor{ID: "Big_Vendor", Resource: "amd.com/"})
+	bad.GPU.Vendors = append(bad.GPU.Vendors, GPUVendor{ID: "amd"}, GPUVendor{ID: "Big_Vendor"})
 	err := bad.Validate()
-	for _, want := range []string{"gpu.resource", "gpu.vendors[3].id: duplicate", "gpu.vendors[4].id", "gpu.vendors[4].resource"} {
+	for _, want := range []string{"gpu.vendors[3].id: duplicate", "gpu.vendors[4].id"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v, want it to mention %q", err, want)
 		}
