@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/spawnhub/spawnhub/spawner/form"
@@ -15,7 +17,7 @@ func vendorFixture(t *testing.T) *apiFixture {
 		Limits: form.Limits{MaxGPUs: 1},
 		GPU: form.GPU{Vendors: []form.GPUVendor{
 			{ID: "nvidia", Names: map[string]string{"en": "NVIDIA"}, Resource: "nvidia.com/gpu"},
-			{ID: "amd", Names: map[string]string{"en": "AMD GPUs", "fr": "GPU AMD"}, Resource: "amd.com/gpu"},
+			{ID: "amd", Names: map[string]string{"en": "AMD", "fr": "AMD Instinct"}, Resource: "amd.com/gpu"},
 		}},
 	})
 }
@@ -30,7 +32,7 @@ func TestConfigListsGPUVendors(t *testing.T) {
 		t.Fatalf("GET /api/v1/config = %d, gpu %v; want two vendors", res.StatusCode, gpu)
 	}
 	amd, _ := vendors[1].(map[string]any)
-	if amd["id"] != "amd" || amd["name"] != "GPU AMD" || amd["resource"] != "amd.com/gpu" {
+	if amd["id"] != "amd" || amd["name"] != "AMD Instinct" || amd["resource"] != "amd.com/gpu" {
 		t.Errorf("second vendor = %v, want amd named in French with its resource", amd)
 	}
 	if nv, _ := vendors[0].(map[string]any); nv["name"] != "NVIDIA" {
@@ -62,5 +64,14 @@ func TestCreateChecksGPUVendor(t *testing.T) {
 	srv, err := fx.st.GetServer(ctx, "alice", "lab")
 	if err != nil || srv.Spec.GPUVendor != "amd" || srv.Spec.GPUs != 1 {
 		t.Errorf("stored server = %+v, %v; want 1 GPU of vendor amd", srv.Spec, err)
+	}
+	req := httptest.NewRequest("GET", "/?ns=alice", nil)
+	req.Header.Set("X-User", "alice")
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("Accept-Language", "fr")
+	rec := httptest.NewRecorder()
+	fx.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "1 GPU AMD Instinct") {
+		t.Errorf("landing page = %d, want the server's resources with its vendor in French (1 GPU AMD Instinct)", rec.Code)
 	}
 }

@@ -54,6 +54,7 @@ type specView struct {
 	MemoryLimit    string                `json:"memoryLimit,omitempty"`
 	GPUs           int                   `json:"gpus"`
 	GPUVendor      string                `json:"gpuVendor,omitempty"`
+	GPUVendorName  string                `json:"gpuVendorName,omitempty"` // in the request's language
 	Workspace      *form.WorkspaceForm   `json:"workspace,omitempty"`
 	DataVolumes    []form.DataVolumeForm `json:"dataVolumes,omitempty"`
 	Configurations []string              `json:"configurations,omitempty"`
@@ -117,6 +118,19 @@ func (w *Web) connectPath(s store.Server) string {
 	return im.ConnectPathFor(s.Key().BasePath())
 }
 
+// gpuVendorName is the configured name of the server's GPU vendor in tr's
+// language, its id when the configuration no longer has it, "" for none.
+func (w *Web) gpuVendorName(tr Translator, sp store.Spec) string {
+	if sp.GPUVendor == "" || w.servers == nil {
+		return sp.GPUVendor
+	}
+	gv, ok := w.servers.Config().GPU.Vendor(sp.GPUVendor)
+	if !ok {
+		return sp.GPUVendor
+	}
+	return inLanguage(gv.Names, tr.Lang, gv.ID)
+}
+
 // view is one server as the API shows it, in tr's language.
 func (w *Web) view(ctx context.Context, tr Translator, s store.Server) serverView {
 	var last map[store.Key]store.Activity
@@ -161,6 +175,7 @@ func (w *Web) viewWith(tr Translator, s store.Server, lastActivity map[store.Key
 		v.Image = s.Spec.CustomImage
 	}
 	v.ImageName = w.imageName(tr, s.Spec)
+	v.Spec.GPUVendorName = w.gpuVendorName(tr, s.Spec)
 	if last, ok := lastActivity[s.Key()]; ok && s.Phase == store.PhaseRunning {
 		v.LastActivity, v.LastActivitySource = timePtr(last.Last), last.Source
 		if c := spawner.PendingCull(s, last.Last); c != nil {
