@@ -45,6 +45,7 @@ func TestGPUVendorChoiceInChromium(t *testing.T) {
 	if hint := value(t, ctx, chromedp.Text(chromedp.CSS(`#f-gpu-preset`))); !strings.Contains(hint, "amd.com/gpu") {
 		t.Errorf("GPU preset hint = %q, want it to name the AMD resource", hint)
 	}
+	screenshot(t, ctx, "form-gpu-vendor-fr")
 	run(t, ctx, "create it",
 		chromedp.Click(chromedp.CSS(`#spawn-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`button[data-action=launch]`)),
