@@ -9,11 +9,15 @@ import (
 )
 
 // poolOf is the capacity pool of a spec in its backend's queue: its image
-// (custom images share one pool) and whether it needs GPUs.
+// (custom images share one pool) and whether it needs GPUs, of which
+// vendor when the cluster has several ("jupyter/gpu-amd").
 func poolOf(spec store.Spec) string {
 	pool := spec.Image
 	if spec.CustomImage != "" || pool == "" {
 		pool = "custom"
+	}
+	if spec.GPUs > 0 && spec.GPUVendor != "" {
+		return pool + "/gpu-" + spec.GPUVendor
 	}
 	if spec.GPUs > 0 {
 		return pool + "/gpu"

@@ -87,6 +87,7 @@ type Spec struct {
 	Memory         string       `json:"memory,omitempty"`
 	MemoryLimit    string       `json:"memoryLimit,omitempty"`
 	GPUs           int          `json:"gpus"`
+	GPUVendor      string       `json:"gpuVendor,omitempty"` // an id of spawner.gpu.vendors; empty when none are configured
 	Workspace      *Volume      `json:"workspace,omitempty"`
 	DataVolumes    []DataVolume `json:"dataVolumes,omitempty"`
 	Configurations []string     `json:"configurations,omitempty"`

@@ -80,6 +80,15 @@ type gpuView struct {
 	Max      int         `json:"max"`
 	Resource string      `json:"resource"`
 	Preset   form.Preset `json:"preset"`
+	// Vendors are the GPU kinds to choose from, the default first; the
+	// form shows the choice when there are two or more.
+	Vendors []gpuVendorView `json:"vendors"`
+}
+
+type gpuVendorView struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Resource string `json:"resource"`
 }
 
 type configurationView struct {
@@ -116,7 +125,10 @@ func fillFormOptions(v *configView, cfg form.Config, lang string) {
 	l := cfg.Limits
 	v.CustomImages = customImagesView{Allowed: cfg.AllowCustomImages, Pattern: cfg.CustomImagePattern}
 	v.CPU, v.Memory, v.WorkspaceSize, v.VolumeSize = l.CPU, l.Memory, l.WorkspaceSize, l.VolumeSize
-	v.GPU = gpuView{Max: l.MaxGPUs, Resource: cfg.GPU.Resource, Preset: cfg.GPU.Preset}
+	v.GPU = gpuView{Max: l.MaxGPUs, Resource: cfg.GPU.Resource, Preset: cfg.GPU.Preset, Vendors: []gpuVendorView{}}
+	for _, gv := range cfg.GPU.Vendors {
+		v.GPU.Vendors = append(v.GPU.Vendors, gpuVendorView{ID: gv.ID, Name: inLanguage(gv.Names, lang, gv.ID), Resource: gv.Resource})
+	}
 	for _, cf := range cfg.Configurations {
 		v.Configurations = append(v.Configurations, configurationView{ID: cf.ID, Name: inLanguage(cf.Names, lang, cf.ID)})
 	}

@@ -61,6 +61,12 @@ type apiFixture struct {
 // alice, bob (who own their namespaces) and root (an administrator).
 func newAPIFixture(t *testing.T, q form.Quotas) *apiFixture {
 	t.Helper()
+	return newAPIFixtureWith(t, q, form.Config{Images: []form.Image{{ID: "demo", Kind: form.KindDemo, Command: []string{"demo"}}}})
+}
+
+// newAPIFixtureWith is newAPIFixture with the spawner's configuration cfg.
+func newAPIFixtureWith(t *testing.T, q form.Quotas, cfg form.Config) *apiFixture {
+	t.Helper()
 	st := memory.New()
 	for _, u := range []string{"alice", "bob", "root"} {
 		if _, err := st.CreateNamespace(context.Background(), store.Namespace{Name: u, Owner: u}); err != nil {
@@ -68,9 +74,7 @@ func newAPIFixture(t *testing.T, q form.Quotas) *apiFixture {
 		}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	mgr := spawner.NewManager(st, idleBackend{}, form.Config{
-		Images: []form.Image{{ID: "demo", Kind: form.KindDemo, Command: []string{"demo"}}},
-	}, spawner.WithLogger(log), spawner.WithQuotas(q))
+	mgr := spawner.NewManager(st, idleBackend{}, cfg, spawner.WithLogger(log), spawner.WithQuotas(q))
 	t.Cleanup(func() { _ = st.Close() })
 	cat, err := NewCatalog()
 	if err != nil {

@@ -93,7 +93,9 @@ func (t Translator) Resources(sp specView) string {
 	if sp.Memory != "" {
 		parts = append(parts, t.T("resources.memory", map[string]any{"Size": sp.Memory}))
 	}
-	if sp.GPUs > 0 {
+	if sp.GPUs > 0 && sp.GPUVendorName != "" {
+		parts = append(parts, t.T("resources.gpus_of", map[string]any{"Count": t.Number(sp.GPUs), "Vendor": sp.GPUVendorName}))
+	} else if sp.GPUs > 0 {
 		parts = append(parts, t.T("resources.gpus", map[string]any{"Count": t.Number(sp.GPUs)}))
 	}
 	if len(parts) == 0 {

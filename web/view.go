@@ -53,6 +53,8 @@ type specView struct {
 	Memory         string                `json:"memory,omitempty"`
 	MemoryLimit    string                `json:"memoryLimit,omitempty"`
 	GPUs           int                   `json:"gpus"`
+	GPUVendor      string                `json:"gpuVendor,omitempty"`
+	GPUVendorName  string                `json:"gpuVendorName,omitempty"` // in the request's language
 	Workspace      *form.WorkspaceForm   `json:"workspace,omitempty"`
 	DataVolumes    []form.DataVolumeForm `json:"dataVolumes,omitempty"`
 	Configurations []string              `json:"configurations,omitempty"`
@@ -63,7 +65,7 @@ type specView struct {
 func viewSpec(sp store.Spec) specView {
 	v := specView{
 		Image: sp.Image, CustomImage: sp.CustomImage, Kind: sp.Kind,
-		CPU: sp.CPU, CPULimit: sp.CPULimit, Memory: sp.Memory, MemoryLimit: sp.MemoryLimit, GPUs: sp.GPUs,
+		CPU: sp.CPU, CPULimit: sp.CPULimit, Memory: sp.Memory, MemoryLimit: sp.MemoryLimit, GPUs: sp.GPUs, GPUVendor: sp.GPUVendor,
 		Configurations: sp.Configurations, SharedMemory: sp.SharedMemory, Language: sp.Language,
 	}
 	if w := sp.Workspace; w != nil {
@@ -116,6 +118,19 @@ func (w *Web) connectPath(s store.Server) string {
 	return im.ConnectPathFor(s.Key().BasePath())
 }
 
+// gpuVendorName is the configured name of the server's GPU vendor in tr's
+// language, its id when the configuration no longer has it, "" for none.
+func (w *Web) gpuVendorName(tr Translator, sp store.Spec) string {
+	if sp.GPUVendor == "" || w.servers == nil {
+		return sp.GPUVendor
+	}
+	gv, ok := w.servers.Config().GPU.Vendor(sp.GPUVendor)
+	if !ok {
+		return sp.GPUVendor
+	}
+	return inLanguage(gv.Names, tr.Lang, gv.ID)
+}
+
 // view is one server as the API shows it, in tr's language.
 func (w *Web) view(ctx context.Context, tr Translator, s store.Server) serverView {
 	var last map[store.Key]store.Activity
@@ -160,6 +175,7 @@ func (w *Web) viewWith(tr Translator, s store.Server, lastActivity map[store.Key
 		v.Image = s.Spec.CustomImage
 	}
 	v.ImageName = w.imageName(tr, s.Spec)
+	v.Spec.GPUVendorName = w.gpuVendorName(tr, s.Spec)
 	if last, ok := lastActivity[s.Key()]; ok && s.Phase == store.PhaseRunning {
 		v.LastActivity, v.LastActivitySource = timePtr(last.Last), last.Source
 		if c := spawner.PendingCull(s, last.Last); c != nil {

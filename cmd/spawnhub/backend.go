@@ -67,7 +67,7 @@ func newManager(cfg Config, st store.Store, log *slog.Logger, reg prometheus.Reg
 }
 
 // kubeConfig is spawner.kubernetes, with the GPU placement of spawner.gpu
-// where spawner.kubernetes.gpu leaves it out.
+// (and its vendors) where spawner.kubernetes.gpu leaves it out.
 func kubeConfig(sc SpawnerConfig) kube.Config {
 	kc := sc.Kubernetes
 	if kc.GPU.Resource == "" {
@@ -79,6 +79,9 @@ func kubeConfig(sc SpawnerConfig) kube.Config {
 	if kc.GPU.Tolerations == nil {
 		kc.GPU.Tolerations = sc.GPU.Tolerations
 	}
+	if kc.GPU.Vendors == nil {
+		kc.GPU.Vendors = sc.GPU.Vendors
+	}
 	return kc
 }
 
@@ -86,4 +89,12 @@ func kubeConfig(sc SpawnerConfig) kube.Config {
 // restarts so that a restarted replica resumes its own queued starts.
 func ownerName(cfg Config) string {
 	return hostname() + ":" + cfg.Listen
+}
+
+// validateGPUPlacement checks spawner.gpu's placement (its resource, node
+// selector, tolerations and those of its vendors) as Kubernetes will read
+// them.
+func (sc SpawnerConfig) validateGPUPlacement() error {
+	g := sc.GPU
+	return kube.GPUConfig{Resource: g.Resource, NodeSelector: g.NodeSelector, Tolerations: g.Tolerations, Vendors: g.Vendors}.Validate("spawner.gpu.")
 }

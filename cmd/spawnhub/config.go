@@ -193,6 +193,7 @@ func (c Config) Validate() error {
 		if err := c.Spawner.Kubernetes.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("spawner.kubernetes: %w", err))
 		}
+		errs = append(errs, c.Spawner.validateGPUPlacement())
 	default:
 		add("spawner.backend: %q is not local or kubernetes", c.Spawner.Backend)
 	}

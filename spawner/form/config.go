@@ -70,6 +70,10 @@ type GPU struct {
 	// Preset is what a GPU server gets whatever the form said (the seed: 6
 	// CPU, 96Gi). Empty fields leave the form's value.
 	Preset Preset `yaml:"preset" json:"preset"`
+	// Vendors, when the cluster has more than one kind of GPU, are the
+	// choices of the form, each with its resource and placement; none (the
+	// default) asks for Resource placed by NodeSelector and Tolerations.
+	Vendors []GPUVendor `yaml:"vendors" json:"vendors,omitempty"`
 }
 
 // Preset is a fixed request (= limit) of CPU and memory.
@@ -131,6 +135,7 @@ func (c Config) WithDefaults() Config {
 	if c.GPU.Resource == "" {
 		c.GPU.Resource = DefaultGPUResource
 	}
+	c.GPU = c.GPU.withVendorDefaults()
 	if c.MaxConcurrentStarts == 0 {
 		c.MaxConcurrentStarts = DefaultMaxConcurrentStarts
 	}
@@ -210,6 +215,7 @@ func (g GPU) validate() error {
 			errs = append(errs, fmt.Errorf("gpu.preset.memory: %w", err))
 		}
 	}
+	errs = append(errs, g.validateVendors())
 	return errors.Join(errs...)
 }
 

@@ -112,6 +112,8 @@ var FieldErrorCodes = map[string]string{
 	"memoryLimit.invalid":     "{{.value}} is not an amount of memory (e.g. 4Gi, 512Mi).",
 	"memoryLimit.range":       "The memory limit must be at least the memory request ({{.min}}) and at most {{.max}}.",
 	"gpus.range":              "The number of GPUs must be between 0 and {{.max}}.",
+	"gpuVendor.unknown":       "There is no GPU vendor {{.vendor}}; choose one of {{.vendors}}.",
+	"gpuVendor.none":          "This cluster offers no choice of GPU vendor: leave it out.",
 	"workspace.conflict":      "Choose either a new or an existing workspace volume, not both.",
 	"volume.name.invalid":     "{{.value}} is not a valid volume name.",
 	"volume.size.invalid":     "{{.value}} is not a size (e.g. 16Gi).",

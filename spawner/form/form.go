@@ -21,6 +21,7 @@ type Form struct {
 	Memory         string           `json:"memory,omitempty"`
 	MemoryLimit    string           `json:"memoryLimit,omitempty"`
 	GPUs           int              `json:"gpus,omitempty"`
+	GPUVendor      string           `json:"gpuVendor,omitempty"` // one of spawner.gpu.vendors
 	Workspace      *WorkspaceForm   `json:"workspace,omitempty"`
 	DataVolumes    []DataVolumeForm `json:"dataVolumes,omitempty"`
 	Configurations []string         `json:"configurations,omitempty"`
@@ -68,7 +69,7 @@ type formState struct {
 type formRule func(*formState) *FieldError
 
 var formRules = []formRule{
-	ruleName, ruleImage, ruleGPUs, ruleCPU, ruleCPULimit, ruleMemory, ruleMemoryLimit,
+	ruleName, ruleImage, ruleGPUs, ruleGPUVendor, ruleCPU, ruleCPULimit, ruleMemory, ruleMemoryLimit,
 	ruleWorkspace, ruleDataVolumes, ruleVolumeNames, ruleConfigurations,
 	ruleSharedMemory, ruleLanguage,
 }

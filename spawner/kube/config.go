@@ -71,7 +71,15 @@ type GPUConfig struct {
 	Resource     string            `yaml:"resource"`
 	NodeSelector map[string]string `yaml:"nodeSelector"`
 	Tolerations  []Toleration      `yaml:"tolerations"`
+	// Vendors place the pods of a server that names its GPU vendor
+	// (store.Spec.GPUVendor) with that vendor's resource, node selector
+	// and tolerations instead of the three above.
+	Vendors []GPUVendor `yaml:"vendors"`
 }
+
+// GPUVendor is one kind of GPU of the cluster, as spawner.gpu.vendors
+// declares it.
+type GPUVendor = form.GPUVendor
 
 // Toleration is a pod toleration, in configuration-file form: the one the
 // form policy declares for GPU placement (Operator Equal (default) or
@@ -95,10 +103,25 @@ func (c Config) Validate() error {
 		}
 	}
 	errs = append(errs, labelsValid("namespaceLabels", c.NamespaceLabels),
-		labelsValid("nodeSelector", c.NodeSelector), labelsValid("allowFrom.podLabels", c.AllowFrom.PodLabels), labelsValid("gpu.nodeSelector", c.GPU.NodeSelector),
-		tolerationsValid("tolerations", c.Tolerations), tolerationsValid("gpu.tolerations", c.GPU.Tolerations))
-	if c.GPU.Resource != "" && len(validation.IsQualifiedName(c.GPU.Resource)) > 0 {
-		errs = append(errs, fmt.Errorf("gpu.resource: %q is not a resource name", c.GPU.Resource))
+		labelsValid("nodeSelector", c.NodeSelector), labelsValid("allowFrom.podLabels", c.AllowFrom.PodLabels),
+		tolerationsValid("tolerations", c.Tolerations), c.GPU.Validate("gpu."))
+	return errors.Join(errs...)
+}
+
+// Validate reports every problem of the GPU placement at once, each under
+// prefix ("gpu."). It has no side effects.
+func (g GPUConfig) Validate(prefix string) error {
+	errs := []error{placementValid(prefix, g.Resource, g.NodeSelector, g.Tolerations)}
+	for i, v := range g.Vendors {
+		errs = append(errs, placementValid(fmt.Sprintf("%svendors[%d].", prefix, i), v.Resource, v.NodeSelector, v.Tolerations))
+	}
+	return errors.Join(errs...)
+}
+
+func placementValid(prefix, resource string, nodeSelector map[string]string, ts []Toleration) error {
+	errs := []error{labelsValid(prefix+"nodeSelector", nodeSelector), tolerationsValid(prefix+"tolerations", ts)}
+	if resource != "" && len(validation.IsQualifiedName(resource)) > 0 {
+		errs = append(errs, fmt.Errorf("%sresource: %q is not a resource name", prefix, resource))
 	}
 	return errors.Join(errs...)
 }

@@ -31,6 +31,7 @@ func TestBackend(t *testing.T) {
 
 	t.Run("objects of a full spec", func(t *testing.T) { testGolden(t, env, b) })
 	t.Run("pods of each kind", func(t *testing.T) { testKindPods(t, env) })
+	t.Run("GPU vendors", func(t *testing.T) { testGPUVendors(t, env) })
 	t.Run("stop start delete", func(t *testing.T) { testLifecycle(t, env, b) })
 	t.Run("volume attach rules", func(t *testing.T) { testVolumes(t, env, b) })
 	t.Run("events copied", func(t *testing.T) { testEvents(t, env, b) })

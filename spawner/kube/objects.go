@@ -113,12 +113,12 @@ func (c Config) pod(srv store.Server, im form.Image) *corev1.Pod {
 	for _, s := range c.ImagePullSecrets {
 		pod.Spec.ImagePullSecrets = append(pod.Spec.ImagePullSecrets, corev1.LocalObjectReference{Name: s})
 	}
-	if spec.GPUs > 0 {
-		if pod.Spec.NodeSelector == nil && len(c.GPU.NodeSelector) > 0 {
+	if gpu, ok := c.gpuPlacement(spec); ok && spec.GPUs > 0 {
+		if pod.Spec.NodeSelector == nil && len(gpu.nodeSelector) > 0 {
 			pod.Spec.NodeSelector = map[string]string{}
 		}
-		maps.Copy(pod.Spec.NodeSelector, c.GPU.NodeSelector)
-		pod.Spec.Tolerations = append(pod.Spec.Tolerations, tolerations(c.GPU.Tolerations)...)
+		maps.Copy(pod.Spec.NodeSelector, gpu.nodeSelector)
+		pod.Spec.Tolerations = append(pod.Spec.Tolerations, tolerations(gpu.tolerations)...)
 	}
 	if len(pod.Spec.Tolerations) == 0 {
 		pod.Spec.Tolerations = nil
@@ -200,8 +200,8 @@ func (c Config) resources(spec store.Spec) corev1.ResourceRequirements {
 	set(r.Requests, corev1.ResourceMemory, spec.Memory)
 	set(r.Limits, corev1.ResourceCPU, spec.CPULimit)
 	set(r.Limits, corev1.ResourceMemory, spec.MemoryLimit)
-	if spec.GPUs > 0 {
-		r.Limits[corev1.ResourceName(c.GPU.Resource)] = *resource.NewQuantity(int64(spec.GPUs), resource.DecimalSI)
+	if gpu, ok := c.gpuPlacement(spec); ok && spec.GPUs > 0 {
+		r.Limits[corev1.ResourceName(gpu.resource)] = *resource.NewQuantity(int64(spec.GPUs), resource.DecimalSI)
 	}
 	if len(r.Requests) == 0 {
 		r.Requests = nil

@@ -37,6 +37,9 @@ func (b *Backend) Start(ctx context.Context, srv store.Server, im form.Image, to
 	if err := b.ready(ctx); err != nil {
 		return store.Route{}, "", err
 	}
+	if err := b.o.checkGPUVendor(srv.Spec); err != nil {
+		return store.Route{}, "", err
+	}
 	if err := b.ensureNamespace(ctx, srv.Namespace, progress); err != nil {
 		return store.Route{}, "", err
 	}

@@ -17,7 +17,8 @@ import (
 // formConfig is the seed's spawn form: the demo image, a SAS image only
 // for the organisation (whose container is in the organisation's registry),
 // custom images from that registry with a tag or digest, the seed's
-// machines, one GPU with its preset, and a configuration.
+// machines, one GPU with its preset of one of two vendors, and a
+// configuration.
 const formConfig = `
 spawner:
   images:
@@ -45,7 +46,11 @@ spawner:
     workspaceSize: {min: 4Gi, max: 32Gi, default: 4Gi}
     volumeSize: {min: 4Gi, max: 512Gi, default: 4Gi}
     maxGPUs: 1
-  gpu: {preset: {cpu: "6", memory: 96Gi}}
+  gpu:
+    preset: {cpu: "6", memory: 96Gi}
+    vendors:
+      - {id: nvidia, names: {en: NVIDIA, fr: NVIDIA}, resource: nvidia.com/gpu}
+      - {id: amd, names: {en: AMD Instinct, fr: AMD Instinct}, resource: amd.com/gpu}
 `
 
 // startFormHub runs spawnhub with formConfig; it returns the hub, its data
@@ -214,6 +219,8 @@ func TestSpawnFormRefusesBadInput(t *testing.T) {
 		{"two GPUs", form(map[string]any{"gpus": 2}), "gpus"},
 		{"negative GPUs", form(map[string]any{"gpus": -1}), "gpus"},
 		{"GPUs as text", form(map[string]any{"gpus": "one"}), "gpus"},
+		{"unknown GPU vendor", form(map[string]any{"gpus": 1, "gpuVendor": "intel"}), "gpuVendor"},
+		{"GPU vendor as a number", form(map[string]any{"gpus": 1, "gpuVendor": 2}), "gpuVendor"},
 		{"workspace too big", form(map[string]any{"workspace": newVol("", "64Gi")}), "workspace.new.size"},
 		{"workspace too small", form(map[string]any{"workspace": newVol("", "2Gi")}), "workspace.new.size"},
 		{"workspace size not a size", form(map[string]any{"workspace": newVol("", "big")}), "workspace.new.size"},

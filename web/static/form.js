@@ -47,7 +47,7 @@
     }
     for (let i = 0; i <= cfg.gpu.max; i++) $("f-gpus").appendChild(option(String(i), String(i)));
     if (cfg.gpu.max === 0) $("gpu-box").hidden = true;
-    $("f-gpu-preset").textContent = fill($("f-gpu-preset").dataset.text, { cpu: cfg.gpu.preset.cpu, memory: cfg.gpu.preset.memory, resource: cfg.gpu.resource });
+    for (const v of cfg.gpu.vendors) $("f-gpuVendor").appendChild(option(v.id, v.name));
     $("f-ws-size").placeholder = cfg.workspaceSize.default || "";
     $("f-ws-range").textContent = fill($("f-ws-range").dataset.text, cfg.workspaceSize);
     volumeOptions($("f-ws-existing"));
@@ -91,8 +91,15 @@
     $("f-image-description").textContent = im ? im.description : "";
   }
 
+  // The vendor choice shows only when the cluster has several and the
+  // server asks for GPUs; the preset names the chosen vendor's resource.
   function gpuChanged() {
-    const gpu = $("f-gpus").value !== "0" && (cfg.gpu.preset.cpu || cfg.gpu.preset.memory);
+    const wants = $("f-gpus").value !== "0";
+    $("gpu-vendor-box").hidden = !wants || cfg.gpu.vendors.length < 2;
+    const vendor = cfg.gpu.vendors.find((v) => v.id === $("f-gpuVendor").value);
+    const resource = vendor ? vendor.resource : cfg.gpu.resource;
+    $("f-gpu-preset").textContent = fill($("f-gpu-preset").dataset.text, { cpu: cfg.gpu.preset.cpu, memory: cfg.gpu.preset.memory, resource: resource });
+    const gpu = wants && (cfg.gpu.preset.cpu || cfg.gpu.preset.memory);
     $("f-gpu-preset").hidden = !gpu;
     for (const id of ["f-cpu", "f-cpuLimit", "f-memory", "f-memoryLimit"]) $(id).disabled = !!gpu;
   }
@@ -128,6 +135,7 @@
     if ($("f-use-custom").checked) b.customImage = $("f-custom").value.trim();
     else b.image = $("f-image").value;
     b.gpus = Number($("f-gpus").value || 0);
+    if (b.gpus && cfg.gpu.vendors.length > 1) b.gpuVendor = $("f-gpuVendor").value;
     if (!b.gpus) {
       for (const f of ["cpu", "cpuLimit", "memory", "memoryLimit"]) {
         const v = $("f-" + f).value.trim();
@@ -205,7 +213,7 @@
     if (t.id === "f-image") describeImage();
     if (t.id === "f-name") renumber();
     if (t.id === "f-group") groupChanged();
-    if (t.id === "f-gpus") gpuChanged();
+    if (t.id === "f-gpus" || t.id === "f-gpuVendor") gpuChanged();
     if (t.id === "f-use-custom") { $("f-custom").disabled = !t.checked; $("f-image").disabled = t.checked; $("f-group").disabled = t.checked; }
     if (t.name === "ws-kind") { $("ws-new").hidden = t.value !== "new"; $("ws-existing").hidden = t.value !== "existing"; }
   });
