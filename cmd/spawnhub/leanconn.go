@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+)
+
+// A leanConn serves one connection's requests on the lean path for as long
+// as they are the simple kind (leanhead.go) and the fast handler takes
+// them; the first one that is not goes, with every byte read after the
+// last served request, to net/http's server, which keeps the connection.
+// It keeps the regular server's limits: the head gate learns when the
+// connection waits for a head and when it has one, a head must arrive
+// within readHeaderTimeout once it has begun, an idle connection is closed
+// after idleTimeout.
+type leanConn struct {
+	l    *leanListener
+	gc   *gatedConn
+	buf  []byte // read, not yet consumed: the next heads
+	head leanHead
+	base *http.Request // context and address of every request
+	req  http.Request
+	lw   *leanWriter
+
+	closing atomic.Bool // the server shuts down
+}
+
+// leanBufSize is the largest head the lean path reads; a longer one goes
+// to net/http's server, which allows far more.
+const leanBufSize = 4 << 10
+
+func (l *leanListener) newLeanConn(gc *gatedConn) *leanConn {
+	c := &leanConn{l: l, gc: gc, buf: make([]byte, 0, leanBufSize)}
+	c.head.header = make(http.Header, 16)
+	ctx := context.WithValue(context.Background(), http.ServerContextKey, l.srv)
+	ctx = context.WithValue(ctx, http.LocalAddrContextKey, gc.LocalAddr())
+	c.base = (&http.Request{RemoteAddr: gc.RemoteAddr().String()}).WithContext(ctx)
+	c.lw = newLeanWriter(gc, func() bool { return !c.closing.Load() })
+	return c
+}
+
+// serve runs until the connection is closed or handed over.
+func (c *leanConn) serve() {
+	for first := true; ; first = false {
+		n, ok := c.readHead(first)
+		if !ok {
+			return
+		}
+		if n == 0 {
+			c.handOver()
+			return
+		}
+		served, keep := c.serveOne(n)
+		if !served {
+			c.handOver()
+			return
+		}
+		c.buf = c.buf[:copy(c.buf, c.buf[n:])]
+		if !keep {
+			_ = c.gc.Close()
+			return
+		}
+		c.gc.gate.enter(c.gc, true) // idle until the next head is in
+	}
+}
+
+// readHead reads until c.buf holds a whole head of the lean subset, and
+// returns its length; 0 when what was read is not for the lean path. It
+// reports false when the connection failed or timed out (it is closed).
+func (c *leanConn) readHead(first bool) (int, bool) {
+	t := c.l.timeouts
+	if len(c.buf) == 0 && !first {
+		_ = c.gc.SetReadDeadline(time.Now().Add(t.idle))
+	} else {
+		_ = c.gc.SetReadDeadline(time.Now().Add(t.head))
+	}
+	if c.closing.Load() && len(c.buf) == 0 {
+		_ = c.gc.Close()
+		return 0, false
+	}
+	for started := len(c.buf) > 0 || first; ; {
+		n, scan := scanHead(c.buf)
+		switch {
+		case scan == headDone:
+			return n, true
+		case scan == headOther || len(c.buf) == cap(c.buf):
+			return 0, true
+		}
+		m, err := c.gc.Read(c.buf[len(c.buf):cap(c.buf)])
+		c.buf = c.buf[:len(c.buf)+m]
+		if err != nil {
+			if len(c.buf) > 0 && !isTimeout(err) {
+				return 0, true // net/http answers what there is
+			}
+			_ = c.gc.Close() // as net/http does, without an answer
+			return 0, false
+		}
+		if !started && m > 0 {
+			started = true
+			_ = c.gc.SetReadDeadline(time.Now().Add(t.head))
+		}
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// serveOne serves the head in c.buf[:n] unless it is not for the lean
+// path (served false, nothing written), and reports whether the
+// connection may go on.
+func (c *leanConn) serveOne(n int) (served, keep bool) {
+	if !c.head.parse(string(c.buf[:n])) || !c.head.request(&c.req, c.base) {
+		return false, false
+	}
+	c.gc.gate.leave(c.gc) // a head is in: net/http's StateActive
+	c.lw.reset(c.req.Method)
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				c.l.log.Error("http: panic serving", "remote", c.base.RemoteAddr, "panic", v, "stack", string(debug.Stack()))
+			}
+			_ = c.lw.bw.Flush() // what reached the connection's buffer goes, as with net/http
+			_ = c.gc.Close()
+			served, keep = true, false
+		}
+	}()
+	if !c.l.fast(c.lw, &c.req) {
+		if c.lw.touched() {
+			panic("fast handler declined a request it answered")
+		}
+		return false, false
+	}
+	return true, c.lw.finish()
+}
+
+// handOver gives the connection, with what was read of it, to net/http.
+func (c *leanConn) handOver() {
+	_ = c.gc.SetReadDeadline(time.Time{})
+	c.l.handOver(&handedConn{gatedConn: c.gc, replay: c.buf})
+}
+
+// handedConn is a connection net/http's server takes over from the lean
+// path: its reads return first the bytes the lean path read.
+type handedConn struct {
+	*gatedConn
+	replay []byte
+}
+
+func (h *handedConn) Read(p []byte) (int, error) {
+	if len(h.replay) > 0 {
+		n := copy(p, h.replay)
+		h.replay = h.replay[n:]
+		return n, nil
+	}
+	return h.gatedConn.Read(p)
+}
+
+// gated is the connection the head gate tracks.
+func (h *handedConn) gated() *gatedConn { return h.gatedConn }
