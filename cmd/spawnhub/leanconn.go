@@ -27,7 +27,8 @@ type leanConn struct {
 	req  http.Request
 	lw   *leanWriter
 
-	closing atomic.Bool // the server shuts down
+	deadline time.Time   // the connection's read deadline
+	closing  atomic.Bool // the server shuts down
 }
 
 // leanBufSize is the largest head the lean path reads; a longer one goes
@@ -73,23 +74,22 @@ func (c *leanConn) serve() {
 // returns its length; 0 when what was read is not for the lean path. It
 // reports false when the connection failed or timed out (it is closed).
 func (c *leanConn) readHead(first bool) (int, bool) {
-	t := c.l.timeouts
-	if len(c.buf) == 0 && !first {
-		_ = c.gc.SetReadDeadline(time.Now().Add(t.idle))
-	} else {
-		_ = c.gc.SetReadDeadline(time.Now().Add(t.head))
-	}
-	if c.closing.Load() && len(c.buf) == 0 {
-		_ = c.gc.Close()
-		return 0, false
-	}
-	for started := len(c.buf) > 0 || first; ; {
+	started, armedHead := first || len(c.buf) > 0, false
+	for reads := 0; ; reads++ {
 		n, scan := scanHead(c.buf)
 		switch {
 		case scan == headDone:
 			return n, true
 		case scan == headOther || len(c.buf) == cap(c.buf):
 			return 0, true
+		}
+		if reads == 0 || (started && !armedHead) {
+			c.armDeadline(started)
+			armedHead = started
+		}
+		if c.closing.Load() && len(c.buf) == 0 {
+			_ = c.gc.Close()
+			return 0, false
 		}
 		m, err := c.gc.Read(c.buf[len(c.buf):cap(c.buf)])
 		c.buf = c.buf[:len(c.buf)+m]
@@ -100,11 +100,26 @@ func (c *leanConn) readHead(first bool) (int, bool) {
 			_ = c.gc.Close() // as net/http does, without an answer
 			return 0, false
 		}
-		if !started && m > 0 {
-			started = true
-			_ = c.gc.SetReadDeadline(time.Now().Add(t.head))
-		}
+		started = started || m > 0
 	}
+}
+
+// armDeadline bounds the wait for a head: readHeaderTimeout from now once
+// one has begun, else idleTimeout. An idle deadline is moved only when it
+// is more than 1/64 of idleTimeout too early, which spares a system call
+// per request on a busy connection; an idle connection may so be closed
+// that much sooner.
+func (c *leanConn) armDeadline(inHead bool) {
+	t, now := c.l.timeouts, time.Now()
+	switch {
+	case inHead:
+		c.deadline = now.Add(t.head)
+	case c.deadline.Sub(now) < t.idle-t.idle/64:
+		c.deadline = now.Add(t.idle)
+	default:
+		return
+	}
+	_ = c.gc.SetReadDeadline(c.deadline)
 }
 
 func isTimeout(err error) bool {
@@ -142,7 +157,7 @@ func (c *leanConn) serveOne(n int) (served, keep bool) {
 
 // handOver gives the connection, with what was read of it, to net/http.
 func (c *leanConn) handOver() {
-	_ = c.gc.SetReadDeadline(time.Time{})
+	_ = c.gc.SetReadDeadline(time.Time{}) // net/http sets its own
 	c.l.handOver(&handedConn{gatedConn: c.gc, replay: c.buf})
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -34,27 +35,51 @@ const (
 // length of the head with it. Bytes outside the subset, a CR without LF or
 // a LF without CR end the scan with headOther.
 func scanHead(b []byte) (int, headScan) {
-	for i := 0; i < len(b); i++ {
-		c := b[i]
+	end := bytes.Index(b, crlfcrlf)
+	if end < 0 {
+		return 0, scanPartial(b)
+	}
+	n := end + len(crlfcrlf)
+	for i, c := range b[:n] {
+		if plainHeadByte[c] {
+			continue
+		}
 		switch {
-		case c == '\r':
-			if i+1 == len(b) {
-				return 0, headPartial
-			}
-			if b[i+1] != '\n' {
-				return 0, headOther
-			}
-			i++
-			if i >= 3 && b[i-3] == '\r' && b[i-2] == '\n' {
-				return i + 1, headDone
-			}
-		case c == '\t' || (c >= ' ' && c < 0x7f):
-		default: // LF alone, other controls, obs-text
+		case c == '\r' && b[i+1] == '\n': // i+1 < n: b[:n] ends with LF
+		case c == '\n' && i > 0 && b[i-1] == '\r':
+		default: // LF alone, CR alone, other controls, obs-text
 			return 0, headOther
 		}
 	}
-	return 0, headPartial
+	return n, headDone
 }
+
+// scanPartial tells whether b, which holds no end of head, may still
+// become a head of the subset.
+func scanPartial(b []byte) headScan {
+	for i, c := range b {
+		switch {
+		case plainHeadByte[c]:
+		case c == '\r' && (i+1 == len(b) || b[i+1] == '\n'):
+		case c == '\n' && i > 0 && b[i-1] == '\r':
+		default:
+			return headOther
+		}
+	}
+	return headPartial
+}
+
+var crlfcrlf = []byte("\r\n\r\n")
+
+// plainHeadByte holds the bytes a head of the subset has but for CR and
+// LF: visible ASCII, SP and HTAB.
+var plainHeadByte = func() (t [256]bool) {
+	for c := ' '; c < 0x7f; c++ {
+		t[c] = true
+	}
+	t['\t'] = true
+	return t
+}()
 
 // leanHead is a parsed request head. Its strings share one copy of the
 // head's bytes; header values share one backing array.

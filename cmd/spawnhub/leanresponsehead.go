@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"net/http"
 	"net/textproto"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // writeHeader writes the response head once, p being the start of the
@@ -55,7 +61,7 @@ func (cw *leanChunker) writeHeader(p []byte) {
 		}
 	}
 	if !has(header, "Date") {
-		date = appendDate(lw.dateBuf[:])
+		date = currentDate()
 	}
 	if hasCL && hasTE && te != "identity" {
 		header.Del("Content-Length") // net/http logs this
@@ -82,7 +88,7 @@ func (cw *leanChunker) writeHeader(p []byte) {
 	}
 	bw := lw.bw
 	writeStatusLine(bw, code, lw.statusBuf[:])
-	_ = header.WriteSubset(bw, exclude)
+	lw.keys = writeFields(bw, header, exclude, lw.keys)
 	if date != nil {
 		_, _ = bw.WriteString("Date: ")
 		_, _ = bw.Write(date)
@@ -100,6 +106,55 @@ func (cw *leanChunker) writeHeader(p []byte) {
 	}
 	_, _ = bw.WriteString("\r\n")
 }
+
+// writeFields writes h but the keys in exclude as http.Header.WriteSubset
+// does (sorted keys, invalid names skipped, line breaks in values made
+// spaces, values trimmed), sorting in keys, which it returns for reuse.
+func writeFields(bw *bufio.Writer, h http.Header, exclude map[string]bool, keys []string) []string {
+	keys = keys[:0]
+	for k := range h {
+		if !exclude[k] {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !httpguts.ValidHeaderFieldName(k) {
+			continue // net/http skips it too
+		}
+		for _, v := range h[k] {
+			if strings.ContainsAny(v, "\r\n") {
+				v = newlineToSpace.Replace(v)
+			}
+			_, _ = bw.WriteString(k)
+			_, _ = bw.WriteString(": ")
+			_, _ = bw.WriteString(textproto.TrimString(v))
+			_, _ = bw.WriteString("\r\n")
+		}
+	}
+	return keys
+}
+
+var newlineToSpace = strings.NewReplacer("\n", " ", "\r", " ")
+
+// currentDate is the Date field's value, formatted once a second.
+func currentDate() []byte {
+	now := time.Now()
+	sec := now.Unix()
+	if d := lastDate.Load(); d != nil && d.sec == sec {
+		return d.value
+	}
+	d := &formattedDate{sec: sec, value: now.UTC().AppendFormat(nil, http.TimeFormat)}
+	lastDate.Store(d)
+	return d.value
+}
+
+type formattedDate struct {
+	sec   int64
+	value []byte // never written into
+}
+
+var lastDate atomic.Pointer[formattedDate]
 
 func has(h http.Header, key string) bool {
 	_, ok := h[key]

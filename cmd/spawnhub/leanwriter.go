@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/net/http/httpguts"
 )
@@ -38,8 +37,8 @@ type leanWriter struct {
 	written       int64
 	trailers      []string // declared by a Trailer field
 	werr          error    // the first failed write to the connection
+	keys          []string // the header's, sorted
 	statusBuf     [3]byte
-	dateBuf       [len(http.TimeFormat)]byte
 	clenBuf       [20]byte
 }
 
@@ -78,7 +77,7 @@ func (lw *leanWriter) WriteHeader(code int) {
 	}
 	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
 		writeStatusLine(lw.bw, code, lw.statusBuf[:])
-		_ = lw.header.WriteSubset(lw.bw, excludedHeadersNoBody)
+		lw.keys = writeFields(lw.bw, lw.header, excludedHeadersNoBody, lw.keys)
 		_, _ = lw.bw.WriteString("\r\n")
 		_ = lw.bw.Flush()
 		return
@@ -267,6 +266,3 @@ func writeStatusLine(bw *bufio.Writer, code int, scratch []byte) {
 	}
 	_, _ = fmt.Fprintf(bw, "%03d status code %d\r\n", code, code)
 }
-
-// appendDate is the Date field's value now.
-func appendDate(b []byte) []byte { return time.Now().UTC().AppendFormat(b[:0], http.TimeFormat) }
