@@ -28,6 +28,8 @@ type leanConn struct {
 	lw   *leanWriter
 
 	deadline time.Time   // the connection's read deadline
+	cancel   func()      // ends the requests' context: the client is gone
+	watched  chan bool   // while a stream is relayed: its watch's verdict
 	closing  atomic.Bool // the server shuts down
 }
 
@@ -40,13 +42,16 @@ func (l *leanListener) newLeanConn(gc *gatedConn) *leanConn {
 	c.head.header = make(http.Header, 16)
 	ctx := context.WithValue(context.Background(), http.ServerContextKey, l.srv)
 	ctx = context.WithValue(ctx, http.LocalAddrContextKey, gc.LocalAddr())
+	ctx, c.cancel = context.WithCancel(ctx)
 	c.base = (&http.Request{RemoteAddr: gc.RemoteAddr().String()}).WithContext(ctx)
 	c.lw = newLeanWriter(gc, func() bool { return !c.closing.Load() })
+	c.lw.onFlush = c.watchClient
 	return c
 }
 
 // serve runs until the connection is closed or handed over.
 func (c *leanConn) serve() {
+	defer c.cancel()
 	for first := true; ; first = false {
 		n, ok := c.readHead(first)
 		if !ok {
@@ -141,6 +146,7 @@ func (c *leanConn) serveOne(n int) (served, keep bool) {
 			if v != http.ErrAbortHandler {
 				c.l.log.Error("http: panic serving", "remote", c.base.RemoteAddr, "panic", v, "stack", string(debug.Stack()))
 			}
+			c.stopWatching()
 			_ = c.lw.bw.Flush() // what reached the connection's buffer goes, as with net/http
 			_ = c.gc.Close()
 			served, keep = true, false
@@ -152,7 +158,42 @@ func (c *leanConn) serveOne(n int) (served, keep bool) {
 		}
 		return false, false
 	}
-	return true, c.lw.finish()
+	keep = c.lw.finish()
+	return true, c.stopWatching() && keep
+}
+
+// watchClient reads from the connection while a stream (a response the
+// handler flushes) is relayed, as net/http's background read does, so
+// that a client that goes away ends the stream's relay (the requests'
+// context ends). Other responses are not watched: a client gone during
+// one is noticed when it is written.
+func (c *leanConn) watchClient() {
+	if c.watched != nil {
+		return
+	}
+	c.watched = make(chan bool, 1)
+	_ = c.gc.SetReadDeadline(time.Time{}) // a stream lasts
+	go func() { // ends at the client's next bytes, its going away, or stopWatching
+		m, err := c.gc.Read(c.buf[len(c.buf):cap(c.buf)])
+		c.buf = c.buf[:len(c.buf)+m]
+		gone := err != nil && !isTimeout(err)
+		if gone {
+			c.cancel()
+		}
+		c.watched <- !gone
+	}()
+}
+
+// stopWatching ends a watch and reports whether the client is still
+// there; c.buf is the loop's again.
+func (c *leanConn) stopWatching() bool {
+	if c.watched == nil {
+		return true
+	}
+	_ = c.gc.SetReadDeadline(time.Unix(1, 0)) // wakes the watch's read
+	alive := <-c.watched
+	c.watched, c.deadline = nil, time.Time{}
+	return alive
 }
 
 // handOver gives the connection, with what was read of it, to net/http.

@@ -69,6 +69,15 @@ func reflectHandler(w http.ResponseWriter, r *http.Request) {
 	case "/identity":
 		h.Set("Transfer-Encoding", "identity")
 		_, _ = io.WriteString(w, view)
+	case "/stream": // until the client goes away
+		_, _ = io.WriteString(w, "event: hello\n\n")
+		http.NewResponseController(w).Flush()
+		select {
+		case <-r.Context().Done():
+			streamEnded <- "client gone"
+		case <-time.After(20 * time.Second):
+			streamEnded <- "still streaming"
+		}
 	case "/abort":
 		_, _ = io.WriteString(w, view+strings.Repeat("y", 5000))
 		panic(http.ErrAbortHandler)
@@ -76,6 +85,9 @@ func reflectHandler(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 	}
 }
+
+// streamEnded tells how /stream ended.
+var streamEnded = make(chan string, 1)
 
 // requestView is what a handler sees of r, but the client's port.
 func requestView(r *http.Request) string {
@@ -175,6 +187,7 @@ var differentialCases = map[string]string{
 	"sniffed":         fmt.Sprintf(get, "/html"),
 	"chunked":         fmt.Sprintf(get, "/big"),
 	"flushed":         fmt.Sprintf(get, "/flush"),
+	"flushed, more":   fmt.Sprintf(get, "/flush") + fmt.Sprintf(get, "/small") + fmt.Sprintf(get, "/flush"),
 	"trailers":        fmt.Sprintf(get, "/trailer"),
 	"not modified":    fmt.Sprintf(get, "/304"),
 	"no content":      fmt.Sprintf(get, "/204"),
@@ -275,5 +288,27 @@ func TestLeanPathServes(t *testing.T) {
 	}
 	if strings.Contains(got, "lean /b") || strings.Contains(got, "lean /std") {
 		t.Errorf("a handed-over connection came back to the lean path:\n%s", got)
+	}
+}
+
+// TestLeanPathEndsStreamsOfClientsGone checks that a stream's handler
+// learns that its client went away (its context ends), as with net/http's
+// background read, so that a relayed stream does not outlive its client.
+func TestLeanPathEndsStreamsOfClientsGone(t *testing.T) {
+	for _, lean := range []bool{true, false} {
+		addr := startServer(t, lean)
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = fmt.Fprintf(nc, get, "/stream")
+		head := make([]byte, 10)
+		if _, err := io.ReadFull(nc, head); err != nil || string(head) != "HTTP/1.1 2" {
+			t.Fatalf("lean %v: the stream began with %q, %v", lean, head, err)
+		}
+		nc.Close()
+		if got := <-streamEnded; got != "client gone" {
+			t.Errorf("lean %v: stream ended with %q", lean, got)
+		}
 	}
 }

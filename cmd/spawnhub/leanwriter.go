@@ -25,6 +25,7 @@ type leanWriter struct {
 	w         *bufio.Writer // the body's, 2 KiB, over chunks
 	chunks    leanChunker
 	keepAlive func() bool // false once the server shuts down
+	onFlush   func()      // called when the handler flushes: a stream
 
 	method        string
 	header        http.Header // the handler's
@@ -138,6 +139,9 @@ func (lw *leanWriter) WriteString(s string) (int, error) {
 func (lw *leanWriter) FlushError() error {
 	if !lw.wroteHeader {
 		lw.WriteHeader(http.StatusOK)
+	}
+	if lw.onFlush != nil {
+		lw.onFlush()
 	}
 	err := lw.w.Flush()
 	if !lw.chunks.wroteHeader {
