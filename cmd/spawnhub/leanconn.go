@@ -173,7 +173,7 @@ func (c *leanConn) watchClient() {
 	}
 	c.watched = make(chan bool, 1)
 	_ = c.gc.SetReadDeadline(time.Time{}) // a stream lasts
-	go func() { // ends at the client's next bytes, its going away, or stopWatching
+	go func() {                           // ends at the client's next bytes, its going away, or stopWatching
 		m, err := c.gc.Read(c.buf[len(c.buf):cap(c.buf)])
 		c.buf = c.buf[:len(c.buf)+m]
 		gone := err != nil && !isTimeout(err)
