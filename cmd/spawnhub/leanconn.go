@@ -27,10 +27,10 @@ type leanConn struct {
 	req  http.Request
 	lw   *leanWriter
 
-	deadline time.Time   // the connection's read deadline
-	cancel   func()      // ends the requests' context: the client is gone
-	watched  chan bool   // while a stream is relayed: its watch's verdict
-	closing  atomic.Bool // the server shuts down
+	deadline time.Time     // the connection's read deadline
+	cancel   func()        // ends the requests' context: the client is gone
+	watched  chan struct{} // while a stream is relayed: closed when its watch ends
+	closing  atomic.Bool   // the server shuts down
 }
 
 // leanBufSize is the largest head the lean path reads; a longer one goes
@@ -159,7 +159,8 @@ func (c *leanConn) serveOne(n int) (served, keep bool) {
 		return false, false
 	}
 	keep = c.lw.finish()
-	return true, c.stopWatching() && keep
+	c.stopWatching()
+	return true, keep
 }
 
 // watchClient reads from the connection while a stream (a response the
@@ -171,29 +172,26 @@ func (c *leanConn) watchClient() {
 	if c.watched != nil {
 		return
 	}
-	c.watched = make(chan bool, 1)
+	c.watched = make(chan struct{})
 	_ = c.gc.SetReadDeadline(time.Time{}) // a stream lasts
 	go func() {                           // ends at the client's next bytes, its going away, or stopWatching
 		m, err := c.gc.Read(c.buf[len(c.buf):cap(c.buf)])
 		c.buf = c.buf[:len(c.buf)+m]
-		gone := err != nil && !isTimeout(err)
-		if gone {
-			c.cancel()
+		if err != nil && !isTimeout(err) {
+			c.cancel() // as net/http does; what is buffered is still served
 		}
-		c.watched <- !gone
+		close(c.watched)
 	}()
 }
 
-// stopWatching ends a watch and reports whether the client is still
-// there; c.buf is the loop's again.
-func (c *leanConn) stopWatching() bool {
+// stopWatching ends a watch; c.buf is the loop's again.
+func (c *leanConn) stopWatching() {
 	if c.watched == nil {
-		return true
+		return
 	}
 	_ = c.gc.SetReadDeadline(time.Unix(1, 0)) // wakes the watch's read
-	alive := <-c.watched
+	<-c.watched
 	c.watched, c.deadline = nil, time.Time{}
-	return alive
 }
 
 // handOver gives the connection, with what was read of it, to net/http.
