@@ -197,7 +197,11 @@ func (c *leanConn) stopWatching() {
 // handOver gives the connection, with what was read of it, to net/http.
 func (c *leanConn) handOver() {
 	_ = c.gc.SetReadDeadline(time.Time{}) // net/http sets its own
-	c.l.handOver(&handedConn{gatedConn: c.gc, replay: c.buf})
+	var replay []byte
+	if len(c.buf) > 0 {
+		replay = c.buf
+	}
+	c.l.handOver(&handedConn{gatedConn: c.gc, replay: replay})
 }
 
 // handedConn is a connection net/http's server takes over from the lean
@@ -208,9 +212,11 @@ type handedConn struct {
 }
 
 func (h *handedConn) Read(p []byte) (int, error) {
-	if len(h.replay) > 0 {
+	if h.replay != nil {
 		n := copy(p, h.replay)
-		h.replay = h.replay[n:]
+		if h.replay = h.replay[n:]; len(h.replay) == 0 {
+			h.replay = nil // the lean path's buffer is not kept (idle websockets)
+		}
 		return n, nil
 	}
 	return h.gatedConn.Read(p)
