@@ -47,8 +47,7 @@ var noUserAgent = []string{""}
 // replaced transport, a route with a transport of its own (a long-poll
 // timeout), an https server): ReverseProxy relays it.
 func (p *Proxy) relayLean(w http.ResponseWriter, r *http.Request, u *upstream) bool {
-	if p.lean == nil || u.rp.Transport != p.transport || u.target.Scheme != "http" || r.ContentLength != 0 ||
-		(r.Body != nil && r.Body != http.NoBody) || isUpgrade(r) {
+	if !p.leanRelays(r, u) {
 		return false
 	}
 	ex := leanExchanges.Get().(*leanExchange)
@@ -72,6 +71,12 @@ func (p *Proxy) relayLean(w http.ResponseWriter, r *http.Request, u *upstream) b
 	u.presentResponse(res)
 	p.writeResponse(w, r, res)
 	return true
+}
+
+// leanRelays tells whether relayLean takes r for u.
+func (p *Proxy) leanRelays(r *http.Request, u *upstream) bool {
+	return p.lean != nil && u.rp.Transport == p.transport && u.target.Scheme == "http" && r.ContentLength == 0 &&
+		(r.Body == nil || r.Body == http.NoBody) && !isUpgrade(r) && r.Header["Upgrade"] == nil
 }
 
 // prepare makes ex.req the server's request for r, as ReverseProxy's

@@ -77,6 +77,9 @@ func clientIP(nc net.Conn) netip.Addr {
 
 // track is the http.Server ConnState hook.
 func (g *headGate) track(nc net.Conn, s http.ConnState) {
+	if h, ok := nc.(*handedConn); ok {
+		nc = h.gated()
+	}
 	c, ok := nc.(*gatedConn)
 	if !ok || c.gate != g {
 		return

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,11 @@ type ServerConfig struct {
 	// must keep up while the server waits for it; 0: no minimum.
 	MinBodyRate    int           `yaml:"minBodyRate"`
 	BodyRateWindow time.Duration `yaml:"bodyRateWindow"`
+	// LeanPath serves the simple requests of workspace origins (bodiless
+	// GET and HEAD for a running server) with the lean server loop
+	// (leanconn.go) instead of net/http's server; false: net/http serves
+	// every request.
+	LeanPath bool `yaml:"leanPath"`
 }
 
 func defaultServerConfig() ServerConfig {
@@ -38,6 +44,7 @@ func defaultServerConfig() ServerConfig {
 		MaxPendingHeadsPerIP: 256,
 		MinBodyRate:          1024,
 		BodyRateWindow:       30 * time.Second,
+		LeanPath:             true,
 	}
 }
 
@@ -65,14 +72,37 @@ func (s ServerConfig) validate() error {
 	return errors.Join(errs...)
 }
 
+// httpServer is the replica's HTTP server: net/http's, and the lean
+// server loop in front of it when there is one.
+type httpServer struct {
+	*http.Server
+	lean *leanListener // nil without a lean path
+}
+
 // newHTTPServer returns the server for h, and the listener to serve it on
-// in place of ln, both holding clients to c.
-func newHTTPServer(h http.Handler, ln net.Listener, c ServerConfig, log *slog.Logger) (*http.Server, net.Listener) {
+// in place of ln, both holding clients to c. fast, when not nil and
+// c.LeanPath, serves requests on the lean path (leanListener).
+func newHTTPServer(h http.Handler, fast func(http.ResponseWriter, *http.Request) bool, ln net.Listener, c ServerConfig, log *slog.Logger) (*httpServer, net.Listener) {
 	gate := newHeadGate(c.MaxPendingHeads, c.MaxPendingHeadsPerIP, log)
 	if c.MinBodyRate > 0 {
 		h = newMinBodyRate(c.MinBodyRate, c.BodyRateWindow).wrap(h)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: c.ReadHeaderTimeout, IdleTimeout: c.IdleTimeout,
-		ConnState: gate.track, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	return srv, gate.listener(ln)
+	srv := &httpServer{Server: &http.Server{Handler: h, ReadHeaderTimeout: c.ReadHeaderTimeout, IdleTimeout: c.IdleTimeout,
+		ConnState: gate.track, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}}
+	ln = gate.listener(ln)
+	if fast != nil && c.LeanPath {
+		srv.lean = newLeanListener(ln, srv.Server, fast, log)
+		ln = srv.lean
+	}
+	return srv, ln
+}
+
+// Shutdown shuts net/http's server down, then waits for the lean path's
+// connections.
+func (s *httpServer) Shutdown(ctx context.Context) error {
+	err := s.Server.Shutdown(ctx)
+	if s.lean != nil {
+		err = errors.Join(err, s.lean.drain(ctx))
+	}
+	return err
 }

@@ -73,7 +73,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 }
 
 func (a *app) run(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) error {
-	srv, ln := newHTTPServer(a.handler, ln, cfg.Server, log)
+	srv, ln := newHTTPServer(a.handler, a.proxy.ServeFast, ln, cfg.Server, log)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.proxy.Run(gctx) })
 	g.Go(func() error { return a.authn.Run(gctx) })

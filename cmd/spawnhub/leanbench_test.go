@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+)
+
+// BenchmarkLeanPath times a small GET over one keep-alive connection to a
+// server with the lean path and to one without, in alternation (compare
+// the two in the same run): the servers' own cost and the loopback's.
+func BenchmarkLeanPath(b *testing.B) {
+	lean, std := startBenchServer(b, true), startBenchServer(b, false)
+	for round := 1; round <= 2; round++ {
+		b.Run(fmt.Sprintf("lean-%d", round), func(b *testing.B) { getLoop(b, lean) })
+		b.Run(fmt.Sprintf("net-http-%d", round), func(b *testing.B) { getLoop(b, std) })
+	}
+}
+
+func startBenchServer(b *testing.B, lean bool) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	small := func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Content-Length", "13")
+		_, _ = io.WriteString(w, "Hello, world!")
+	}
+	c := defaultServerConfig()
+	c.LeanPath = lean
+	srv, sln := newHTTPServer(http.HandlerFunc(small), func(w http.ResponseWriter, r *http.Request) bool {
+		small(w, r)
+		return true
+	}, ln, c, quietLog())
+	go srv.Serve(sln) // ends at Close below
+	b.Cleanup(func() { _ = srv.Close(); _ = sln.Close() })
+	return ln.Addr().String()
+}
+
+func getLoop(b *testing.B, addr string) {
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	br := bufio.NewReader(nc)
+	req := []byte("GET /notebook/alice/lab/api/status HTTP/1.1\r\nHost: alice.ws.localhost\r\nUser-Agent: bench\r\nCookie: spawnhub_workspace=x\r\n\r\n")
+	r, _ := http.NewRequest(http.MethodGet, "/", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := nc.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		res, err := http.ReadResponse(br, r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+	}
+}
