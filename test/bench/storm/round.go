@@ -27,7 +27,8 @@ type Row struct {
 	RedisPerLaun float64
 	KubePerLaun  float64 // -1 without Kubernetes
 	FirstError   string
-	Killed       bool // a replica was killed with SIGKILL during the round
+	Killed       bool  // a replica was killed with SIGKILL during the round
+	Streams      int64 // progress streams opened (one per launch unless one broke)
 }
 
 // user is one signed-in user, on one replica.
@@ -37,6 +38,7 @@ type user struct {
 	ns     string
 	name   string
 	client *http.Client
+	stream *http.Client // the same session without a timeout, for progress streams
 }
 
 // round signs in n users spread over the replicas, has them launch within
@@ -45,10 +47,6 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	row := Row{Users: n}
-	// The users poll their server less often in a larger crowd, so that
-	// the pollers (500 requests a second in all) do not swamp the machine
-	// they share with the replicas.
-	pollEvery := 200 * time.Millisecond * time.Duration(max(1, n/100))
 	users := make([]*user, n)
 	for i := range users {
 		u, err := e.login(ctx, e.urls[i%len(e.urls)], fmt.Sprintf("%s-u%d", tag, i))
@@ -72,7 +70,7 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	probeCtx, stopProbes := context.WithCancel(ctx)
 	lat := make(chan []time.Duration, 1)
 	go func() { lat <- probe(probeCtx, users[0], o.Probes, e.urls) }() // ends with probeCtx
-	var errs, tooMany, accepted atomic.Int64
+	var errs, tooMany, accepted, streams atomic.Int64
 	killed := make(chan struct{})
 	var killOnce sync.Once
 	var firstErr atomic.Value
@@ -92,7 +90,7 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 					})
 				}
 			}
-			if err := u.launchAndWait(ctx, &tooMany, onAccepted, e.urls, pollEvery); err != nil {
+			if err := u.launchAndWait(ctx, &tooMany, onAccepted, e.urls, func() { streams.Add(1) }); err != nil {
 				errs.Add(1)
 				firstErr.CompareAndSwap(nil, err.Error())
 			}
@@ -114,7 +112,7 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	if o.KubeCalls != nil {
 		row.KubePerLaun = float64(kube1-kube0) / float64(n)
 	}
-	row.Errors, row.TooMany = errs.Load(), tooMany.Load()
+	row.Errors, row.TooMany, row.Streams = errs.Load(), tooMany.Load(), streams.Load()
 	row.Running = n - int(row.Errors)
 	row.LaunchesPerS = float64(row.Running) / row.Elapsed.Seconds()
 	row.MeCount = len(samples)
@@ -158,7 +156,7 @@ func (e *env) login(ctx context.Context, base, name string) (*user, error) {
 		return nil, fmt.Errorf("login %s: status %d, want 303", name, res.StatusCode)
 	}
 	var me struct{ Namespace string }
-	u := &user{base: base, client: c}
+	u := &user{base: base, client: c, stream: &http.Client{Jar: jar}}
 	if _, err := u.call(ctx, http.MethodGet, "/api/v1/me", nil, &me); err != nil {
 		return nil, err
 	}
@@ -168,9 +166,10 @@ func (e *env) login(ctx context.Context, base, name string) (*user, error) {
 
 type serverJSON struct{ Name, Phase, Message string }
 
-// launchAndWait launches a demo server and polls it every pollEvery until
-// it runs. A replica that stops answering is left for the next one in urls.
-func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64, accepted func(), urls []string, pollEvery time.Duration) error {
+// launchAndWait launches a demo server and follows it on its progress
+// stream until it runs. A replica that stops answering is left for the
+// next one in urls.
+func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64, accepted func(), urls []string, streams func()) error {
 	var srv serverJSON
 	status, err := u.failover(urls, func() (int, error) {
 		return u.call(ctx, http.MethodPost, "/api/v1/namespaces/"+u.ns+"/launch", map[string]string{"image": "demo"}, &srv)
@@ -183,24 +182,7 @@ func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64, accepte
 	}
 	u.name = srv.Name
 	accepted()
-	for srv.Phase != "running" {
-		if srv.Phase == "failed" {
-			return fmt.Errorf("%s/%s failed: %s", u.ns, u.name, srv.Message)
-		}
-		if err := sleepCtx(ctx, pollEvery); err != nil {
-			return fmt.Errorf("%s/%s still %s (%s): %w", u.ns, u.name, srv.Phase, srv.Message, err)
-		}
-		status, err := u.failover(urls, func() (int, error) {
-			return u.call(ctx, http.MethodGet, "/api/v1/namespaces/"+u.ns+"/servers/"+u.name, nil, &srv)
-		})
-		if status == http.StatusTooManyRequests {
-			tooMany.Add(1)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return u.waitRunning(ctx, urls, &srv, streams)
 }
 
 // failover runs do, and once more on the next replica when this one does
