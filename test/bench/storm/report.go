@@ -29,6 +29,9 @@ func writeTable(w io.Writer, o Options, rows []Row) {
 		if r.Killed {
 			fmt.Fprintf(w, "\nat %d launches one replica was killed with SIGKILL after %d were accepted\n", r.Users, o.KillAt)
 		}
+		if r.RedisTop != "" {
+			fmt.Fprintf(w, "\nRedis commands per launch at %d launches, most sent first: %s\n", r.Users, r.RedisTop)
+		}
 		if r.FirstError != "" {
 			fmt.Fprintf(w, "\nfirst error at %d launches: %s\n", r.Users, r.FirstError)
 		}

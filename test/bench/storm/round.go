@@ -27,8 +27,9 @@ type Row struct {
 	RedisPerLaun float64
 	KubePerLaun  float64 // -1 without Kubernetes
 	FirstError   string
-	Killed       bool  // a replica was killed with SIGKILL during the round
-	Streams      int64 // progress streams opened (one per launch unless one broke)
+	Killed       bool   // a replica was killed with SIGKILL during the round
+	Streams      int64  // progress streams opened (one per launch unless one broke)
+	RedisTop     string // the commands most sent per launch (probes included)
 }
 
 // user is one signed-in user, on one replica.
@@ -59,7 +60,7 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	if err != nil {
 		return row, err
 	}
-	calls0, err := e.redisCalls(ctx)
+	calls0, err := e.redisCallsBy(ctx)
 	if err != nil {
 		return row, err
 	}
@@ -100,7 +101,7 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	row.Elapsed = time.Since(began)
 	stopProbes()
 	samples := <-lat
-	calls1, err := e.redisCalls(context.Background())
+	calls1, err := e.redisCallsBy(context.Background())
 	if err != nil {
 		return row, err
 	}
@@ -117,7 +118,8 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	row.LaunchesPerS = float64(row.Running) / row.Elapsed.Seconds()
 	row.MeCount = len(samples)
 	row.MeP50, row.MeP99 = percentile(samples, 0.50), percentile(samples, 0.99)
-	row.RedisPerLaun = (float64(calls1-calls0) - perProbe*float64(len(samples))) / float64(n)
+	row.RedisPerLaun = (float64(sum(calls1)-sum(calls0)) - perProbe*float64(len(samples))) / float64(n)
+	row.RedisTop = topCommands(calls0, calls1, n, 6)
 	if s, ok := firstErr.Load().(string); ok {
 		row.FirstError = s
 	}
