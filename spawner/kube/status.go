@@ -96,7 +96,9 @@ func describe(pod *corev1.Pod) string {
 }
 
 // waitingForVolumes tells a transient Unschedulable: the scheduler retries
-// once the pod's new claims are bound.
+// once the pod's new claims are bound and their volumes are in its cache
+// ("persistentvolumeclaim … not found", "persistentvolume \"pvc-…\" not
+// found", "bound to non-existent persistentvolume").
 func waitingForVolumes(msg string) bool {
-	return strings.Contains(msg, "unbound immediate PersistentVolumeClaims") || strings.Contains(msg, "persistentvolumeclaim") && strings.Contains(msg, "not found")
+	return strings.Contains(msg, "unbound immediate PersistentVolumeClaims") || strings.Contains(msg, "persistentvolume") && strings.Contains(msg, "not found")
 }

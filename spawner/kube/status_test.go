@@ -35,6 +35,8 @@ func TestPodState(t *testing.T) {
 		{"crash loop", waiting("CrashLoopBackOff"), false, false, "CrashLoopBackOff"},
 		{"no node fits", unschedulable("0/3 nodes are available: 3 Insufficient nvidia.com/gpu."), false, false, "Unschedulable"},
 		{"claims binding", unschedulable("0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. not found"), false, false, ""},
+		{"claim bound, volume not cached yet", unschedulable(`0/2 nodes are available: persistentvolume "pvc-3d559392" not found. not found`), false, false, ""},
+		{"claim bound to a volume not cached yet", unschedulable(`0/2 nodes are available: persistentvolumeclaim "demo-workspace" bound to non-existent persistentvolume "". not found`), false, false, ""},
 		{"ended", corev1.PodStatus{Phase: corev1.PodFailed, ContainerStatuses: []corev1.ContainerStatus{{Name: "server",
 			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "OOMKilled"}}}}}, false, false, "OOMKilled"},
 		{"being deleted", ready, true, false, "being deleted"},

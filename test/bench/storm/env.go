@@ -232,33 +232,43 @@ func (e *env) close() {
 
 // redisCalls is the total of INFO commandstats calls.
 func (e *env) redisCalls(ctx context.Context) (int64, error) {
+	by, err := e.redisCallsBy(ctx)
+	var total int64
+	for _, n := range by {
+		total += n
+	}
+	return total, err
+}
+
+// redisCallsBy is INFO commandstats' calls per command.
+func (e *env) redisCallsBy(ctx context.Context) (map[string]int64, error) {
 	c, err := (&net.Dialer{}).DialContext(ctx, "tcp", e.redisAdr)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer c.Close()
 	if _, err := c.Write([]byte("INFO commandstats\r\n")); err != nil {
-		return 0, err
+		return nil, err
 	}
 	r := bufio.NewReader(c)
 	head, err := r.ReadString('\n')
 	if err != nil || !strings.HasPrefix(head, "$") {
-		return 0, errors.Join(err, fmt.Errorf("INFO: unexpected answer %q", head))
+		return nil, errors.Join(err, fmt.Errorf("INFO: unexpected answer %q", head))
 	}
 	size, _ := strconv.Atoi(strings.TrimSpace(head[1:]))
 	body := make([]byte, size+2)
 	if _, err := io.ReadFull(r, body); err != nil {
-		return 0, err
+		return nil, err
 	}
-	var total int64
+	by := map[string]int64{}
 	for _, line := range strings.Split(string(body), "\n") {
 		// cmdstat_get:calls=10,usec=...
-		_, rest, ok := strings.Cut(line, ":calls=")
-		if !ok || !strings.HasPrefix(line, "cmdstat_") {
+		name, rest, ok := strings.Cut(line, ":calls=")
+		if !ok || !strings.HasPrefix(name, "cmdstat_") {
 			continue
 		}
 		n, _ := strconv.ParseInt(strings.SplitN(rest, ",", 2)[0], 10, 64)
-		total += n
+		by[strings.TrimPrefix(name, "cmdstat_")] = n
 	}
-	return total, nil
+	return by, nil
 }

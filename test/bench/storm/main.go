@@ -1,6 +1,7 @@
 // Command storm measures a class starting at once: R `spawnhub serve`
 // replicas on one Redis (loopback only), N users who sign in and launch a
-// server each within a short window, until every server runs. For each N
+// server each within a short window and follow it on its progress stream
+// (server-sent events, one request each), until every server runs. For each N
 // it reports launches per second, the time until all run, the latency of
 // GET /api/v1/me during the storm (p50, p99), errors and 429s, and the
 // Redis commands per launch (INFO commandstats before and after).

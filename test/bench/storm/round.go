@@ -27,7 +27,9 @@ type Row struct {
 	RedisPerLaun float64
 	KubePerLaun  float64 // -1 without Kubernetes
 	FirstError   string
-	Killed       bool // a replica was killed with SIGKILL during the round
+	Killed       bool   // a replica was killed with SIGKILL during the round
+	Streams      int64  // progress streams opened (one per launch unless one broke)
+	RedisTop     string // the commands most sent per launch (probes included)
 }
 
 // user is one signed-in user, on one replica.
@@ -37,6 +39,7 @@ type user struct {
 	ns     string
 	name   string
 	client *http.Client
+	stream *http.Client // the same session without a timeout, for progress streams
 }
 
 // round signs in n users spread over the replicas, has them launch within
@@ -45,10 +48,6 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	row := Row{Users: n}
-	// The users poll their server less often in a larger crowd, so that
-	// the pollers (500 requests a second in all) do not swamp the machine
-	// they share with the replicas.
-	pollEvery := 200 * time.Millisecond * time.Duration(max(1, n/100))
 	users := make([]*user, n)
 	for i := range users {
 		u, err := e.login(ctx, e.urls[i%len(e.urls)], fmt.Sprintf("%s-u%d", tag, i))
@@ -61,7 +60,7 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	if err != nil {
 		return row, err
 	}
-	calls0, err := e.redisCalls(ctx)
+	calls0, err := e.redisCallsBy(ctx)
 	if err != nil {
 		return row, err
 	}
@@ -72,7 +71,7 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	probeCtx, stopProbes := context.WithCancel(ctx)
 	lat := make(chan []time.Duration, 1)
 	go func() { lat <- probe(probeCtx, users[0], o.Probes, e.urls) }() // ends with probeCtx
-	var errs, tooMany, accepted atomic.Int64
+	var errs, tooMany, accepted, streams atomic.Int64
 	killed := make(chan struct{})
 	var killOnce sync.Once
 	var firstErr atomic.Value
@@ -92,7 +91,7 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 					})
 				}
 			}
-			if err := u.launchAndWait(ctx, &tooMany, onAccepted, e.urls, pollEvery); err != nil {
+			if err := u.launchAndWait(ctx, &tooMany, onAccepted, e.urls, func() { streams.Add(1) }); err != nil {
 				errs.Add(1)
 				firstErr.CompareAndSwap(nil, err.Error())
 			}
@@ -102,7 +101,7 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	row.Elapsed = time.Since(began)
 	stopProbes()
 	samples := <-lat
-	calls1, err := e.redisCalls(context.Background())
+	calls1, err := e.redisCallsBy(context.Background())
 	if err != nil {
 		return row, err
 	}
@@ -114,12 +113,13 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	if o.KubeCalls != nil {
 		row.KubePerLaun = float64(kube1-kube0) / float64(n)
 	}
-	row.Errors, row.TooMany = errs.Load(), tooMany.Load()
+	row.Errors, row.TooMany, row.Streams = errs.Load(), tooMany.Load(), streams.Load()
 	row.Running = n - int(row.Errors)
 	row.LaunchesPerS = float64(row.Running) / row.Elapsed.Seconds()
 	row.MeCount = len(samples)
 	row.MeP50, row.MeP99 = percentile(samples, 0.50), percentile(samples, 0.99)
-	row.RedisPerLaun = (float64(calls1-calls0) - perProbe*float64(len(samples))) / float64(n)
+	row.RedisPerLaun = (float64(sum(calls1)-sum(calls0)) - perProbe*float64(len(samples))) / float64(n)
+	row.RedisTop = topCommands(calls0, calls1, n, 6)
 	if s, ok := firstErr.Load().(string); ok {
 		row.FirstError = s
 	}
@@ -158,7 +158,7 @@ func (e *env) login(ctx context.Context, base, name string) (*user, error) {
 		return nil, fmt.Errorf("login %s: status %d, want 303", name, res.StatusCode)
 	}
 	var me struct{ Namespace string }
-	u := &user{base: base, client: c}
+	u := &user{base: base, client: c, stream: &http.Client{Jar: jar}}
 	if _, err := u.call(ctx, http.MethodGet, "/api/v1/me", nil, &me); err != nil {
 		return nil, err
 	}
@@ -168,9 +168,10 @@ func (e *env) login(ctx context.Context, base, name string) (*user, error) {
 
 type serverJSON struct{ Name, Phase, Message string }
 
-// launchAndWait launches a demo server and polls it every pollEvery until
-// it runs. A replica that stops answering is left for the next one in urls.
-func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64, accepted func(), urls []string, pollEvery time.Duration) error {
+// launchAndWait launches a demo server and follows it on its progress
+// stream until it runs. A replica that stops answering is left for the
+// next one in urls.
+func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64, accepted func(), urls []string, streams func()) error {
 	var srv serverJSON
 	status, err := u.failover(urls, func() (int, error) {
 		return u.call(ctx, http.MethodPost, "/api/v1/namespaces/"+u.ns+"/launch", map[string]string{"image": "demo"}, &srv)
@@ -183,24 +184,7 @@ func (u *user) launchAndWait(ctx context.Context, tooMany *atomic.Int64, accepte
 	}
 	u.name = srv.Name
 	accepted()
-	for srv.Phase != "running" {
-		if srv.Phase == "failed" {
-			return fmt.Errorf("%s/%s failed: %s", u.ns, u.name, srv.Message)
-		}
-		if err := sleepCtx(ctx, pollEvery); err != nil {
-			return fmt.Errorf("%s/%s still %s (%s): %w", u.ns, u.name, srv.Phase, srv.Message, err)
-		}
-		status, err := u.failover(urls, func() (int, error) {
-			return u.call(ctx, http.MethodGet, "/api/v1/namespaces/"+u.ns+"/servers/"+u.name, nil, &srv)
-		})
-		if status == http.StatusTooManyRequests {
-			tooMany.Add(1)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return u.waitRunning(ctx, urls, &srv, streams)
 }
 
 // failover runs do, and once more on the next replica when this one does

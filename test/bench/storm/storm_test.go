@@ -66,8 +66,8 @@ func TestStormOnKubernetes(t *testing.T) {
 	o := Options{Replicas: 3, Window: 60 * time.Second, Timeout: 20 * time.Minute, Probes: 20 * time.Millisecond, Starts: 16,
 		Kubeconfig: env.Kubeconfig,
 		OnRow: func(r Row) {
-			t.Logf("%d launches: %d running, %d errors, %d 429s, all running after %s, GET /api/v1/me p50 %s p99 %s, %.1f Redis commands and %.1f Kubernetes API calls per launch",
-				r.Users, r.Running, r.Errors, r.TooMany, r.Elapsed, r.MeP50, r.MeP99, r.RedisPerLaun, r.KubePerLaun)
+			t.Logf("%d launches: %d running, %d errors, %d 429s, all running after %s, GET /api/v1/me p50 %s p99 %s, %d progress streams, %.1f Redis commands and %.1f Kubernetes API calls per launch",
+				r.Users, r.Running, r.Errors, r.TooMany, r.Elapsed, r.MeP50, r.MeP99, r.Streams, r.RedisPerLaun, r.KubePerLaun)
 		},
 		KubeCalls: func(ctx context.Context) (int64, error) {
 			raw, err := env.Admin.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -50,4 +54,25 @@ func (j *cookieJar) Cookies(*url.URL) []*http.Cookie {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return slices.Clone(j.cookies)
+}
+
+func sum(m map[string]int64) int64 {
+	var total int64
+	for _, n := range m {
+		total += n
+	}
+	return total
+}
+
+// topCommands names the k commands sent most between two INFO
+// commandstats readings, with their calls per launch.
+func topCommands(before, after map[string]int64, launches, k int) string {
+	names := slices.SortedFunc(maps.Keys(after), func(a, b string) int {
+		return cmp.Compare(after[b]-before[b], after[a]-before[a])
+	})
+	var parts []string
+	for _, name := range names[:min(k, len(names))] {
+		parts = append(parts, fmt.Sprintf("%s %.1f", name, float64(after[name]-before[name])/float64(launches)))
+	}
+	return strings.Join(parts, ", ")
 }
