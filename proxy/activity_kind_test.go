@@ -158,10 +158,10 @@ func TestPollingRequestsAreNotActivity(t *testing.T) {
 		method, path, want string
 	}{
 		{"GET", "api/kernels", ""},
-		{"GET", "api/contents/work/a.ipynb?content=0", ""},
+		{"GET", "api/contents/notes/a.ipynb?content=0", ""},
 		{"GET", "api/contents?content=1", ""},
 		{"POST", "events/get_events", ""},
-		{"PUT", "api/contents/work/a.ipynb", store.SourceRequest},
+		{"PUT", "api/contents/notes/a.ipynb", store.SourceRequest},
 		{"GET", "api/kernels/k1/extra", store.SourceRequest},
 		{"GET", "lab", store.SourceRequest},
 	} {
