@@ -77,6 +77,7 @@ func runSilentCell(t *testing.T, r store.Route, started, done string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
+	settle(t, c)
 	code := fmt.Sprintf("import time, os\nopen(%q, 'w').close()\nwhile not os.path.exists(%q):\n    time.sleep(0.1)\n", started, done)
 	msg := map[string]any{
 		"header":        map[string]any{"msg_id": "m1", "msg_type": "execute_request", "session": "s1", "username": "t", "version": "5.3"},
@@ -85,6 +86,43 @@ func runSilentCell(t *testing.T, r store.Route, started, done string) {
 	}
 	if err := c.WriteJSON(msg); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// settle asks the kernel for its info over c and waits for the answer: the
+// server's own kernel_info requests on a new connection (its "nudge", on
+// the control channel) are answered by then. Their busy and idle status
+// messages would otherwise land while the cell runs and make the server
+// report the kernel idle (a race in Jupyter, not ours).
+func settle(t *testing.T, c *websocket.Conn) {
+	t.Helper()
+	info := map[string]any{
+		"header":        map[string]any{"msg_id": "i1", "msg_type": "kernel_info_request", "session": "s1", "username": "t", "version": "5.3"},
+		"parent_header": map[string]any{}, "metadata": map[string]any{}, "channel": "shell", "buffers": []any{}, "content": map[string]any{},
+	}
+	if err := c.WriteJSON(info); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(2 * time.Minute))
+	defer c.SetReadDeadline(time.Time{})
+	for {
+		var m struct {
+			Header struct {
+				MsgType string `json:"msg_type"`
+			} `json:"header"`
+			Parent struct {
+				MsgID string `json:"msg_id"`
+			} `json:"parent_header"`
+			Content struct {
+				State string `json:"execution_state"`
+			} `json:"content"`
+		}
+		if err := c.ReadJSON(&m); err != nil {
+			t.Fatalf("kernel info: %v", err)
+		}
+		if m.Header.MsgType == "status" && m.Parent.MsgID == "i1" && m.Content.State == "idle" {
+			return
+		}
 	}
 }
 
