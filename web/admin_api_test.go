@@ -3,16 +3,12 @@ package web
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/spawnhub/spawnhub/auth"
-	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
 	"github.com/spawnhub/spawnhub/store/memory"
@@ -41,38 +37,8 @@ func newAdminFixture(t *testing.T, t0 time.Time, extra ...func(*Options)) *apiFi
 			t.Fatal(err)
 		}
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	mgr := spawner.NewManager(st, idleBackend{}, form.Config{
-		Images: []form.Image{{ID: "demo", Kind: form.KindDemo, Command: []string{"demo"}}},
-	}, spawner.WithLogger(log), spawner.WithClock(clk.now))
-	cat, err := NewCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	later := t0.Add(24 * time.Hour)
-	ids := headerAuth{
-		"alice": {UserID: "alice", Namespace: "alice", Expires: later},
-		"bob":   {UserID: "bob", Namespace: "bob", Expires: later},
-		"root":  {UserID: "root", Namespace: "root", Admin: true, Expires: later},
-	}
-	signer, err := auth.NewSigner([]auth.Key{{ID: "k", Secret: []byte(strings.Repeat("k", 32))}}, time.Hour, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	policy := auth.NewPolicy(nil, nil, st)
-	opts := Options{Servers: mgr, Store: st, Auth: ids, Policy: policy, Now: clk.now,
-		Console:  spawner.NewConsole(st, mgr, clk.now),
-		Culling:  mgr.NewCuller(spawner.CullConfig{Enabled: true, IdleTimeout: 2 * time.Hour, WarnBefore: 15 * time.Minute}),
-		Sessions: auth.NewSessions(st, signer, auth.Cookies{}, nil), Sharing: auth.NewSharing(st, policy, log),
-		Tokens: auth.NewTokens(st, func(string) int { return 0 }, log), Catalog: cat, Logger: log}
-	for _, f := range extra {
-		f(&opts)
-	}
-	e, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &apiFixture{h: e, st: st}
+	fx, _ := newClockedWeb(t, clk, st, form.Image{ID: "demo", Kind: form.KindDemo, Command: []string{"demo"}}, extra...)
+	return fx
 }
 
 // seedRunning stores a running demo server started at start, last active

@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spawnhub/spawnhub/auth"
 	"github.com/spawnhub/spawnhub/spawner"
 	"github.com/spawnhub/spawnhub/spawner/form"
 	"github.com/spawnhub/spawnhub/store"
@@ -48,33 +45,8 @@ func newCullingFixture(t *testing.T, t0 time.Time) (*apiFixture, *spawner.Culler
 	if err := st.RecordActivity(ctx, map[store.Key]store.Mark{srv.Key(): {At: t0, Source: store.SourceMouse}}); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	mgr := spawner.NewManager(st, idleBackend{}, form.Config{
-		Images: []form.Image{{ID: "desktop", Kind: form.KindDesktop, Command: []string{"desktop"}}},
-	}, spawner.WithLogger(log), spawner.WithClock(clk.now))
-	culler := mgr.NewCuller(spawner.CullConfig{Enabled: true, IdleTimeout: 2 * time.Hour, WarnBefore: 15 * time.Minute})
-	cat, err := NewCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	later := t0.Add(24 * time.Hour)
-	ids := headerAuth{
-		"alice": {UserID: "alice", Namespace: "alice", Expires: later},
-		"bob":   {UserID: "bob", Namespace: "bob", Expires: later},
-		"root":  {UserID: "root", Namespace: "root", Admin: true, Expires: later},
-	}
-	signer, err := auth.NewSigner([]auth.Key{{ID: "k", Secret: []byte(strings.Repeat("k", 32))}}, time.Hour, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	policy := auth.NewPolicy(nil, nil, st)
-	e, err := New(Options{Servers: mgr, Store: st, Auth: ids, Policy: policy, Culling: culler, Now: clk.now,
-		Sessions: auth.NewSessions(st, signer, auth.Cookies{}, nil), Sharing: auth.NewSharing(st, policy, log),
-		Tokens: auth.NewTokens(st, func(string) int { return 0 }, log), Catalog: cat, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &apiFixture{h: e, st: st}, culler, clk
+	fx, culler := newClockedWeb(t, clk, st, form.Image{ID: "desktop", Kind: form.KindDesktop, Command: []string{"desktop"}})
+	return fx, culler, clk
 }
 
 func (fx *apiFixture) page(t *testing.T, user, lang, path string) (int, string) {
