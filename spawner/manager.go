@@ -53,6 +53,7 @@ type Manager struct {
 
 	queue *startQueue // starts of this replica; closed when Run ends
 	pace  *pace       // how many starts this replica runs at a time
+	board *board      // the queue as the pages of queued servers see it
 
 	metrics  *queueMetrics
 	registry prometheus.Registerer // nil: metrics are not registered
@@ -130,6 +131,7 @@ func NewManager(st Store, b Backend, cfg form.Config, opts ...Option) *Manager {
 		limits: store.QueueLimits{Pool: cfg.MaxStartsPerPool, Backend: cfg.MaxStartsPerBackend},
 		limit:  m.pace.limit, run: m.startServer,
 	})
+	m.board = newBoard(func(ctx context.Context) (store.QueueView, error) { return m.st.View(ctx, m.backend) }, m.log)
 	m.metrics = newQueueMetrics(m)
 	if m.registry != nil {
 		if err := m.metrics.register(m.registry); err != nil {

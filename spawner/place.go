@@ -51,7 +51,13 @@ func (m *Manager) withPlace(ctx context.Context, srv store.Server) store.Server 
 	case err != nil:
 		m.log.Warn("queue place not read", "server", srv.Key().String(), "err", err)
 		return srv
-	case p.Claimed:
+	}
+	return placed(srv, p)
+}
+
+// placed is srv with its place p in its message.
+func placed(srv store.Server, p store.QueuePlace) store.Server {
+	if p.Claimed {
 		sayStartingSoon.on(&srv)
 		return srv
 	}

@@ -254,3 +254,39 @@ func gathered(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 	}
 	return out
 }
+
+// TestReconcileQueuesLostEntry: a Queued record whose queue entry was never
+// written (its replica died in between) is queued again by Reconcile, after
+// the entries already waiting; those keep their place.
+func TestReconcileQueuesLostEntry(t *testing.T) {
+	fx := newFixture(t, 1)
+	fx.create(t, "busy") // holds the only start slot
+	<-fx.b.started
+	fx.create(t, "waiting")
+	old := time.Now().Add(-time.Minute)
+	lost, err := fx.st.CreateServer(ctx, store.Server{Namespace: "ns", Name: "lost", Phase: store.PhaseQueued,
+		Spec: store.Spec{Image: "demo"}, CreatedAt: old, UpdatedAt: old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.st.Place(ctx, "default", lost.Key()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("lost before reconcile: %v, want not in the queue", err)
+	}
+	if err := fx.m.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := fx.st.Place(ctx, "default", lost.Key()); err != nil || p.Position != 2 {
+		t.Errorf("lost after reconcile: %+v, %v; want second in line", p, err)
+	}
+	if p, err := fx.st.Place(ctx, "default", store.Key{Namespace: "ns", Name: "waiting"}); err != nil || p.Position != 1 {
+		t.Errorf("waiting after reconcile: %+v, %v; want still first", p, err)
+	}
+	for _, next := range []string{"waiting", "lost"} {
+		fx.b.release <- nil
+		if k := <-fx.b.started; k.Name != next {
+			t.Errorf("started %s, want %s", k.Name, next)
+		}
+	}
+	fx.b.release <- nil
+	fx.settle()
+}

@@ -26,8 +26,10 @@ func (m *Manager) Run(ctx context.Context) error {
 	go store.Follow(ctx, m.st, store.TopicQueue, func(msg string) { // ends with ctx
 		if msg == "" || msg == m.backend {
 			m.queue.wake()
+			m.board.poke()
 		}
 	}, store.FollowOptions{Logger: m.log})
+	go m.board.run(ctx) // ends with ctx
 	m.reconcileLogged(ctx)
 	for {
 		select {
@@ -65,20 +67,21 @@ func (m *Manager) Reconcile(ctx context.Context) error {
 		return fmt.Errorf("reconcile: list servers: %w", err)
 	}
 	var errs []error
+	queued := m.queuedOnce(ctx)
 	for _, srv := range srvs {
-		if err := m.reconcileOne(ctx, srv); err != nil {
+		if err := m.reconcileOne(ctx, srv, queued); err != nil {
 			errs = append(errs, fmt.Errorf("reconcile %s: %w", srv.Key(), err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (m *Manager) reconcileOne(ctx context.Context, srv store.Server) error {
+func (m *Manager) reconcileOne(ctx context.Context, srv store.Server, queued func(store.Key) bool) error {
 	switch srv.Phase {
 	case store.PhaseRunning:
 		return m.checkAlive(ctx, srv)
 	case store.PhaseQueued:
-		if m.now().Sub(srv.UpdatedAt) > m.claimTTL {
+		if m.now().Sub(srv.UpdatedAt) > m.claimTTL && !queued(srv.Key()) {
 			return m.queue.add(ctx, m.entryOf(srv))
 		}
 	case store.PhaseStarting:
@@ -92,6 +95,26 @@ func (m *Manager) reconcileOne(ctx context.Context, srv store.Server) error {
 		}
 	}
 	return nil
+}
+
+// queuedOnce tells whether a key is in the queue, from one read of the
+// whole queue made when first asked (a long queue costs one read per
+// reconcile, not one per waiting server); when the read fails it says
+// no, and the entry is queued again (which keeps an entry's place).
+func (m *Manager) queuedOnce(ctx context.Context) func(store.Key) bool {
+	var view store.QueueView
+	var read bool
+	return func(k store.Key) bool {
+		if !read {
+			read = true
+			var err error
+			if view, err = m.st.View(ctx, m.backend); err != nil {
+				m.log.Warn("queue not read; queued servers are queued again", "err", err)
+			}
+		}
+		_, ok := view.Place(k)
+		return ok
+	}
 }
 
 // orphaned reports whether nobody is working on a transitional record: it

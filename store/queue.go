@@ -60,4 +60,44 @@ type QueueStore interface {
 	Finish(ctx context.Context, backend string, key Key, took time.Duration) error
 	// Place says where key is; ErrNotFound if it is not in the queue.
 	Place(ctx context.Context, backend string, key Key) (QueuePlace, error)
+	// View reads backend's whole queue at once, the places of all its
+	// entries with one read (expired claims go back to their place first).
+	View(ctx context.Context, backend string) (QueueView, error)
 }
+
+// PoolQueue is one capacity pool of a queue as View reads it.
+type PoolQueue struct {
+	Pool     string
+	Waiting  []Key // in the order they start
+	Claimed  []Key // being started, in no order
+	AvgStart time.Duration
+}
+
+// QueueView is a backend's queue at one moment: where every entry is.
+type QueueView struct {
+	places map[Key]QueuePlace
+}
+
+// NewQueueView indexes the pools of a queue.
+func NewQueueView(pools []PoolQueue) QueueView {
+	v := QueueView{places: map[Key]QueuePlace{}}
+	for _, p := range pools {
+		for i, k := range p.Waiting {
+			v.places[k] = QueuePlace{Pool: p.Pool, Position: i + 1, InFlight: len(p.Claimed), AvgStart: p.AvgStart}
+		}
+		for _, k := range p.Claimed {
+			v.places[k] = QueuePlace{Pool: p.Pool, Claimed: true, InFlight: len(p.Claimed), AvgStart: p.AvgStart}
+		}
+	}
+	return v
+}
+
+// Place is where key was, as Place would have said; false when it was not
+// in the queue.
+func (v QueueView) Place(key Key) (QueuePlace, bool) {
+	p, ok := v.places[key]
+	return p, ok
+}
+
+// Len is the number of entries, waiting or claimed.
+func (v QueueView) Len() int { return len(v.places) }

@@ -46,6 +46,8 @@ func (f *fakeServers) Stop(_ context.Context, ns, _ string) (store.Server, error
 func (f *fakeServers) Get(_ context.Context, ns, _ string) (store.Server, error)   { return f.lab(ns) }
 func (f *fakeServers) Delete(context.Context, string, string, bool) error          { return f.err }
 func (f *fakeServers) List(context.Context, string) ([]store.Server, error)        { return nil, f.err }
+func (f *fakeServers) WatchQueue(context.Context) <-chan struct{}                  { return nil }
+func (f *fakeServers) InQueueView(s store.Server) store.Server                     { return s }
 func (f *fakeServers) Events(context.Context, string, string) ([]store.Event, error) {
 	return nil, f.err
 }

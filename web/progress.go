@@ -40,22 +40,21 @@ func eventViews(tr Translator, events []store.Event) []eventView {
 	return out
 }
 
-// progressPoll re-reads the server even without a notification, in case
-// one was lost; progressHeartbeat keeps intermediaries from closing an
-// idle stream.
-const (
-	progressPoll      = 5 * time.Second
-	progressHeartbeat = 15 * time.Second
-)
+// progressHeartbeat keeps intermediaries from closing an idle stream.
+const progressHeartbeat = 15 * time.Second
 
 // serverProgress streams a server's state and events as server-sent
 // events ("server" with the server JSON, "event" with each new event)
 // until the client goes away or the replica shuts down (the browser's
-// EventSource reconnects, to another replica).
+// EventSource reconnects, to another replica). It reads the store only
+// when the server changes (its record or its events, as published) and
+// on resyncs; a Queued server's place comes from the replica's view of
+// the queue, shared by every stream.
 func (w *Web) serverProgress(c echo.Context) error {
 	ctx, cancel := context.WithCancel(c.Request().Context())
-	defer cancel() // ends the follower below
+	defer cancel() // ends the watches below
 	key := store.Key{Namespace: c.Param("ns"), Name: c.Param("name")}
+	changes := w.changes.watch(ctx, key) // before the read: no change goes unseen
 	s, err := w.servers.Get(ctx, key.Namespace, key.Name)
 	if err != nil {
 		return err
@@ -69,75 +68,64 @@ func (w *Web) serverProgress(c echo.Context) error {
 	if err := st.send(ctx, s); err != nil {
 		return nil // client gone
 	}
-	st.follow(ctx, w.changesOf(ctx, key))
+	st.follow(ctx, changes, w.servers.WatchQueue(ctx))
 	return nil
 }
 
-// changesOf signals each change of the server key (and each resync, when
-// any may have been missed) until ctx is done. Signals coalesce: one
-// pending is enough to read the server again.
-func (w *Web) changesOf(ctx context.Context, key store.Key) <-chan struct{} {
-	changed := make(chan struct{}, 1)
-	go store.Follow(ctx, w.store, store.TopicServers, func(msg string) { // ends with ctx
-		if msg == "" || msg == key.String() {
-			select {
-			case changed <- struct{}{}:
-			default:
-			}
-		}
-	}, store.FollowOptions{Logger: w.log})
-	return changed
-}
-
 type progressState struct {
-	w    *Web
-	tr   Translator
-	res  *echo.Response
-	key  store.Key
-	last *store.Event // the last event sent
-	seen string       // the last server JSON sent
+	w      *Web
+	tr     Translator
+	res    *echo.Response
+	key    store.Key
+	record store.Server // the server as last read
+	last   *store.Event // the last event sent
+	seen   string       // the last server JSON sent
 }
 
-// follow sends updates until ctx is done or the client is gone.
-func (st *progressState) follow(ctx context.Context, changes <-chan struct{}) {
-	poll := time.NewTicker(progressPoll)
-	defer poll.Stop()
+// follow sends updates until ctx is done or the client is gone: the
+// server and its new events when it changed, its new place when the queue
+// moved.
+func (st *progressState) follow(ctx context.Context, changes, queueMoved <-chan struct{}) {
 	beat := time.NewTicker(progressHeartbeat)
 	defer beat.Stop()
 	for {
+		var err error
 		select {
 		case <-ctx.Done():
 			return
 		case <-st.w.opts.Stopping:
 			return
 		case <-changes:
-		case <-poll.C:
-		case <-beat.C:
-			if _, err := fmt.Fprint(st.res, ": heartbeat\n\n"); err != nil {
-				return
+			err = st.reread(ctx)
+		case <-queueMoved:
+			if st.record.Phase == store.PhaseQueued {
+				err = st.sendServer(ctx, st.w.servers.InQueueView(st.record))
 			}
+		case <-beat.C:
+			_, err = fmt.Fprint(st.res, ": heartbeat\n\n")
 			st.res.Flush()
-			continue
 		}
-		s, err := st.w.servers.Get(ctx, st.key.Namespace, st.key.Name)
 		if err != nil {
-			_ = st.write("gone", map[string]string{"error": "not found"})
-			return
-		}
-		if err := st.send(ctx, s); err != nil {
 			return
 		}
 	}
 }
 
+// reread reads the server again and sends what changed; a server gone
+// ends the stream with "gone".
+func (st *progressState) reread(ctx context.Context) error {
+	s, err := st.w.servers.Get(ctx, st.key.Namespace, st.key.Name)
+	if err != nil {
+		_ = st.write("gone", map[string]string{"error": "not found"})
+		return err
+	}
+	return st.send(ctx, s)
+}
+
 // send writes the server if it changed, then any new events.
 func (st *progressState) send(ctx context.Context, s store.Server) error {
-	v, _ := json.Marshal(st.w.view(ctx, st.tr, s))
-	if string(v) != st.seen {
-		st.seen = string(v)
-		if err := st.writeRaw("server", v); err != nil {
-			return err
-		}
+	if err := st.sendServer(ctx, s); err != nil {
+		return err
 	}
 	events, err := st.w.servers.Events(ctx, st.key.Namespace, st.key.Name)
 	if err != nil {
@@ -150,6 +138,17 @@ func (st *progressState) send(ctx context.Context, s store.Server) error {
 		st.last = &e
 	}
 	return nil
+}
+
+// sendServer writes the server if its view changed.
+func (st *progressState) sendServer(ctx context.Context, s store.Server) error {
+	st.record = s
+	v, _ := json.Marshal(st.w.view(ctx, st.tr, s))
+	if string(v) == st.seen {
+		return nil
+	}
+	st.seen = string(v)
+	return st.writeRaw("server", v)
 }
 
 // newEvents returns the events after last (all when last is nil or has

@@ -29,6 +29,10 @@ type Servers interface {
 	Stop(ctx context.Context, ns, name string) (store.Server, error)
 	Delete(ctx context.Context, ns, name string, deleteVolumes bool) error
 	Get(ctx context.Context, ns, name string) (store.Server, error)
+	// WatchQueue signals each move of the start queue as this replica
+	// sees it; InQueueView places a Queued server in that view.
+	WatchQueue(ctx context.Context) <-chan struct{}
+	InQueueView(s store.Server) store.Server
 	List(ctx context.Context, ns string) ([]store.Server, error)
 	Events(ctx context.Context, ns, name string) ([]store.Event, error)
 	Logs(ctx context.Context, ns, name string) ([]byte, error) // spawner.ErrNoLogs when there are none
@@ -144,6 +148,7 @@ type Web struct {
 	servers Servers
 	store   Store
 	pages   *pages
+	changes *serverChanges // for the progress streams
 }
 
 // New returns the echo application serving every route but workspace
@@ -157,6 +162,7 @@ func New(opts Options) (*echo.Echo, error) {
 		opts: opts, log: opts.Logger.With("component", "web"),
 		servers: opts.Servers, store: opts.Store, pages: p,
 	}
+	w.changes = newServerChanges(opts.Store, w.log)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = w.handleError

@@ -1,8 +1,11 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/spawnhub/spawnhub/store"
@@ -189,4 +192,35 @@ func (s *Store) Place(_ context.Context, backend string, key store.Key) (store.Q
 		}
 	}
 	return p, nil
+}
+
+// View reads the whole queue of backend.
+func (s *Store) View(_ context.Context, backend string) (store.QueueView, error) {
+	st := s.st
+	now := st.now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	q := st.queueOf(backend)
+	q.expire(now)
+	pools := map[string]*store.PoolQueue{}
+	keys := slices.Collect(maps.Keys(q.entries))
+	slices.SortFunc(keys, func(a, b store.Key) int { return cmp.Compare(q.entries[a].seq, q.entries[b].seq) })
+	for _, k := range keys {
+		e := q.entries[k]
+		p := pools[e.pool]
+		if p == nil {
+			p = &store.PoolQueue{Pool: e.pool, AvgStart: q.stats[e.pool].mean}
+			pools[e.pool] = p
+		}
+		if e.holder != "" {
+			p.Claimed = append(p.Claimed, k)
+		} else {
+			p.Waiting = append(p.Waiting, k)
+		}
+	}
+	list := make([]store.PoolQueue, 0, len(pools))
+	for _, p := range pools {
+		list = append(list, *p)
+	}
+	return store.NewQueueView(list), nil
 }

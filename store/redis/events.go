@@ -10,24 +10,27 @@ import (
 	"github.com/spawnhub/spawnhub/store"
 )
 
-// AppendEvent adds e to the events of key and trims them to the last
-// store.MaxEvents, in one transaction.
+// AppendEvent adds e to the events of key, trims them to the last
+// store.MaxEvents and publishes key on store.TopicServers, in one script.
 func (s *Store) AppendEvent(ctx context.Context, key store.Key, e store.Event) error {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encode event of %s: %w", key, err)
 	}
-	k := s.k.events(key)
-	_, err = s.rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		p.RPush(ctx, k, b)
-		p.LTrim(ctx, k, -store.MaxEvents, -1)
-		return nil
-	})
+	err = appendEventScript.Run(ctx, s.rdb, []string{s.k.events(key)},
+		b, store.MaxEvents, s.k.topic(store.TopicServers), key.String()).Err()
 	if err != nil {
 		return fmt.Errorf("append event of %s: %w", key, err)
 	}
 	return nil
 }
+
+// appendEventScript: KEYS events; ARGV event max channel key.
+var appendEventScript = goredis.NewScript(`
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1`)
 
 // ListEvents returns the events of key, oldest first.
 func (s *Store) ListEvents(ctx context.Context, key store.Key) ([]store.Event, error) {

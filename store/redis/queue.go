@@ -102,13 +102,55 @@ func (s *Store) Place(ctx context.Context, backend string, key store.Key) (store
 	pool, _ := res[0].(string)
 	pos, _ := res[1].(int64)
 	inFlight, _ := res[2].(int64)
-	mean, _ := res[3].(string)
+	avg, err := meanStart(res[3])
+	if err != nil {
+		return store.QueuePlace{}, fmt.Errorf("queue place of %s: %w", key, err)
+	}
+	return store.QueuePlace{Pool: pool, Position: int(pos), Claimed: pos == 0, InFlight: int(inFlight), AvgStart: avg}, nil
+}
+
+// View reads the whole queue of backend in one script.
+func (s *Store) View(ctx context.Context, backend string) (store.QueueView, error) {
+	b := s.k.queue(backend)
+	res, err := viewScript.Run(ctx, s.rdb, []string{b + "seq"}, b).Slice()
+	if err != nil {
+		return store.QueueView{}, fmt.Errorf("queue of %s: %w", backend, translate(err))
+	}
+	if len(res)%4 != 0 {
+		return store.QueueView{}, fmt.Errorf("queue of %s: %d values, want pools of 4", backend, len(res))
+	}
+	pools := make([]store.PoolQueue, 0, len(res)/4)
+	for i := 0; i < len(res); i += 4 {
+		pool, _ := res[i].(string)
+		avg, err := meanStart(res[i+3])
+		if err != nil {
+			return store.QueueView{}, fmt.Errorf("queue of %s: %w", backend, err)
+		}
+		pools = append(pools, store.PoolQueue{Pool: pool, Waiting: parseKeys(res[i+1]), Claimed: parseKeys(res[i+2]), AvgStart: avg})
+	}
+	return store.NewQueueView(pools), nil
+}
+
+// parseKeys reads a script's list of Key.String().
+func parseKeys(v any) []store.Key {
+	list, _ := v.([]any)
+	keys := make([]store.Key, 0, len(list))
+	for _, r := range list {
+		if s, ok := r.(string); ok {
+			if k, ok := store.ParseKey(s); ok {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
+}
+
+// meanStart reads a pool's mean start time, kept in milliseconds.
+func meanStart(v any) (time.Duration, error) {
+	mean, _ := v.(string)
 	ms, err := strconv.ParseFloat(mean, 64)
 	if err != nil {
-		return store.QueuePlace{}, fmt.Errorf("queue place of %s: mean start time %q: %w", key, mean, err)
+		return 0, fmt.Errorf("mean start time %q: %w", mean, err)
 	}
-	return store.QueuePlace{
-		Pool: pool, Position: int(pos), Claimed: pos == 0, InFlight: int(inFlight),
-		AvgStart: time.Duration(ms * float64(time.Millisecond)),
-	}, nil
+	return time.Duration(ms * float64(time.Millisecond)), nil
 }

@@ -142,4 +142,18 @@ local rank = redis.call('ZRANK', b..'wait:'..pool, k)
 local pos = 0
 if rank then pos = rank + 1 end
 return {pool, pos, redis.call('ZCARD', b..'run:'..pool), redis.call('HGET', b..'stats', pool..':mean') or '0'}`)
+
+	// viewScript: ARGV base. Returns pool, waiting keys, claimed keys, mean
+	// ms, for each pool.
+	viewScript = goredis.NewScript(queueLib + `
+local b = ARGV[1]
+expire(b, nowMillis())
+local out = {}
+for _, pool in ipairs(redis.call('SMEMBERS', b..'pools')) do
+  table.insert(out, pool)
+  table.insert(out, redis.call('ZRANGE', b..'wait:'..pool, 0, -1))
+  table.insert(out, redis.call('ZRANGE', b..'run:'..pool, 0, -1))
+  table.insert(out, redis.call('HGET', b..'stats', pool..':mean') or '0')
+end
+return out`)
 )

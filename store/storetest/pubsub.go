@@ -38,6 +38,8 @@ func testInvalidations(t *testing.T, s store.Store) {
 	v2, err := s.UpdateServer(ctx, v1)
 	wantErr(t, "UpdateServer", err, nil)
 	wantMsg(t, servers, "UpdateServer", key.String())
+	wantErr(t, "AppendEvent", s.AppendEvent(ctx, key, store.Event{Time: time.Now(), Type: store.EventNormal, Reason: "Pulling"}), nil)
+	wantMsg(t, servers, "AppendEvent (a progress page shows it at once)", key.String())
 	wantErr(t, "DeleteServer", s.DeleteServer(ctx, "alice", "lab", v2.Version), nil)
 	wantMsg(t, servers, "DeleteServer", key.String())
 	wantMsg(t, routes, "DeleteServer", key.String())

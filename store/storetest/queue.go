@@ -14,6 +14,7 @@ func testQueue(t *testing.T, newStore NewStore) {
 	t.Run("fifo across pools", func(t *testing.T) { testQueueFIFO(t, newStore(t)) })
 	t.Run("limits", func(t *testing.T) { testQueueLimits(t, newStore(t)) })
 	t.Run("place", func(t *testing.T) { testQueuePlace(t, newStore(t)) })
+	t.Run("view", func(t *testing.T) { testQueueView(t, newStore(t)) })
 	t.Run("one holder", func(t *testing.T) { testQueueOneHolder(t, newStore(t)) })
 	t.Run("expired claims return", func(t *testing.T) { testQueueExpiry(t, newStore(t)) })
 	t.Run("release and finish", func(t *testing.T) { testQueueRelease(t, newStore(t)) })
@@ -103,6 +104,36 @@ func testQueuePlace(t *testing.T, s store.Store) {
 	wantPlace(t, s, "c", store.QueuePlace{Pool: "cpu", Position: 1, AvgStart: 2 * time.Second})
 	_, err := s.Place(ctx, "kube", qkey("a"))
 	wantErr(t, "Place of a finished start", err, store.ErrNotFound)
+}
+
+// testQueueView: one read of the whole queue places every entry as Place
+// does, an expired claim back in its place included.
+func testQueueView(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	enqueue(t, s, "cpu", "a", "b", "c", "d")
+	enqueue(t, s, "gpu", "g", "h")
+	wantClaimed(t, "claim", claimed(t, s, "r1", 1, store.QueueLimits{}, queueTTL), "a@cpu")
+	wantClaimed(t, "short claim", claimed(t, s, "r2", 1, store.QueueLimits{}, time.Millisecond), "b@cpu")
+	wantErr(t, "Finish c", s.Finish(ctx, "kube", qkey("c"), 0), nil)
+	time.Sleep(20 * time.Millisecond) // b's claim expires
+	v, err := s.View(ctx, "kube")
+	wantErr(t, "View", err, nil)
+	if v.Len() != 5 {
+		t.Errorf("View holds %d entries, want 5 (a, b, d, g, h)", v.Len())
+	}
+	for _, name := range []string{"a", "b", "c", "d", "g", "h"} {
+		got, inView := v.Place(qkey(name))
+		want, err := s.Place(ctx, "kube", qkey(name))
+		if inQueue := err == nil; inView != inQueue || got != want {
+			t.Errorf("View.Place(%s) = %+v, %v; Place = %+v, %v", name, got, inView, want, err)
+		}
+	}
+	if p, _ := v.Place(qkey("b")); p.Position != 1 || p.Claimed {
+		t.Errorf("b after its claim expired: %+v, want first in line", p)
+	}
+	if empty, err := s.View(ctx, "other"); err != nil || empty.Len() != 0 {
+		t.Errorf("View of a backend without a queue: %d entries, %v", empty.Len(), err)
+	}
 }
 
 func wantPlace(t *testing.T, s store.QueueStore, name string, want store.QueuePlace) {
