@@ -38,7 +38,7 @@ func runDesktop(ctx context.Context, args []string) error {
 func newManager(cfg Config, st store.Store, log *slog.Logger, reg prometheus.Registerer, extra ...spawner.Option) (mgr *spawner.Manager, run func(context.Context) error, err error) {
 	sc := cfg.Spawner.Config
 	opts := append([]spawner.Option{spawner.WithLogger(log), spawner.WithOwner(ownerName(cfg)), spawner.WithQuotas(cfg.Quotas),
-		spawner.WithBackendName(cfg.Spawner.Backend), spawner.WithMetrics(reg)}, extra...)
+		spawner.WithBackendName(cfg.Spawner.Backend), spawner.WithClaimTTL(cfg.Spawner.ClaimTTL), spawner.WithMetrics(reg)}, extra...)
 	if cfg.Spawner.Backend == "kubernetes" {
 		kb, err := kube.New(kube.Options{
 			Config: kubeConfig(cfg.Spawner), Events: st, Leases: st, Records: st,

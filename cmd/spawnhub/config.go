@@ -90,6 +90,9 @@ type AdminsConfig struct {
 type SpawnerConfig struct {
 	Backend     string `yaml:"backend"` // local or kubernetes
 	form.Config `yaml:",inline"`
+	// ClaimTTL is how long a start stays claimed by a replica that stopped
+	// renewing it (it died) before another replica takes it over.
+	ClaimTTL time.Duration `yaml:"claimTTL"`
 	// Kubernetes configures the kubernetes backend (spawner.kubernetes.*).
 	Kubernetes kube.Config `yaml:"kubernetes"`
 	// Local configures the local backend (spawner.local.*).
@@ -110,7 +113,7 @@ func defaults() Config {
 		DataDir:         defaultDataDir(),
 		Store:           StoreConfig{Driver: "memory", Redis: RedisConfig{Prefix: "spawnhub:"}},
 		Auth:            AuthConfig{Mode: "dev", SessionTTL: 12 * time.Hour},
-		Spawner:         SpawnerConfig{Backend: "local", Config: seedPolicy()},
+		Spawner:         SpawnerConfig{Backend: "local", Config: seedPolicy(), ClaimTTL: 15 * time.Second},
 		Quotas:          defaultQuotas(),
 		Log:             LogConfig{Level: "info", Format: "text"},
 		Server:          defaultServerConfig(),
@@ -199,6 +202,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Spawner.Config.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("spawner: %w", err))
+	}
+	if c.Spawner.ClaimTTL < 3*time.Second || c.Spawner.ClaimTTL > 10*time.Minute {
+		add("spawner.claimTTL: %s is not between 3s and 10m", c.Spawner.ClaimTTL)
 	}
 	errs = append(errs, underKey("quotas.", c.Quotas.Validate()), c.Culling.validate())
 	if c.ShutdownTimeout <= 0 {

@@ -61,8 +61,9 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	cfg.Store.Driver = "etcd"
 	cfg.Auth.SessionKeys = []string{"short:abc"}
 	cfg.Spawner.Backend = "nomad"
+	cfg.Spawner.ClaimTTL = time.Second
 	err := cfg.Validate()
-	for _, want := range []string{"auth.mode", "publicURL", "store.driver", "auth.sessionKeys", "spawner.backend", "spawner: images"} {
+	for _, want := range []string{"auth.mode", "publicURL", "store.driver", "auth.sessionKeys", "spawner.backend", "spawner: images", "spawner.claimTTL"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v, want a problem with %s", err, want)
 		}
