@@ -54,6 +54,7 @@ type Manager struct {
 	queue *startQueue // starts of this replica; closed when Run ends
 	pace  *pace       // how many starts this replica runs at a time
 	board *board      // the queue as the pages of queued servers see it
+	recs  *records    // every record, as Reconcile sees them
 
 	metrics  *queueMetrics
 	registry prometheus.Registerer // nil: metrics are not registered
@@ -117,6 +118,7 @@ func NewManager(st Store, b Backend, cfg form.Config, opts ...Option) *Manager {
 		staleAfter: cfg.StartTimeout + cfg.StopTimeout + time.Minute,
 		stopping:   map[store.Key]bool{},
 		backend:    "default", claimTTL: 15 * time.Second,
+		recs:       newRecords(),
 	}
 	for _, o := range opts {
 		o(m)

@@ -29,6 +29,8 @@ func (m *Manager) Run(ctx context.Context) error {
 			m.board.poke()
 		}
 	}, store.FollowOptions{Logger: m.log})
+	go store.Follow(ctx, m.st, store.TopicServers, m.recs.changed, // ends with ctx
+		store.FollowOptions{Logger: m.log, OnBreak: m.recs.unfed})
 	go m.board.run(ctx) // ends with ctx
 	m.reconcileLogged(ctx)
 	for {
@@ -61,10 +63,13 @@ func (m *Manager) reconcileLogged(ctx context.Context) {
 //     half-started instance is stopped first);
 //   - Stopping of this replica with no stop in progress, or stale → the stop
 //     is finished.
+//
+// While Run follows the change feed, a pass reads only the records changed
+// since the last one (see records).
 func (m *Manager) Reconcile(ctx context.Context) error {
-	srvs, err := m.st.ListServers(ctx, "")
+	srvs, err := m.recs.list(ctx, m.st, m.now())
 	if err != nil {
-		return fmt.Errorf("reconcile: list servers: %w", err)
+		return fmt.Errorf("reconcile: %w", err)
 	}
 	var errs []error
 	queued := m.queuedOnce(ctx)

@@ -119,7 +119,7 @@ func (e *env) round(ctx context.Context, tag string, n int, o Options) (Row, err
 	row.MeCount = len(samples)
 	row.MeP50, row.MeP99 = percentile(samples, 0.50), percentile(samples, 0.99)
 	row.RedisPerLaun = (float64(sum(calls1)-sum(calls0)) - perProbe*float64(len(samples))) / float64(n)
-	row.RedisTop = topCommands(calls0, calls1, n, 6)
+	row.RedisTop = topCommands(calls0, calls1, n, 14)
 	if s, ok := firstErr.Load().(string); ok {
 		row.FirstError = s
 	}
