@@ -118,7 +118,7 @@ func NewManager(st Store, b Backend, cfg form.Config, opts ...Option) *Manager {
 		staleAfter: cfg.StartTimeout + cfg.StopTimeout + time.Minute,
 		stopping:   map[store.Key]bool{},
 		backend:    "default", claimTTL: 15 * time.Second,
-		recs:       newRecords(),
+		recs: newRecords(),
 	}
 	for _, o := range opts {
 		o(m)
