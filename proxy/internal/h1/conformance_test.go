@@ -133,7 +133,10 @@ var conformanceCases = []conformanceCase{
 	{name: "stale pooled connection, POST", n: 2, answer: func(int) (string, bool) { return okResponse, true },
 		req: func(_ int, base *url.URL) *http.Request {
 			return &http.Request{Method: http.MethodPost, URL: cloneURL(base, "/p"), Header: http.Header{}}
-		}},
+		},
+		differs: "net/http writes a POST on a pooled connection the server has closed when its read loop has " +
+			"not seen the close yet, and fails it (a race); the lean client checks the connection first",
+		leanGot: []got{{Status: 200, Body: "ok"}, {Status: 200, Body: "ok"}}},
 	{name: "response with Content-Length and Transfer-Encoding", n: 2, req: get(nil), answer: func(int) (string, bool) {
 		return "HTTP/1.1 200 OK\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", false
 	}},
