@@ -47,7 +47,9 @@ func TestSmallStorm(t *testing.T) {
 //	SPAWNHUB_STORM=100,500,1000 go test -run StormOnKubernetes -v -timeout 60m ./test/bench/storm/
 //
 // SPAWNHUB_STORM_WINDOW (default 60s) is the arrival window and
-// SPAWNHUB_STORM_STARTS (default 16) each replica's maxConcurrentStarts.
+// SPAWNHUB_STORM_STARTS (default 16) each replica's maxConcurrentStarts;
+// SPAWNHUB_STORM_KILL_AT=K kills the first replica with SIGKILL once K
+// launches were accepted.
 func TestStormOnKubernetes(t *testing.T) {
 	counts := os.Getenv("SPAWNHUB_STORM")
 	if counts == "" {
@@ -89,6 +91,13 @@ func TestStormOnKubernetes(t *testing.T) {
 			t.Fatalf("SPAWNHUB_STORM_STARTS: %q is not a positive number", v)
 		}
 		o.Starts = n
+	}
+	if v := os.Getenv("SPAWNHUB_STORM_KILL_AT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			t.Fatalf("SPAWNHUB_STORM_KILL_AT: %q is not a positive number", v)
+		}
+		o.KillAt = n
 	}
 	for _, s := range strings.Split(counts, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
