@@ -13,7 +13,9 @@ import (
 // time, or timed out, cuts the limit by a quarter and remembers that
 // level; past it, a slot comes back per limit's worth of usual starts. So
 // a limit set high does not flood a backend that cannot take it (and the
-// API behind it stays responsive).
+// API behind it stays responsive). A replica starved of CPU cuts it too
+// (watchStarvation): its starts may be as fast as usual while its API is
+// not.
 type pace struct {
 	mu      sync.Mutex
 	max     int
@@ -59,11 +61,24 @@ func (p *pace) observe(took time.Duration, ok bool) {
 	}
 	switch {
 	case slow:
-		p.cur = max(1, p.cur*0.75)
-		p.thresh = p.cur
+		p.cut()
 	case p.cur < p.thresh:
 		p.cur = min(p.thresh, p.cur+1)
 	default:
 		p.cur = min(float64(p.max), p.cur+1/p.cur)
 	}
+}
+
+// squeeze cuts the limit as a slow start does: the replica is starved (see
+// watchStarvation).
+func (p *pace) squeeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut()
+}
+
+// cut lowers the limit by a quarter and remembers the level; p.mu is held.
+func (p *pace) cut() {
+	p.cur = max(1, p.cur*0.75)
+	p.thresh = p.cur
 }

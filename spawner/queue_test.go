@@ -197,7 +197,7 @@ func TestEstimatedWait(t *testing.T) {
 
 // TestPace: the start concurrency begins low and climbs with starts in
 // the usual time, falls when starts slow down or time out, never below 1,
-// and climbs back to its ceiling.
+// climbs back to its ceiling, and a squeeze cuts it as a slow start does.
 func TestPace(t *testing.T) {
 	p := newPace(8)
 	if got := p.limit(); got != 2 {
@@ -224,6 +224,16 @@ func TestPace(t *testing.T) {
 	}
 	if got := p.limit(); got != 8 {
 		t.Errorf("limit after usual starts again = %d, want 8", got)
+	}
+	p.squeeze()
+	if got := p.limit(); got != 6 {
+		t.Errorf("limit after a squeeze = %d, want 6", got)
+	}
+	for range 2 {
+		p.observe(time.Second, true)
+	}
+	if got := p.limit(); got != 6 {
+		t.Errorf("limit after a squeeze and 2 usual starts = %d, want 6 (it climbs back slowly past a cut)", got)
 	}
 	if got := newPace(1).limit(); got != 1 {
 		t.Errorf("limit with a ceiling of 1 = %d, want 1", got)

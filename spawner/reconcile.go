@@ -31,7 +31,8 @@ func (m *Manager) Run(ctx context.Context) error {
 	}, store.FollowOptions{Logger: m.log})
 	go store.Follow(ctx, m.st, store.TopicServers, m.recs.changed, // ends with ctx
 		store.FollowOptions{Logger: m.log, OnBreak: m.recs.unfed})
-	go m.board.run(ctx) // ends with ctx
+	go m.board.run(ctx)       // ends with ctx
+	go m.watchStarvation(ctx) // ends with ctx
 	m.reconcileLogged(ctx)
 	for {
 		select {
