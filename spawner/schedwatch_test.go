@@ -1,6 +1,7 @@
 package spawner
 
 import (
+	"context"
 	"math"
 	"runtime"
 	"runtime/metrics"
@@ -8,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/spawnhub/spawnhub/spawner/form"
 )
 
 // TestQuantileSince: the quantile counts only what came since the earlier
@@ -39,25 +42,54 @@ func TestQuantileSince(t *testing.T) {
 // make the others wait; the watch says so.
 func TestSchedWatchSeesStarvation(t *testing.T) {
 	w := newSchedWatch()
-	var stop atomic.Bool
-	var wg sync.WaitGroup
-	for range 4 * runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for !stop.Load() { // preempted only by the runtime, every 10 ms
-			}
-		})
-	}
-	for range 20 { // sleepers that wake up behind them
-		wg.Go(func() {
-			for range 10 {
-				time.Sleep(time.Millisecond)
-			}
-		})
-	}
-	time.Sleep(300 * time.Millisecond)
-	stop.Store(true)
-	wg.Wait()
+	stop := burnCPU()
+	time.Sleep(300 * time.Millisecond) // the busy goroutines wait their turns
+	stop()
 	if got := w.p99(); got <= starvedLatency {
 		t.Errorf("scheduler latency p99 with every thread busy = %s, want more than %s", got, starvedLatency)
 	}
+}
+
+// burnCPU keeps every thread busy until the returned stop is called (the
+// busy goroutines are preempted only by the runtime, every 10 ms).
+func burnCPU() (stop func()) {
+	var done atomic.Bool
+	var wg sync.WaitGroup
+	for range 4 * runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for !done.Load() {
+			}
+		})
+	}
+	return func() { done.Store(true); wg.Wait() }
+}
+
+// TestStarvedReplicaCutsItsStarts: while this process is starved of CPU,
+// a replica with a start in flight cuts its start concurrency; with none
+// in flight it leaves it alone.
+func TestStarvedReplicaCutsItsStarts(t *testing.T) {
+	fx := newFixture(t, 8)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go fx.m.watchStarvation(wctx)
+	stop := burnCPU()
+	time.Sleep(2500 * time.Millisecond) // two ticks starved, nothing in flight
+	stop()
+	if got := fx.m.pace.limit(); got != initialSlots {
+		t.Fatalf("limit after starving with no start in flight = %d, want %d", got, initialSlots)
+	}
+	if _, err := fx.m.Create(ctx, "ns", form.Requester{UserID: "alice"}, form.Form{Name: "lab"}); err != nil {
+		t.Fatal(err)
+	}
+	<-fx.b.started
+	stop = burnCPU()
+	for deadline := time.Now().Add(30 * time.Second); fx.m.pace.limit() == initialSlots && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	if got := fx.m.pace.limit(); got >= initialSlots {
+		t.Errorf("limit while starved with a start in flight = %d, want less than %d", got, initialSlots)
+	}
+	fx.b.release <- nil
+	fx.settle()
 }
