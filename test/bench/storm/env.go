@@ -29,6 +29,21 @@ spawner:
       command: ["{{.Executable}}", "demo-server", "--listen", "{{.Host}}:{{.Port}}", "--base-url", "{{.BaseURL}}", "--token-env", "SPAWNHUB_DEMO_TOKEN"]
 `
 
+// jupyterConfig offers the classic Jupyter Notebook from Debian's
+// packages (jupyter-notebook) as the only image: a start costs its
+// process a few seconds of CPU, as a real workspace's does.
+const jupyterConfig = `
+quotas: {servers: 0, runningServers: 0}
+spawner:
+  images:
+    - id: demo
+      kind: jupyter
+      default: true
+      readyPath: api/status
+      names: {en: "Jupyter Notebook", fr: "Jupyter Notebook"}
+      command: ["/usr/bin/python3", "-m", "notebook", "--no-browser", "--allow-root", "--ip={{.Host}}", "--port={{.Port}}", "--NotebookApp.base_url={{.BaseURL}}", "--NotebookApp.allow_remote_access=True", "--notebook-dir={{.Home}}"]
+`
+
 // kubeConfig runs the replicas on a Kubernetes cluster (the tests' kwok
 // cluster: pods cost no processes), with one image that is never pulled.
 const kubeConfig = `
@@ -147,8 +162,11 @@ func startEnv(ctx context.Context, dir string, o Options, log *slog.Logger) (*en
 	}
 	cfg := filepath.Join(dir, "spawnhub.yaml")
 	text := demoConfig
-	if o.Kubeconfig != "" {
+	switch {
+	case o.Kubeconfig != "":
 		text = fmt.Sprintf(kubeConfig, o.Kubeconfig)
+	case o.Jupyter:
+		text = jupyterConfig
 	}
 	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 		e.close()

@@ -42,7 +42,10 @@ type Options struct {
 	// instead of local processes; KubeCalls then reads the API server's
 	// count of requests served (apiserver_request_total).
 	Kubeconfig string
-	KubeCalls  func(ctx context.Context) (int64, error)
+	// Jupyter launches real Jupyter Notebook servers (Debian's
+	// jupyter-notebook) on the local backend instead of the demo server.
+	Jupyter   bool
+	KubeCalls func(ctx context.Context) (int64, error)
 	// OnRow, when set, is told each round's numbers as soon as it ends.
 	OnRow func(Row)
 }
@@ -56,6 +59,7 @@ func main() {
 	flag.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "bound of one round")
 	flag.DurationVar(&o.Probes, "probe-every", 20*time.Millisecond, "interval of the GET /api/v1/me probes")
 	flag.IntVar(&o.Starts, "starts", 8, "spawner.maxConcurrentStarts of each replica")
+	flag.BoolVar(&o.Jupyter, "jupyter", false, "launch Jupyter Notebook servers (Debian's jupyter-notebook) instead of the demo server")
 	flag.IntVar(&o.KillAt, "kill-at", 0, "kill the first replica with SIGKILL after this many launches (0: never)")
 	flag.Parse()
 	for _, s := range strings.Split(counts, ",") {

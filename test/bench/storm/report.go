@@ -9,8 +9,11 @@ import (
 // writeTable prints the rounds as a markdown table.
 func writeTable(w io.Writer, o Options, rows []Row) {
 	backend := "local backend (demo server processes)"
-	if o.Kubeconfig != "" {
+	switch {
+	case o.Kubeconfig != "":
 		backend = "kubernetes backend (kwok pods)"
+	case o.Jupyter:
+		backend = "local backend (Jupyter Notebook processes)"
 	}
 	fmt.Fprintf(w, "\n%d replicas on one Redis, %s, users arriving within %s, maxConcurrentStarts %d per replica\n\n",
 		o.Replicas, backend, o.Window, o.Starts)
