@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/spawnhub/spawnhub/internal/headscan"
 )
 
 // leanHeadSeeds are heads the lean parser must take or must leave to
@@ -55,7 +57,7 @@ func FuzzLeanHead(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		n, scan := scanHead(b)
-		if scan != headDone {
+		if scan != headscan.Done {
 			return
 		}
 		h := leanHead{header: http.Header{}}
@@ -110,7 +112,7 @@ func TestLeanHeadSubset(t *testing.T) {
 		n, scan := scanHead([]byte(s))
 		h := leanHead{header: http.Header{}}
 		var r http.Request
-		took[s] = scan == headDone && n == len(s) && h.parse(s) && h.request(&r, &http.Request{})
+		took[s] = scan == headscan.Done && n == len(s) && h.parse(s) && h.request(&r, &http.Request{})
 	}
 	for i, s := range leanHeadSeeds {
 		if want := i < 4; took[s] != want {
