@@ -149,6 +149,7 @@ func (c *leanConn) serveOne(n int) (served, keep bool) {
 				c.l.log.Error("http: panic serving", "remote", c.base.RemoteAddr, "panic", v, "stack", string(debug.Stack()))
 			}
 			c.stopWatching()
+			c.lw.dropHeldHead()
 			_ = c.lw.bw.Flush() // what reached the connection's buffer goes, as with net/http
 			_ = c.gc.Close()
 			served, keep = true, false
