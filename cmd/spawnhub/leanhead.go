@@ -34,6 +34,7 @@ type leanHead struct {
 	method, target, host string
 	header               http.Header
 	values               []string
+	url                  url.URL // the target's, when parseTarget takes it
 }
 
 // parse fills h from raw, a whole head that scanHead accepted, and
@@ -125,9 +126,12 @@ func fixPragmaCacheControl(h http.Header) {
 // connection's context and address), or reports false when the target does
 // not parse (net/http then answers 400).
 func (h *leanHead) request(r, base *http.Request) bool {
-	u, err := url.ParseRequestURI(h.target)
-	if err != nil {
-		return false
+	u := &h.url
+	if !parseTarget(h.target, u) {
+		var err error
+		if u, err = url.ParseRequestURI(h.target); err != nil {
+			return false
+		}
 	}
 	*r = *base
 	r.Method, r.URL, r.Proto, r.ProtoMajor, r.ProtoMinor = h.method, u, "HTTP/1.1", 1, 1

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -119,4 +120,25 @@ func TestLeanHeadSubset(t *testing.T) {
 			t.Errorf("lean parser takes %q: %v, want %v", s, took[s], want)
 		}
 	}
+}
+
+// FuzzLeanTarget: a target parseTarget takes parses as with
+// url.ParseRequestURI.
+func FuzzLeanTarget(f *testing.F) {
+	for _, s := range []string{"/", "/a/b?c=d", "/a?", "/a??b", "/%41", "/a#b", "/a b", "/é", "/a\"b", "/a;b=c/d:e@f!$&'()*+,", "//x/y", "/a|b^c`d{e}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, target string) {
+		var got url.URL
+		if !parseTarget(target, &got) {
+			return
+		}
+		want, err := url.ParseRequestURI(target)
+		if err != nil {
+			t.Fatalf("parseTarget took %q; url.ParseRequestURI: %v", target, err)
+		}
+		if got != *want || got.EscapedPath() != want.EscapedPath() || got.RequestURI() != want.RequestURI() {
+			t.Fatalf("parseTarget(%q) = %#v, url.ParseRequestURI: %#v", target, got, *want)
+		}
+	})
 }
