@@ -69,7 +69,7 @@ var rawShapes = []struct {
 // rawUpstream answers each request with the shape its last path element
 // names (rawShapes), closing the connection after a short body and after
 // the shapes the raw path leaves (some are framed by the close).
-func rawUpstream(t *testing.T) string {
+func rawUpstream(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +157,7 @@ func (w noRawHeads) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // proxyServers starts a proxy to the shapes' server behind two lean
 // servers, one sending raw heads, one not, and returns their addresses.
-func proxyServers(t *testing.T, sent *rawSent) (raw, generic string) {
+func proxyServers(t testing.TB, sent *rawSent) (raw, generic string) {
 	st := memory.New()
 	target := rawUpstream(t)
 	ctx := context.Background()

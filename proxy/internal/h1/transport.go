@@ -125,8 +125,7 @@ func (t *Transport) RelayHead(req *http.Request, got1xx Got1xx, head *Head) (*ht
 			return nil, err
 		}
 		res, err := t.exchange(c, req, got1xx, head)
-		var stale staleConnError
-		if err == nil || !errors.As(err, &stale) || !replayable(req) {
+		if err == nil || !isStale(err) || !replayable(req) {
 			return res, err
 		}
 		// The server closed the idle connection: try the next one.
@@ -173,14 +172,17 @@ func (t *Transport) exchange(c *upConn, req *http.Request, got1xx Got1xx, head *
 		t.release(c, br, keep && stop())
 		return res, nil
 	}
-	body := &upBody{}
+	body := upBody{t: t, c: c, br: br, body: res.Body, stop: stop, ctx: ctx, keep: keep}
 	if head != nil && head.Raw() {
-		body = &head.body
+		head.body = body // the head's: no allocation
+		res.Body = &head.body
+	} else {
+		res.Body = newBody(body)
 	}
-	*body = upBody{t: t, c: c, br: br, body: res.Body, stop: stop, ctx: ctx, keep: keep}
-	res.Body = body
 	return res, nil
 }
+
+func newBody(b upBody) *upBody { return &b }
 
 // fail closes c after a failed exchange and returns the error to report:
 // the context's when it ended.
@@ -307,6 +309,13 @@ type staleConnError struct{ err error }
 
 func (e staleConnError) Error() string { return fmt.Sprintf("stale connection: %v", e.err) }
 func (e staleConnError) Unwrap() error { return e.err }
+
+// isStale tells a staleConnError (apart, so that only a failure pays
+// for the variable errors.As needs).
+func isStale(err error) bool {
+	var stale staleConnError
+	return errors.As(err, &stale)
+}
 
 // staleIf wraps err as a staleConnError when c was reused and err is not a
 // timeout.
