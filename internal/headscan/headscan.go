@@ -5,10 +5,7 @@
 // net/http, so that a head is never read two ways.
 package headscan
 
-import (
-	"bytes"
-	"encoding/binary"
-)
+import "encoding/binary"
 
 // Result tells what the bytes read so far hold.
 type Result int
@@ -21,33 +18,38 @@ const (
 
 // Scan looks for the end of the head at the start of b (the CRLF of an
 // empty line) and returns the head's length with it and Done, when every
-// line before it ends with CRLF (the first may be empty) and holds only plain bytes (see Plain). It
-// returns 0 and Partial when b has no end of head yet but may become one,
-// 0 and Other when it cannot (a CR or LF alone, a control byte, obs-text).
+// line before it (the first may be empty) ends with CRLF and holds only
+// visible ASCII (0x21-0x7e), SP and HTAB. It returns 0 and Partial when b
+// has no end of head yet but may become one, 0 and Other when it cannot (a
+// CR or LF alone, a control byte, obs-text). It goes eight bytes at a time
+// over the bytes of a line, one at a time over the eight around a line
+// break or an odd byte.
 func Scan(b []byte) (int, Result) {
+	lineStart := 0
 	for i := 0; ; {
-		j := bytes.IndexByte(b[i:], '\n')
-		if j < 0 {
-			return 0, partial(b[i:])
+		for i+8 <= len(b) && !odd(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
 		}
-		if j == 0 || b[i+j-1] != '\r' || Plain(b[i:i+j-1]) != j-1 {
-			return 0, Other
+		if i == len(b) {
+			return 0, Partial
 		}
-		if j == 1 && i > 0 { // an empty first line does not end a head
-			return i + 2, Done
+		for end := min(i+8, len(b)); i < end; i++ {
+			switch c := b[i]; {
+			case ' ' <= c && c < 0x7f || c == '\t':
+			case c != '\r':
+				return 0, Other // LF alone, a control byte, obs-text
+			case i+1 == len(b):
+				return 0, Partial
+			case b[i+1] != '\n':
+				return 0, Other
+			case i == lineStart && i > 0: // an empty first line does not end a head
+				return i + 2, Done
+			default:
+				i++ // the LF
+				lineStart = i + 1
+			}
 		}
-		i += j + 1
 	}
-}
-
-// partial tells whether rest, the unterminated last line of what was read,
-// may still become a plain line.
-func partial(rest []byte) Result {
-	n := Plain(rest)
-	if n == len(rest) || (n == len(rest)-1 && rest[n] == '\r') {
-		return Partial
-	}
-	return Other
 }
 
 const (
@@ -55,30 +57,8 @@ const (
 	highs = 0x8080808080808080
 )
 
-// Plain returns the length of the longest prefix of b made of the bytes a
-// head's line may hold: visible ASCII (0x21-0x7e), SP and HTAB.
-func Plain(b []byte) int {
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		// The high bit of a byte below SP (x-0x20 borrows, x had it
-		// clear), of DEL and above (x+1 carries into it, or had it).
-		// Carries and borrows only cross from a byte already flagged.
-		if ((x-ones*0x20)&^x|(x+ones)|x)&highs == 0 {
-			continue
-		}
-		for k := i; k < i+8; k++ {
-			if !plainByte(b[k]) {
-				return k
-			}
-		}
-	}
-	for ; i < len(b); i++ {
-		if !plainByte(b[i]) {
-			return i
-		}
-	}
-	return len(b)
-}
-
-func plainByte(c byte) bool { return ' ' <= c && c < 0x7f || c == '\t' }
+// odd tells whether one of x's bytes is not visible ASCII or SP: the high
+// bit of a byte below SP (x-0x20 borrows, x had it clear), of DEL and
+// above (x+1 carries into it, or had it). Carries and borrows only cross
+// from a byte already flagged.
+func odd(x uint64) bool { return ((x-ones*0x20)&^x|(x+ones)|x)&highs != 0 }

@@ -142,16 +142,16 @@ func statusLine(line []byte) (int, bool) {
 func (h *Head) plainFields(fields []byte) bool {
 	h.length = -1
 	for rest := fields; len(rest) > 2; {
-		var f Field
-		colon := bytes.IndexByte(rest, ':')
 		eol := bytes.IndexByte(rest, '\n')
-		if colon <= 0 || colon > eol || !token(string(rest[:colon])) {
+		colon := bytes.IndexByte(rest[:eol], ':')
+		if colon <= 0 || !token(string(rest[:colon])) {
 			return false // also an obs-fold: a line starting with SP or HTAB
 		}
-		f, rest, _ = NextField(rest)
+		f := Field{Name: rest[:colon], Value: trimBlanks(rest[colon+1 : eol-1]), Line: rest[:eol+1]}
 		if !h.plainField(f) {
 			return false
 		}
+		rest = rest[eol+1:]
 	}
 	return h.length >= 0
 }
