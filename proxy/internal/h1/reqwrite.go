@@ -15,7 +15,7 @@ func writeRequest(w *bufio.Writer, req *http.Request) error {
 	if host == "" {
 		host = req.URL.Host
 	}
-	path := req.URL.EscapedPath()
+	path := EscapedPath(req.URL)
 	if !plainRequest(req, host, path) {
 		return req.Write(w)
 	}
