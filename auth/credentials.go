@@ -46,7 +46,10 @@ func cookieValue(line, name string) (string, bool) {
 
 // bearerToken returns the credential of an "Authorization: Bearer X" header.
 func bearerToken(r *http.Request) string {
-	h := r.Header.Get("Authorization")
+	var h string
+	if v := r.Header["Authorization"]; len(v) > 0 { // Get, without canonicalizing a canonical key
+		h = v[0]
+	}
 	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 		return strings.TrimSpace(h[7:])
 	}

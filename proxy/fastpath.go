@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/spawnhub/spawnhub/auth"
+	"github.com/spawnhub/spawnhub/proxy/internal/h1"
 )
 
 // ServeFast serves r when it is the common case of a workspace origin's
@@ -42,7 +43,7 @@ func (p *Proxy) ServeFast(w http.ResponseWriter, r *http.Request) bool {
 // admitQuietly makes admit's checks without answering: it reports false
 // wherever admit would answer the request itself.
 func (p *Proxy) admitQuietly(r *http.Request, pl place) (a admitted, ok bool) {
-	t, err := parsePath(r.URL.EscapedPath())
+	t, err := parsePath(h1.EscapedPath(r.URL))
 	if err != nil || (pl.ns != "" && t.ns != pl.ns) {
 		return a, false
 	}

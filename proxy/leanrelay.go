@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/spawnhub/spawnhub/proxy/internal/h1"
 )
 
 // The lean relay: a bodiless plain-HTTP request (the bulk of a workspace's
@@ -28,6 +30,8 @@ type leanExchange struct {
 	url    url.URL
 	header http.Header
 	pr     httputil.ProxyRequest
+	head   h1.Head // the server's, when kept raw (rawhead.go)
+	fields []byte  // a raw head's fields less those dropped
 	w      http.ResponseWriter
 	got1xx func(int, textproto.MIMEHeader) error // ex.informational, bound once
 }
@@ -58,7 +62,20 @@ func (p *Proxy) relayLean(w http.ResponseWriter, r *http.Request, u *upstream) b
 	}
 	defer ex.release() // after the body: the response refers to the request
 	ex.w = w
-	res, err := p.lean.Relay(&ex.req, ex.got1xx)
+	rw, raw := w.(rawHeadWriter)
+	var head *h1.Head
+	if raw {
+		head = &ex.head
+	}
+	res, err := p.lean.RelayHead(&ex.req, ex.got1xx, head)
+	if err == nil && ex.head.Raw() {
+		if p.relayRawHead(w, rw, r, u, res, &ex.head, &ex.fields) {
+			return true
+		}
+		if _, err = ex.head.Header(); err != nil {
+			_ = res.Body.Close()
+		}
+	}
 	if err == nil && res.StatusCode == http.StatusSwitchingProtocols {
 		_ = res.Body.Close()
 		err = errors.New("backend tried to switch protocol without an upgrade requested")
@@ -148,6 +165,7 @@ func (ex *leanExchange) informational(code int, header textproto.MIMEHeader) err
 
 func (ex *leanExchange) release() {
 	clear(ex.header)
+	ex.head.Reset()
 	ex.req, ex.url, ex.pr, ex.w = http.Request{}, url.URL{}, httputil.ProxyRequest{}, nil
 	leanExchanges.Put(ex)
 }
@@ -169,13 +187,7 @@ func (p *Proxy) writeResponse(w http.ResponseWriter, r *http.Request, res *http.
 		w.Header().Add("Trailer", strings.Join(keys, ", "))
 	}
 	w.WriteHeader(res.StatusCode)
-	if err := p.copyBody(w, res); err != nil {
-		if r.Context().Value(http.ServerContextKey) != nil {
-			panic(http.ErrAbortHandler)
-		}
-		return
-	}
-	if len(res.Trailer) == 0 {
+	if !p.relayBody(w, r, res) || len(res.Trailer) == 0 {
 		return
 	}
 	_ = http.NewResponseController(w).Flush()
@@ -188,6 +200,16 @@ func (p *Proxy) writeResponse(w http.ResponseWriter, r *http.Request, res *http.
 			w.Header().Add(http.TrailerPrefix+k, v)
 		}
 	}
+}
+
+// relayBody copies res's body to w and reports true; a body that breaks
+// off aborts the client's response (false when it cannot be aborted).
+func (p *Proxy) relayBody(w http.ResponseWriter, r *http.Request, res *http.Response) bool {
+	err := p.copyBody(w, res)
+	if err != nil && r.Context().Value(http.ServerContextKey) != nil {
+		panic(http.ErrAbortHandler)
+	}
+	return err == nil
 }
 
 // copyBody copies res's body to w through a pooled buffer, flushing after

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/spawnhub/spawnhub/auth"
+	"github.com/spawnhub/spawnhub/proxy/internal/h1"
 	"github.com/spawnhub/spawnhub/store"
 )
 
@@ -64,7 +65,7 @@ type admitted struct {
 // false. With a cached route and an authenticator that caches, it does not
 // allocate.
 func (p *Proxy) admit(w http.ResponseWriter, r *http.Request, pl place) (a admitted, ok bool) {
-	t, err := parsePath(r.URL.EscapedPath())
+	t, err := parsePath(h1.EscapedPath(r.URL))
 	if errors.Is(err, errNoSlashes) && (pl.ns == "" || t.ns == pl.ns) {
 		p.addSlash(w, r, t)
 		return a, false

@@ -63,3 +63,31 @@ func getLoop(b *testing.B, addr string) {
 		_ = res.Body.Close()
 	}
 }
+
+// BenchmarkLeanProxy is a small GET through the proxy on the lean path,
+// raw head and all, to a raw server in the same process: for profiles
+// (-cpuprofile, -memprofile) of the whole hot path; the client and the
+// server's own costs are in the numbers too.
+func BenchmarkLeanProxy(b *testing.B) {
+	raw, _ := proxyServers(b, &rawSent{paths: map[string]bool{}})
+	nc, err := net.Dial("tcp", raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	br := bufio.NewReader(nc)
+	req := []byte("GET /notebook/alice/lab/plain HTTP/1.1\r\nHost: alice.ws.test\r\nUser-Agent: bench\r\nAccept: */*\r\nCookie: a=1; spawnhub_ws=x\r\n\r\n")
+	r, _ := http.NewRequest(http.MethodGet, "/", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := nc.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		res, err := http.ReadResponse(br, r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+	}
+}

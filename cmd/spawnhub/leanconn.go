@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 	"time"
+
+	"github.com/spawnhub/spawnhub/internal/headscan"
 )
 
 // A leanConn serves one connection's requests on the lean path for as long
@@ -83,9 +85,9 @@ func (c *leanConn) readHead(first bool) (int, bool) {
 	for reads := 0; ; reads++ {
 		n, scan := scanHead(c.buf)
 		switch {
-		case scan == headDone:
+		case scan == headscan.Done:
 			return n, true
-		case scan == headOther || len(c.buf) == cap(c.buf):
+		case scan == headscan.Other || len(c.buf) == cap(c.buf):
 			return 0, true
 		}
 		if reads == 0 || (started && !armedHead) {
@@ -147,6 +149,7 @@ func (c *leanConn) serveOne(n int) (served, keep bool) {
 				c.l.log.Error("http: panic serving", "remote", c.base.RemoteAddr, "panic", v, "stack", string(debug.Stack()))
 			}
 			c.stopWatching()
+			c.lw.dropHeldHead()
 			_ = c.lw.bw.Flush() // what reached the connection's buffer goes, as with net/http
 			_ = c.gc.Close()
 			served, keep = true, false

@@ -1,13 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"net/http"
 	"net/textproto"
 	"net/url"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/spawnhub/spawnhub/internal/headscan"
 )
 
 // The lean server's request parser takes a strict subset of HTTP/1.1
@@ -22,64 +23,10 @@ import (
 // decided by one parser for one message, and a request cannot be read two
 // ways (no smuggling).
 
-// headScan tells what the bytes read so far hold.
-type headScan int
-
-const (
-	headPartial headScan = iota // no end of head yet: read more
-	headDone                    // a whole head, of the subset's bytes
-	headOther                   // not for the lean parser: hand over
-)
-
 // scanHead looks for the end of a head (CRLF CRLF) in b and returns the
-// length of the head with it. Bytes outside the subset, a CR without LF or
-// a LF without CR end the scan with headOther.
-func scanHead(b []byte) (int, headScan) {
-	end := bytes.Index(b, crlfcrlf)
-	if end < 0 {
-		return 0, scanPartial(b)
-	}
-	n := end + len(crlfcrlf)
-	for i, c := range b[:n] {
-		if plainHeadByte[c] {
-			continue
-		}
-		switch {
-		case c == '\r' && b[i+1] == '\n': // i+1 < n: b[:n] ends with LF
-		case c == '\n' && i > 0 && b[i-1] == '\r':
-		default: // LF alone, CR alone, other controls, obs-text
-			return 0, headOther
-		}
-	}
-	return n, headDone
-}
-
-// scanPartial tells whether b, which holds no end of head, may still
-// become a head of the subset.
-func scanPartial(b []byte) headScan {
-	for i, c := range b {
-		switch {
-		case plainHeadByte[c]:
-		case c == '\r' && (i+1 == len(b) || b[i+1] == '\n'):
-		case c == '\n' && i > 0 && b[i-1] == '\r':
-		default:
-			return headOther
-		}
-	}
-	return headPartial
-}
-
-var crlfcrlf = []byte("\r\n\r\n")
-
-// plainHeadByte holds the bytes a head of the subset has but for CR and
-// LF: visible ASCII, SP and HTAB.
-var plainHeadByte = func() (t [256]bool) {
-	for c := ' '; c < 0x7f; c++ {
-		t[c] = true
-	}
-	t['\t'] = true
-	return t
-}()
+// length of the head with it and headscan.Done; bytes outside the subset,
+// a CR without LF or a LF without CR end the scan with headscan.Other.
+func scanHead(b []byte) (int, headscan.Result) { return headscan.Scan(b) }
 
 // leanHead is a parsed request head. Its strings share one copy of the
 // head's bytes; header values share one backing array.
@@ -87,6 +34,7 @@ type leanHead struct {
 	method, target, host string
 	header               http.Header
 	values               []string
+	url                  url.URL // the target's, when parseTarget takes it
 }
 
 // parse fills h from raw, a whole head that scanHead accepted, and
@@ -178,9 +126,12 @@ func fixPragmaCacheControl(h http.Header) {
 // connection's context and address), or reports false when the target does
 // not parse (net/http then answers 400).
 func (h *leanHead) request(r, base *http.Request) bool {
-	u, err := url.ParseRequestURI(h.target)
-	if err != nil {
-		return false
+	u := &h.url
+	if !parseTarget(h.target, u) {
+		var err error
+		if u, err = url.ParseRequestURI(h.target); err != nil {
+			return false
+		}
 	}
 	*r = *base
 	r.Method, r.URL, r.Proto, r.ProtoMajor, r.ProtoMinor = h.method, u, "HTTP/1.1", 1, 1

@@ -3,11 +3,14 @@ package main
 import (
 	"bufio"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/spawnhub/spawnhub/internal/headscan"
 )
 
 // leanHeadSeeds are heads the lean parser must take or must leave to
@@ -55,7 +58,7 @@ func FuzzLeanHead(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		n, scan := scanHead(b)
-		if scan != headDone {
+		if scan != headscan.Done {
 			return
 		}
 		h := leanHead{header: http.Header{}}
@@ -110,11 +113,32 @@ func TestLeanHeadSubset(t *testing.T) {
 		n, scan := scanHead([]byte(s))
 		h := leanHead{header: http.Header{}}
 		var r http.Request
-		took[s] = scan == headDone && n == len(s) && h.parse(s) && h.request(&r, &http.Request{})
+		took[s] = scan == headscan.Done && n == len(s) && h.parse(s) && h.request(&r, &http.Request{})
 	}
 	for i, s := range leanHeadSeeds {
 		if want := i < 4; took[s] != want {
 			t.Errorf("lean parser takes %q: %v, want %v", s, took[s], want)
 		}
 	}
+}
+
+// FuzzLeanTarget: a target parseTarget takes parses as with
+// url.ParseRequestURI.
+func FuzzLeanTarget(f *testing.F) {
+	for _, s := range []string{"/", "/a/b?c=d", "/a?", "/a??b", "/%41", "/a#b", "/a b", "/é", "/a\"b", "/a;b=c/d:e@f!$&'()*+,", "//x/y", "/a|b^c`d{e}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, target string) {
+		var got url.URL
+		if !parseTarget(target, &got) {
+			return
+		}
+		want, err := url.ParseRequestURI(target)
+		if err != nil {
+			t.Fatalf("parseTarget took %q; url.ParseRequestURI: %v", target, err)
+		}
+		if got != *want || got.EscapedPath() != want.EscapedPath() || got.RequestURI() != want.RequestURI() {
+			t.Fatalf("parseTarget(%q) = %#v, url.ParseRequestURI: %#v", target, got, *want)
+		}
+	})
 }

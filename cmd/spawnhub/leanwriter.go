@@ -38,6 +38,7 @@ type leanWriter struct {
 	written       int64
 	trailers      []string // declared by a Trailer field
 	werr          error    // the first failed write to the connection
+	headHeld      bool     // a raw head is all in bw, no body after it (leanrawhead.go)
 	keys          []string // the header's, sorted
 	statusBuf     [3]byte
 	clenBuf       [20]byte
@@ -56,6 +57,7 @@ func (lw *leanWriter) reset(method string) {
 	clear(lw.header)
 	clear(lw.snap)
 	lw.method, lw.status, lw.wroteHeader, lw.handlerDone, lw.closeAfter = method, 0, false, false, false
+	lw.headHeld = false
 	lw.contentLength, lw.written, lw.trailers = -1, 0, lw.trailers[:0]
 	lw.chunks.wroteHeader, lw.chunks.chunking = false, false
 	lw.w.Reset(&lw.chunks)
@@ -143,6 +145,7 @@ func (lw *leanWriter) FlushError() error {
 	if lw.onFlush != nil {
 		lw.onFlush()
 	}
+	lw.headHeld = false
 	err := lw.w.Flush()
 	if !lw.chunks.wroteHeader {
 		lw.chunks.writeHeader(nil)
@@ -194,6 +197,7 @@ func (cw *leanChunker) Write(p []byte) (int, error) {
 	if !cw.wroteHeader {
 		cw.writeHeader(p)
 	}
+	cw.lw.headHeld = false
 	if cw.lw.method == http.MethodHead {
 		return len(p), nil
 	}

@@ -153,6 +153,9 @@ func TestConformsToNetHTTP(t *testing.T) {
 			t.Cleanup(std.CloseIdleConnections)
 			want := run(t, tt, std)
 			got := run(t, tt, leanFor(t))
+			if raw := run(t, tt, headRelay{t: leanFor(t)}); !reflect.DeepEqual(raw, got) {
+				t.Errorf("lean client keeping heads raw:\n%+v\nparsing them:\n%+v", raw, got)
+			}
 			for _, o := range []outcome{want, got} {
 				checkNothingInjected(t, o)
 			}

@@ -15,7 +15,7 @@ func writeRequest(w *bufio.Writer, req *http.Request) error {
 	if host == "" {
 		host = req.URL.Host
 	}
-	path := req.URL.EscapedPath()
+	path := EscapedPath(req.URL)
 	if !plainRequest(req, host, path) {
 		return req.Write(w)
 	}
@@ -78,10 +78,13 @@ func writeField(w *bufio.Writer, k, v string) {
 	if v != "" && (isBlank(v[0]) || isBlank(v[len(v)-1])) {
 		v = strings.Trim(v, " \t")
 	}
-	w.WriteString(k)
-	w.WriteString(": ")
-	w.WriteString(v)
-	w.WriteString("\r\n")
+	if n := len(k) + len(v) + 4; n > w.Available() && n <= w.Size() {
+		w.Flush() // an error stays in w
+	}
+	b := append(w.AvailableBuffer(), k...) // one Write, in place, rather than four
+	b = append(b, ": "...)
+	b = append(b, v...)
+	w.Write(append(b, "\r\n"...))
 }
 
 // excludedField are the fields Request.Write takes from the request's other

@@ -107,6 +107,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // 1xx responses passed to got1xx, or to the request's trace when nil: a
 // caller that forwards them needs no trace in the request's context.
 func (t *Transport) Relay(req *http.Request, got1xx Got1xx) (*http.Response, error) {
+	return t.RelayHead(req, got1xx, nil)
+}
+
+// RelayHead is Relay that keeps a plain final response head raw in head
+// (see Head) instead of parsing it: the response returned is then head's
+// own, valid until head is reset. A nil head is Relay.
+func (t *Transport) RelayHead(req *http.Request, got1xx Got1xx, head *Head) (*http.Response, error) {
 	if req.Method != "" && !token(req.Method) {
 		// Request.Write, which writeRequest falls back to, would send it.
 		return nil, fmt.Errorf("h1: invalid method %q", req.Method)
@@ -117,9 +124,8 @@ func (t *Transport) Relay(req *http.Request, got1xx Got1xx) (*http.Response, err
 		if err != nil {
 			return nil, err
 		}
-		res, err := t.exchange(c, req, got1xx)
-		var stale staleConnError
-		if err == nil || !errors.As(err, &stale) || !replayable(req) {
+		res, err := t.exchange(c, req, got1xx, head)
+		if err == nil || !isStale(err) || !replayable(req) {
 			return res, err
 		}
 		// The server closed the idle connection: try the next one.
@@ -149,14 +155,14 @@ func (t *Transport) conn(req *http.Request, addr string) (*upConn, error) {
 
 // exchange sends req on c and reads the response's header. On error c is
 // closed.
-func (t *Transport) exchange(c *upConn, req *http.Request, got1xx Got1xx) (*http.Response, error) {
+func (t *Transport) exchange(c *upConn, req *http.Request, got1xx Got1xx, head *Head) (*http.Response, error) {
 	ctx := req.Context()
 	stop := context.AfterFunc(ctx, c.abort)
 	if err := t.write(c.nc, req); err != nil {
 		return nil, t.fail(ctx, c, stop, nil, c.staleIf(err))
 	}
 	br := t.reader(c.nc)
-	res, err := t.readHeader(c, br, req, got1xx)
+	res, err := t.readHeader(c, br, req, got1xx, head)
 	if err != nil {
 		return nil, t.fail(ctx, c, stop, br, err)
 	}
@@ -166,9 +172,17 @@ func (t *Transport) exchange(c *upConn, req *http.Request, got1xx Got1xx) (*http
 		t.release(c, br, keep && stop())
 		return res, nil
 	}
-	res.Body = &upBody{t: t, c: c, br: br, body: res.Body, stop: stop, ctx: ctx, keep: keep}
+	body := upBody{t: t, c: c, br: br, body: res.Body, stop: stop, ctx: ctx, keep: keep}
+	if head != nil && head.Raw() {
+		head.body = body // the head's: no allocation
+		res.Body = &head.body
+	} else {
+		res.Body = newBody(body)
+	}
 	return res, nil
 }
+
+func newBody(b upBody) *upBody { return &b }
 
 // fail closes c after a failed exchange and returns the error to report:
 // the context's when it ended.
@@ -203,7 +217,7 @@ func (t *Transport) write(nc net.Conn, req *http.Request) error {
 // readHeader reads the final response's header within headerTimeout,
 // passing 1xx responses to got1xx or the request's trace (the proxy
 // forwards them).
-func (t *Transport) readHeader(c *upConn, br *bufio.Reader, req *http.Request, got1xx Got1xx) (*http.Response, error) {
+func (t *Transport) readHeader(c *upConn, br *bufio.Reader, req *http.Request, got1xx Got1xx, head *Head) (*http.Response, error) {
 	if t.headerTimeout > 0 {
 		_ = c.nc.SetReadDeadline(time.Now().Add(t.headerTimeout))
 	}
@@ -211,6 +225,15 @@ func (t *Transport) readHeader(c *upConn, br *bufio.Reader, req *http.Request, g
 		return nil, c.staleIf(err)
 	}
 	for range maxInformational + 1 {
+		if head != nil {
+			if res := head.readPlain(br, req); res != nil {
+				t.plainBody(head, br, req)
+				if t.headerTimeout > 0 {
+					_ = c.nc.SetReadDeadline(time.Time{})
+				}
+				return res, nil
+			}
+		}
 		res, err := http.ReadResponse(br, req)
 		if err != nil {
 			return nil, err
@@ -226,6 +249,17 @@ func (t *Transport) readHeader(c *upConn, br *bufio.Reader, req *http.Request, g
 		}
 	}
 	return nil, errors.New("too many 1xx informational responses")
+}
+
+// plainBody sets the body of a plain head's response: Content-Length's
+// bytes of br, none for HEAD.
+func (t *Transport) plainBody(head *Head, br *bufio.Reader, req *http.Request) {
+	if head.length == 0 || req.Method == http.MethodHead {
+		head.res.Body = http.NoBody
+		return
+	}
+	head.left = lengthReader{r: br, n: head.length}
+	head.res.Body = &head.left
 }
 
 // informational passes a 1xx response to got1xx, or to the request's trace.
@@ -275,6 +309,13 @@ type staleConnError struct{ err error }
 
 func (e staleConnError) Error() string { return fmt.Sprintf("stale connection: %v", e.err) }
 func (e staleConnError) Unwrap() error { return e.err }
+
+// isStale tells a staleConnError (apart, so that only a failure pays
+// for the variable errors.As needs).
+func isStale(err error) bool {
+	var stale staleConnError
+	return errors.As(err, &stale)
+}
 
 // staleIf wraps err as a staleConnError when c was reused and err is not a
 // timeout.
