@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/spawnhub/spawnhub/internal/headscan"
+	"github.com/spawnhub/spawnhub/proxy/headscan"
 )
 
 // A leanConn serves one connection's requests on the lean path for as long

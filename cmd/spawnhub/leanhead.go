@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 
-	"github.com/spawnhub/spawnhub/internal/headscan"
+	"github.com/spawnhub/spawnhub/proxy/headscan"
 )
 
 // The lean server's request parser takes a strict subset of HTTP/1.1

@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 
-	"github.com/spawnhub/spawnhub/internal/headscan"
+	"github.com/spawnhub/spawnhub/proxy/headscan"
 )
 
 // leanHeadSeeds are heads the lean parser must take or must leave to

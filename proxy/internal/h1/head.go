@@ -8,7 +8,7 @@ import (
 	"net/textproto"
 	"strings"
 
-	"github.com/spawnhub/spawnhub/internal/headscan"
+	"github.com/spawnhub/spawnhub/proxy/headscan"
 )
 
 // Head is a final response head kept as the server sent it, for a caller
