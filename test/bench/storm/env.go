@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,10 +12,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/spawnhub/spawnhub/spawner/form"
+	"github.com/spawnhub/spawnhub/spawner/local"
 )
 
 // demoConfig offers the built-in demo server only.
@@ -29,20 +34,26 @@ spawner:
       command: ["{{.Executable}}", "demo-server", "--listen", "{{.Host}}:{{.Port}}", "--base-url", "{{.BaseURL}}", "--token-env", "SPAWNHUB_DEMO_TOKEN"]
 `
 
-// jupyterConfig offers the classic Jupyter Notebook from Debian's
-// packages (jupyter-notebook) as the only image: a start costs its
-// process a few seconds of CPU, as a real workspace's does.
-const jupyterConfig = `
+// jupyterConfig offers the local catalogue's classic Jupyter Notebook
+// (Debian's jupyter-notebook) as the only image, with its command and
+// readiness path: a start costs its process a few seconds of CPU, as a
+// real workspace's does.
+func jupyterConfig() string {
+	i := slices.IndexFunc(local.DefaultImages(), func(im form.Image) bool { return im.ID == "jupyter-notebook" })
+	im := local.DefaultImages()[i]
+	command, _ := json.Marshal(im.Command) // YAML reads JSON
+	return fmt.Sprintf(`
 quotas: {servers: 0, runningServers: 0}
 spawner:
   images:
     - id: demo
       kind: jupyter
       default: true
-      readyPath: api/status
+      readyPath: %s
       names: {en: "Jupyter Notebook", fr: "Jupyter Notebook"}
-      command: ["/usr/bin/python3", "-m", "notebook", "--no-browser", "--allow-root", "--ip={{.Host}}", "--port={{.Port}}", "--NotebookApp.base_url={{.BaseURL}}", "--NotebookApp.allow_remote_access=True", "--notebook-dir={{.Home}}"]
-`
+      command: %s
+`, im.ReadyPath, command)
+}
 
 // kubeConfig runs the replicas on a Kubernetes cluster (the tests' kwok
 // cluster: pods cost no processes), with one image that is never pulled.
@@ -166,7 +177,7 @@ func startEnv(ctx context.Context, dir string, o Options, log *slog.Logger) (*en
 	case o.Kubeconfig != "":
 		text = fmt.Sprintf(kubeConfig, o.Kubeconfig)
 	case o.Jupyter:
-		text = jupyterConfig
+		text = jupyterConfig()
 	}
 	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 		e.close()
