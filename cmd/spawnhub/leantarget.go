@@ -1,6 +1,10 @@
 package main
 
-import "net/url"
+import (
+	"net/url"
+
+	"github.com/spawnhub/spawnhub/proxy/headscan"
+)
 
 // parseTarget fills u from an origin-form request target as
 // url.ParseRequestURI would, without allocating, when its path has only
@@ -18,7 +22,7 @@ func parseTarget(target string, u *url.URL) bool {
 		if c == '?' {
 			path, query = target[:i], target[i+1:]
 			force = query == ""
-			if hasControl(query) {
+			if headscan.HasCTL(query) {
 				return false // net/url refuses it
 			}
 			break
@@ -44,12 +48,3 @@ var pathAsIs = func() (t [256]bool) {
 	}
 	return t
 }()
-
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < ' ' || s[i] == 0x7f {
-			return true
-		}
-	}
-	return false
-}

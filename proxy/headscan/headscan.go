@@ -62,3 +62,14 @@ const (
 // above (x+1 carries into it, or had it). Carries and borrows only cross
 // from a byte already flagged.
 func odd(x uint64) bool { return ((x-ones*0x20)&^x|(x+ones)|x)&highs != 0 }
+
+// HasCTL tells whether s holds a control byte (below SP, or DEL): net/url
+// refuses one in a request target, and a request line may not carry one.
+func HasCTL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}

@@ -90,3 +90,11 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+func TestHasCTL(t *testing.T) {
+	for s, want := range map[string]bool{"": false, "a=1&b=%20": false, "a\tb": true, "a\x00": true, "\x7f": true, "é": false, "a b": false} {
+		if got := HasCTL(s); got != want {
+			t.Errorf("HasCTL(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"net/http"
 	"strings"
+
+	"github.com/spawnhub/spawnhub/proxy/headscan"
 )
 
 // writeRequest writes the head of a bodiless request as
@@ -55,7 +57,7 @@ func plainRequest(req *http.Request, host, path string) bool {
 	return (req.Body == nil || req.Body == http.NoBody) && req.ContentLength == 0 &&
 		!req.Close && req.Trailer == nil && len(req.TransferEncoding) == 0 &&
 		req.URL.Opaque == "" && req.Method != http.MethodConnect && token(req.Method) &&
-		plainHost(host) && !hasCTL(path) && !hasCTL(req.URL.RawQuery)
+		plainHost(host) && !headscan.HasCTL(path) && !headscan.HasCTL(req.URL.RawQuery)
 }
 
 func writeRequestURI(w *bufio.Writer, req *http.Request, path string) {
@@ -135,13 +137,4 @@ func token(s string) bool {
 		}
 	}
 	return true
-}
-
-func hasCTL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < ' ' || s[i] == 0x7f {
-			return true
-		}
-	}
-	return false
 }
