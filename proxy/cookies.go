@@ -34,19 +34,23 @@ func anyCookieOfOurs(lines []string) bool {
 	return false
 }
 
-func stripCookieLine(line string) string {
-	var b strings.Builder
+func stripCookieLine(line string) string { return string(appendKeptCookies(nil, line)) }
+
+// appendKeptCookies appends to dst the pairs of a Cookie line that are not
+// spawnhub's, separated by "; ".
+func appendKeptCookies(dst []byte, line string) []byte {
+	start := len(dst)
 	for pair := range strings.SplitSeq(line, ";") {
 		pair = strings.TrimSpace(pair)
 		if pair == "" || isOurs(cookieName(pair)) {
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteString("; ")
+		if len(dst) > start {
+			dst = append(dst, "; "...)
 		}
-		b.WriteString(pair)
+		dst = append(dst, pair...)
 	}
-	return b.String()
+	return dst
 }
 
 // cookieName is the name of a "name=value" pair of a Cookie header.

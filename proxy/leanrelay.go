@@ -21,30 +21,28 @@ import (
 // every response header value by value and puts a trace in the request's
 // context. It does what ReverseProxy does for such a request, in the same
 // order and with the same rewrite and response rules (rewrite,
-// modifyResponse), from pooled parts: the outgoing request shares the
-// client's header values (they are replaced, never written into).
+// modifyResponse), from pooled parts: the server's header fields are
+// written straight from the client's (leanfields.go).
 
 // leanExchange is one relayed request's outgoing side, pooled.
 type leanExchange struct {
-	req    http.Request
+	req    http.Request // the server's; its Header is the client's, read only
 	url    url.URL
-	header http.Header
 	pr     httputil.ProxyRequest
+	in     *http.Request // the client's
+	u      *upstream
+	proto  string  // X-Forwarded-Proto
 	head   h1.Head // the server's, when kept raw (rawhead.go)
-	fields []byte  // a raw head's fields less those dropped
+	fields []byte  // a raw head's fields less those dropped; a scratch buffer
 	w      http.ResponseWriter
 	got1xx func(int, textproto.MIMEHeader) error // ex.informational, bound once
 }
 
 var leanExchanges = sync.Pool{New: func() any {
-	ex := &leanExchange{header: make(http.Header, 24)}
+	ex := &leanExchange{}
 	ex.got1xx = ex.informational
 	return ex
 }}
-
-// noUserAgent keeps the lean client from adding its own User-Agent when
-// the client sent none (as ReverseProxy does). Never written into.
-var noUserAgent = []string{""}
 
 // relayLean relays r over the lean client and reports true, or reports
 // false without touching w when r is not for it (a body, an upgrade, a
@@ -67,7 +65,7 @@ func (p *Proxy) relayLean(w http.ResponseWriter, r *http.Request, u *upstream) b
 	if raw {
 		head = &ex.head
 	}
-	res, err := p.lean.RelayHead(&ex.req, ex.got1xx, head)
+	res, err := p.lean.RelayFields(&ex.req, ex, ex.got1xx, head)
 	if err == nil && ex.head.Raw() {
 		if p.relayRawHead(w, rw, r, u, res, &ex.head, &ex.fields) {
 			return true
@@ -85,7 +83,7 @@ func (p *Proxy) relayLean(w http.ResponseWriter, r *http.Request, u *upstream) b
 		return true
 	}
 	p.modifyResponse(res)
-	u.presentResponse(res)
+	u.presentResponse(res, r.Host)
 	p.writeResponse(w, r, res)
 	return true
 }
@@ -97,35 +95,19 @@ func (p *Proxy) leanRelays(r *http.Request, u *upstream) bool {
 }
 
 // prepare makes ex.req the server's request for r, as ReverseProxy's
-// Rewrite mode does: r's fields, a copy of its URL and header without
-// hop-by-hop and forwarding fields, then rewrite.
+// Rewrite mode does: r's fields with a copy of its URL, rewritten; its
+// header fields are written by WriteFields.
 func (ex *leanExchange) prepare(p *Proxy, r *http.Request, u *upstream) {
 	ex.url = *r.URL
-	h := ex.header
-	for k, v := range r.Header {
-		if !notForwarded(k) {
-			h[k] = v
-		}
-	}
-	if conn := r.Header["Connection"]; len(conn) > 0 {
-		removeConnectionTokens(h, conn)
-	}
-	if _, ok := r.Header["Te"]; ok && headerHasToken(r.Header, "Te", "trailers") {
-		h["Te"] = teTrailers
-	}
 	ex.url.RawQuery = cleanQuery(ex.url.RawQuery)
 	ex.req = *r
-	ex.req.URL, ex.req.Header, ex.req.Body, ex.req.Close, ex.req.RequestURI = &ex.url, h, nil, false, ""
+	ex.req.URL, ex.req.Body, ex.req.Close, ex.req.RequestURI = &ex.url, nil, false, ""
 	ex.req.Trailer, ex.req.TransferEncoding = nil, nil
 	ex.req.Form, ex.req.PostForm, ex.req.MultipartForm = nil, nil, nil
 	ex.pr = httputil.ProxyRequest{In: r, Out: &ex.req}
-	p.rewrite(&ex.pr, u)
-	if _, ok := h["User-Agent"]; !ok {
-		h["User-Agent"] = noUserAgent
-	}
+	u.rewriteURL(&ex.pr)
+	ex.in, ex.u, ex.proto = r, u, p.forwardedProtoOf(r)
 }
-
-var teTrailers = []string{"trailers"}
 
 // cleanQuery drops from a query what ReverseProxy would not pass on: with
 // a semicolon or a bad escape, it is re-encoded from what parses.
@@ -164,9 +146,9 @@ func (ex *leanExchange) informational(code int, header textproto.MIMEHeader) err
 }
 
 func (ex *leanExchange) release() {
-	clear(ex.header)
 	ex.head.Reset()
 	ex.req, ex.url, ex.pr, ex.w = http.Request{}, url.URL{}, httputil.ProxyRequest{}, nil
+	ex.in, ex.u = nil, nil
 	leanExchanges.Put(ex)
 }
 

@@ -47,6 +47,11 @@ func (pr *presentation) setHeaders(h http.Header) {
 	}
 }
 
+// sets tells whether the route sets field k (pr may be nil).
+func (pr *presentation) sets(k string) bool {
+	return pr != nil && pr.headers[k] != nil
+}
+
 // keepRedirectUnder moves a redirect of the server under its prefix when
 // it points outside: an absolute path (RStudio's /auth-sign-in), or an
 // absolute URL to the server's own address or to the host the client
@@ -102,13 +107,11 @@ func (u *upstream) presentRequest(h http.Header) {
 	}
 }
 
-// presentResponse applies the route's presentation to the server's answer.
-func (u *upstream) presentResponse(res *http.Response) {
-	if u.pres == nil || res.Request == nil {
-		return
-	}
-	if res.StatusCode >= 300 && res.StatusCode < 400 {
-		u.pres.keepRedirectUnder(res.Header, res.Request.Header.Get("X-Forwarded-Host"))
+// presentResponse applies the route's presentation to the server's answer
+// to a request for forwardedHost (the host the client asked for).
+func (u *upstream) presentResponse(res *http.Response, forwardedHost string) {
+	if u.pres != nil && res.StatusCode >= 300 && res.StatusCode < 400 {
+		u.pres.keepRedirectUnder(res.Header, forwardedHost)
 	}
 }
 

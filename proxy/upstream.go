@@ -61,11 +61,17 @@ func (p *Proxy) newUpstream(key string, r store.Route) (*upstream, error) {
 		Transport: p.transportFor(r),
 		// 0: a response with a length goes out in one write; streams
 		// (server-sent events, unknown lengths) are flushed at once anyway.
-		FlushInterval:  0,
-		BufferPool:     p.buffers,
-		ErrorLog:       slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
-		ErrorHandler:   func(w http.ResponseWriter, r *http.Request, err error) { p.upstreamError(w, r, u, err) },
-		ModifyResponse: func(res *http.Response) error { p.modifyResponse(res); u.presentResponse(res); return nil },
+		FlushInterval: 0,
+		BufferPool:    p.buffers,
+		ErrorLog:      slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
+		ErrorHandler:  func(w http.ResponseWriter, r *http.Request, err error) { p.upstreamError(w, r, u, err) },
+		ModifyResponse: func(res *http.Response) error {
+			p.modifyResponse(res)
+			if res.Request != nil {
+				u.presentResponse(res, res.Request.Header.Get("X-Forwarded-Host"))
+			}
+			return nil
+		},
 	}
 	return u, nil
 }
@@ -75,13 +81,19 @@ func (p *Proxy) newUpstream(key string, r store.Route) (*upstream, error) {
 // the server's host, X-Forwarded-*, and the server's token instead of the
 // client's credentials.
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest, u *upstream) {
-	if u.route.StripPrefix {
-		stripPrefix(pr.Out.URL, len(Prefix)+len(u.key))
-	}
-	pr.SetURL(u.target) // also sends the target's Host
+	u.rewriteURL(pr)
 	p.setXForwarded(pr)
 	p.replaceCredentials(pr.Out.Header, u)
 	u.presentRequest(pr.Out.Header)
+}
+
+// rewriteURL points the server's request at the server, without the
+// prefix when the route strips it; it then goes with the server's Host.
+func (u *upstream) rewriteURL(pr *httputil.ProxyRequest) {
+	if u.route.StripPrefix {
+		stripPrefix(pr.Out.URL, len(Prefix)+len(u.key))
+	}
+	pr.SetURL(u.target)
 }
 
 // setXForwarded sets X-Forwarded-For, -Host and -Proto as
@@ -99,16 +111,20 @@ func (p *Proxy) setXForwarded(pr *httputil.ProxyRequest) {
 		h["X-Forwarded-For"] = v[1:2:2]
 		h["X-Real-Ip"] = v[1:2:2]
 	}
+	v[2] = p.forwardedProtoOf(pr.In)
+	h["X-Forwarded-Proto"] = v[2:3:3]
+}
+
+// forwardedProtoOf is the X-Forwarded-Proto of r: PublicURL's scheme when
+// set, else r's.
+func (p *Proxy) forwardedProtoOf(r *http.Request) string {
 	switch {
 	case p.forwardedProto != nil:
-		h["X-Forwarded-Proto"] = p.forwardedProto
-	case pr.In.TLS != nil:
-		v[2] = "https"
-		h["X-Forwarded-Proto"] = v[2:3:3]
-	default:
-		v[2] = "http"
-		h["X-Forwarded-Proto"] = v[2:3:3]
+		return p.forwardedProto[0]
+	case r.TLS != nil:
+		return "https"
 	}
+	return "http"
 }
 
 // replaceCredentials removes spawnhub's cookies and the client's

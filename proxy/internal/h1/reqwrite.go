@@ -2,23 +2,28 @@ package h1
 
 import (
 	"bufio"
+	"bytes"
 	"net/http"
 	"strings"
 
 	"github.com/spawnhub/spawnhub/proxy/headscan"
 )
 
-// writeRequest writes the head of a bodiless request as
-// (*http.Request).Write would, without its formatting and sorting
-// allocations; anything unusual (a body, trailers, a Host or request URI
-// needing care, Connection: close) goes to Request.Write itself.
-func writeRequest(w *bufio.Writer, req *http.Request) error {
+// WriteRequest writes the head of a bodiless request, as the Transport
+// sends it: as (*http.Request).Write would, without its formatting and
+// sorting allocations; anything unusual (a body, trailers, a Host or request URI
+// needing care, Connection: close) goes to Request.Write itself. With
+// fields, the header fields are fields' instead of req.Header's.
+func WriteRequest(w *bufio.Writer, req *http.Request, fields FieldWriter) error {
 	host := req.Host
 	if host == "" {
 		host = req.URL.Host
 	}
 	path := EscapedPath(req.URL)
 	if !plainRequest(req, host, path) {
+		if fields != nil {
+			req = withFields(req, fields)
+		}
 		return req.Write(w)
 	}
 	method := req.Method
@@ -31,16 +36,27 @@ func writeRequest(w *bufio.Writer, req *http.Request) error {
 	w.WriteString(" HTTP/1.1\r\nHost: ")
 	w.WriteString(host)
 	w.WriteString("\r\n")
-	if ua, ok := req.Header["User-Agent"]; !ok {
-		w.WriteString("User-Agent: Go-http-client/1.1\r\n")
-	} else if len(ua) > 0 && ua[0] != "" {
-		writeField(w, "User-Agent", ua[0])
-	}
 	switch method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
 		w.WriteString("Content-Length: 0\r\n")
 	}
-	for k, vv := range req.Header {
+	if fields != nil {
+		fields.WriteFields(Fields{w: w})
+	} else {
+		writeHeader(w, req.Header)
+	}
+	_, err := w.WriteString("\r\n")
+	return err
+}
+
+// writeHeader writes h's fields as Request.Write does.
+func writeHeader(w *bufio.Writer, h http.Header) {
+	if ua, ok := h["User-Agent"]; !ok {
+		w.WriteString("User-Agent: Go-http-client/1.1\r\n")
+	} else if len(ua) > 0 && ua[0] != "" {
+		writeField(w, "User-Agent", ua[0])
+	}
+	for k, vv := range h {
 		if excludedField(k) || !token(k) {
 			continue
 		}
@@ -48,11 +64,9 @@ func writeRequest(w *bufio.Writer, req *http.Request) error {
 			writeField(w, k, v)
 		}
 	}
-	_, err := w.WriteString("\r\n")
-	return err
 }
 
-// plainRequest tells whether writeRequest may write req itself.
+// plainRequest tells whether WriteRequest may write req itself.
 func plainRequest(req *http.Request, host, path string) bool {
 	return (req.Body == nil || req.Body == http.NoBody) && req.ContentLength == 0 &&
 		!req.Close && req.Trailer == nil && len(req.TransferEncoding) == 0 &&
@@ -80,10 +94,25 @@ func writeField(w *bufio.Writer, k, v string) {
 	if v != "" && (isBlank(v[0]) || isBlank(v[len(v)-1])) {
 		v = strings.Trim(v, " \t")
 	}
+	appendField(w, k, v)
+}
+
+// writeFieldBytes is writeField for a value in bytes.
+func writeFieldBytes(w *bufio.Writer, k string, v []byte) {
+	if bytes.IndexByte(v, '\r') >= 0 || bytes.IndexByte(v, '\n') >= 0 ||
+		len(v) > 0 && (isBlank(v[0]) || isBlank(v[len(v)-1])) {
+		writeField(w, k, string(v))
+		return
+	}
+	appendField(w, k, v)
+}
+
+// appendField writes "k: v\r\n" in one Write, in place, rather than four.
+func appendField[V string | []byte](w *bufio.Writer, k string, v V) {
 	if n := len(k) + len(v) + 4; n > w.Available() && n <= w.Size() {
 		w.Flush() // an error stays in w
 	}
-	b := append(w.AvailableBuffer(), k...) // one Write, in place, rather than four
+	b := append(w.AvailableBuffer(), k...)
 	b = append(b, ": "...)
 	b = append(b, v...)
 	w.Write(append(b, "\r\n"...))

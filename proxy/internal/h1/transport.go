@@ -114,8 +114,15 @@ func (t *Transport) Relay(req *http.Request, got1xx Got1xx) (*http.Response, err
 // (see Head) instead of parsing it: the response returned is then head's
 // own, valid until head is reset. A nil head is Relay.
 func (t *Transport) RelayHead(req *http.Request, got1xx Got1xx, head *Head) (*http.Response, error) {
+	return t.RelayFields(req, nil, got1xx, head)
+}
+
+// RelayFields is RelayHead with the request's header fields written by
+// fields instead of from req.Header (nil: req.Header's). req.Header is
+// still read for what decides the exchange (Handles, a replay).
+func (t *Transport) RelayFields(req *http.Request, fields FieldWriter, got1xx Got1xx, head *Head) (*http.Response, error) {
 	if req.Method != "" && !token(req.Method) {
-		// Request.Write, which writeRequest falls back to, would send it.
+		// Request.Write, which WriteRequest falls back to, would send it.
 		return nil, fmt.Errorf("h1: invalid method %q", req.Method)
 	}
 	addr := hostPort(req.URL.Host)
@@ -124,7 +131,7 @@ func (t *Transport) RelayHead(req *http.Request, got1xx Got1xx, head *Head) (*ht
 		if err != nil {
 			return nil, err
 		}
-		res, err := t.exchange(c, req, got1xx, head)
+		res, err := t.exchange(c, req, fields, got1xx, head)
 		if err == nil || !isStale(err) || !replayable(req) {
 			return res, err
 		}
@@ -155,10 +162,10 @@ func (t *Transport) conn(req *http.Request, addr string) (*upConn, error) {
 
 // exchange sends req on c and reads the response's header. On error c is
 // closed.
-func (t *Transport) exchange(c *upConn, req *http.Request, got1xx Got1xx, head *Head) (*http.Response, error) {
+func (t *Transport) exchange(c *upConn, req *http.Request, fields FieldWriter, got1xx Got1xx, head *Head) (*http.Response, error) {
 	ctx := req.Context()
 	stop := context.AfterFunc(ctx, c.abort)
-	if err := t.write(c.nc, req); err != nil {
+	if err := t.write(c.nc, req, fields); err != nil {
 		return nil, t.fail(ctx, c, stop, nil, c.staleIf(err))
 	}
 	br := t.reader(c.nc)
@@ -198,14 +205,14 @@ func (t *Transport) fail(ctx context.Context, c *upConn, stop func() bool, br *b
 	return err
 }
 
-func (t *Transport) write(nc net.Conn, req *http.Request) error {
+func (t *Transport) write(nc net.Conn, req *http.Request, fields FieldWriter) error {
 	bw, _ := t.writers.Get().(*bufio.Writer)
 	if bw == nil {
 		bw = bufio.NewWriter(nc)
 	} else {
 		bw.Reset(nc)
 	}
-	err := writeRequest(bw, req)
+	err := WriteRequest(bw, req, fields)
 	if err == nil {
 		err = bw.Flush()
 	}
