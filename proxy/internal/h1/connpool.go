@@ -15,6 +15,31 @@ type upConn struct {
 	idleSince time.Time // when it was last put back
 	reused    bool      // it has carried a request before
 	abort     func()    // closes nc; built once, run on cancellation
+	readsEnd  time.Time // nc's read deadline; zero: none
+}
+
+// readsEndBy has reads on c end by now+timeout, give or take 1/64 of the
+// timeout: the deadline moves only once it has drifted that far, rather
+// than being set and cleared around every response (a timer update each).
+// A zero timeout is none.
+func (c *upConn) readsEndBy(now time.Time, timeout time.Duration) {
+	if timeout <= 0 {
+		return
+	}
+	if left := c.readsEnd.Sub(now); left >= timeout-timeout/64 && left <= timeout {
+		return
+	}
+	c.readsEnd = now.Add(timeout)
+	_ = c.nc.SetReadDeadline(c.readsEnd)
+}
+
+// readsUnbounded lifts c's read deadline (for a body that is still to
+// come, which may take any time).
+func (c *upConn) readsUnbounded() {
+	if !c.readsEnd.IsZero() {
+		c.readsEnd = time.Time{}
+		_ = c.nc.SetReadDeadline(time.Time{})
+	}
 }
 
 func newUpConn(nc net.Conn, addr string) *upConn {
@@ -38,14 +63,15 @@ type acker interface {
 	AckReads(on bool)
 }
 
-// ackWhileBodyToCome turns c's immediate ACKs on when res's body has not
-// all arrived with its header, off otherwise.
-func (c *upConn) ackWhileBodyToCome(res *http.Response, buffered int) {
-	if c.acks == nil {
-		return
+// ackWhileBodyToCome tells whether res's body has not all arrived with its
+// header (buffered bytes of it), and turns c's immediate ACKs on while it
+// has not, off otherwise.
+func (c *upConn) ackWhileBodyToCome(res *http.Response, buffered int) (toCome bool) {
+	toCome = res.Body != http.NoBody && (res.ContentLength < 0 || int64(buffered) < res.ContentLength)
+	if c.acks != nil {
+		c.acks.AckReads(toCome)
 	}
-	whole := res.Body == http.NoBody || (res.ContentLength >= 0 && int64(buffered) >= res.ContentLength)
-	c.acks.AckReads(!whole)
+	return toCome
 }
 
 // connPool keeps idle keep-alive connections per server address, newest

@@ -127,11 +127,12 @@ func (t *Transport) RelayFields(req *http.Request, fields FieldWriter, got1xx Go
 	}
 	addr := hostPort(req.URL.Host)
 	for {
-		c, err := t.conn(req, addr)
+		now := time.Now()
+		c, err := t.conn(req, addr, now)
 		if err != nil {
 			return nil, err
 		}
-		res, err := t.exchange(c, req, fields, got1xx, head)
+		res, err := t.exchange(c, req, fields, got1xx, head, now)
 		if err == nil || !isStale(err) || !replayable(req) {
 			return res, err
 		}
@@ -142,13 +143,17 @@ func (t *Transport) RelayFields(req *http.Request, fields FieldWriter, got1xx Go
 // conn returns an idle connection to addr or dials one. A request that
 // may not be sent twice gets an idle connection only if the server has not
 // closed it.
-func (t *Transport) conn(req *http.Request, addr string) (*upConn, error) {
+func (t *Transport) conn(req *http.Request, addr string, now time.Time) (*upConn, error) {
 	for {
-		c := t.pool.take(addr, time.Now())
+		c := t.pool.take(addr, now)
 		if c == nil {
 			break
 		}
-		if replayable(req) || alive(c.nc) {
+		if replayable(req) {
+			return c, nil
+		}
+		c.readsEndBy(now, t.headerTimeout) // alive cannot read past a deadline
+		if alive(c.nc) {
 			return c, nil
 		}
 		_ = c.nc.Close()
@@ -160,20 +165,23 @@ func (t *Transport) conn(req *http.Request, addr string) (*upConn, error) {
 	return newUpConn(nc, addr), nil
 }
 
-// exchange sends req on c and reads the response's header. On error c is
-// closed.
-func (t *Transport) exchange(c *upConn, req *http.Request, fields FieldWriter, got1xx Got1xx, head *Head) (*http.Response, error) {
+// exchange sends req on c, at now, and reads the response's header. On
+// error c is closed.
+func (t *Transport) exchange(c *upConn, req *http.Request, fields FieldWriter, got1xx Got1xx, head *Head, now time.Time) (*http.Response, error) {
 	ctx := req.Context()
 	stop := context.AfterFunc(ctx, c.abort)
 	if err := t.write(c.nc, req, fields); err != nil {
 		return nil, t.fail(ctx, c, stop, nil, c.staleIf(err))
 	}
 	br := t.reader(c.nc)
+	c.readsEndBy(now, t.headerTimeout)
 	res, err := t.readHeader(c, br, req, got1xx, head)
 	if err != nil {
 		return nil, t.fail(ctx, c, stop, br, err)
 	}
-	c.ackWhileBodyToCome(res, br.Buffered())
+	if c.ackWhileBodyToCome(res, br.Buffered()) {
+		c.readsUnbounded()
+	}
 	keep := !res.Close && !req.Close
 	if res.Body == http.NoBody {
 		t.release(c, br, keep && stop())
@@ -221,13 +229,10 @@ func (t *Transport) write(nc net.Conn, req *http.Request, fields FieldWriter) er
 	return err
 }
 
-// readHeader reads the final response's header within headerTimeout,
-// passing 1xx responses to got1xx or the request's trace (the proxy
-// forwards them).
+// readHeader reads the final response's header (within the read deadline
+// exchange set), passing 1xx responses to got1xx or the request's trace
+// (the proxy forwards them).
 func (t *Transport) readHeader(c *upConn, br *bufio.Reader, req *http.Request, got1xx Got1xx, head *Head) (*http.Response, error) {
-	if t.headerTimeout > 0 {
-		_ = c.nc.SetReadDeadline(time.Now().Add(t.headerTimeout))
-	}
 	if _, err := br.Peek(1); err != nil {
 		return nil, c.staleIf(err)
 	}
@@ -235,9 +240,6 @@ func (t *Transport) readHeader(c *upConn, br *bufio.Reader, req *http.Request, g
 		if head != nil {
 			if res := head.readPlain(br, req); res != nil {
 				t.plainBody(head, br, req)
-				if t.headerTimeout > 0 {
-					_ = c.nc.SetReadDeadline(time.Time{})
-				}
 				return res, nil
 			}
 		}
@@ -246,9 +248,6 @@ func (t *Transport) readHeader(c *upConn, br *bufio.Reader, req *http.Request, g
 			return nil, err
 		}
 		if res.StatusCode >= 200 || res.StatusCode == http.StatusSwitchingProtocols {
-			if t.headerTimeout > 0 {
-				_ = c.nc.SetReadDeadline(time.Time{})
-			}
 			return res, nil
 		}
 		if err := informational(req, res, got1xx); err != nil {

@@ -286,3 +286,48 @@ func nopConn() net.Conn {
 	_ = b.Close()
 	return a
 }
+
+// TestLeanTransportHeaderDeadline: the header timeout bounds a server's
+// answer, and the read deadline a connection keeps between exchanges
+// (rather than clearing it after each) neither fails a later request on it,
+// bodiless POST included, once it has passed while idle, nor cuts a body
+// that takes longer than the timeout.
+func TestLeanTransportHeaderDeadline(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	srv := httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/slow-header":
+			time.Sleep(3 * timeout)
+		case "/slow-body":
+			_, _ = io.WriteString(w, r.RemoteAddr+"\n")
+			w.(http.Flusher).Flush()
+			time.Sleep(2 * timeout)
+		}
+		_, _ = io.WriteString(w, r.RemoteAddr+"\n")
+	}))
+	d := &net.Dialer{}
+	lt := New(Options{Dial: d.DialContext, HeaderTimeout: timeout, Other: &http.Transport{}})
+	t.Cleanup(lt.CloseIdleConnections)
+	first := do(t, lt, http.MethodGet, srv.URL+"/", false)
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		time.Sleep(2 * timeout) // the kept deadline passes while the connection is idle
+		if got := do(t, lt, method, srv.URL+"/", false); got != first {
+			t.Errorf("%s after the deadline passed: from %s, want the idle connection %s", method, got, first)
+		}
+	}
+	if got := do(t, lt, http.MethodGet, srv.URL+"/slow-body", false); got != first {
+		t.Errorf("a body slower than the header timeout: from %s, want %s", got, first)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/slow-header", nil)
+	if res, err := lt.RoundTrip(req); err == nil || !isTimeoutErr(err) {
+		if res != nil {
+			res.Body.Close()
+		}
+		t.Errorf("a header slower than the timeout: err = %v, want a timeout", err)
+	}
+}
+
+func isTimeoutErr(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
