@@ -41,7 +41,7 @@ const leanBufSize = 4 << 10
 
 func (l *leanListener) newLeanConn(gc *gatedConn) *leanConn {
 	c := &leanConn{l: l, gc: gc, buf: make([]byte, 0, leanBufSize)}
-	c.head.header = make(http.Header, 16)
+	c.head.header = make(http.Header) // grows to the connection's heads, once
 	ctx := context.WithValue(context.Background(), http.ServerContextKey, l.srv)
 	ctx = context.WithValue(ctx, http.LocalAddrContextKey, gc.LocalAddr())
 	ctx, c.cancel = context.WithCancel(ctx)

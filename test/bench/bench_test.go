@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -19,7 +20,7 @@ import (
 
 func tinySettings() Settings {
 	return Settings{Conns: 2, Warmup: 20 * time.Millisecond, Duration: 200 * time.Millisecond,
-		Echoes: 50, Idle: 20, Settle: 10 * time.Millisecond}
+		Rounds: 2, Echoes: 50, Idle: 20, Settle: 10 * time.Millisecond}
 }
 
 func TestMeasureDirectAndThroughAProxy(t *testing.T) {
@@ -32,18 +33,19 @@ func TestMeasureDirectAndThroughAProxy(t *testing.T) {
 	hdr := http.Header{"Cookie": {"session=x"}}
 
 	rep := Report{CPUs: 1, Settings: tinySettings()}
-	for _, tg := range []target{
+	b := bench{s: rep.Settings, direct: backend.URL, backend: self, path: "/notebook/alice/lab/", header: hdr,
+		log: slog.New(slog.DiscardHandler)}
+	rep.Results = b.measureAll(t.Context(), []target{
 		{name: targetDirect, base: backend.URL},
 		{name: targetNginx, base: proxy.URL, proxy: self}, // stands in for a reference proxy
-	} {
-		res := measure(t.Context(), rep.Settings, tg, backend.URL, self, "/notebook/alice/lab/", hdr)
+	})
+	for _, res := range rep.Results {
 		if res.Error != "" {
-			t.Fatalf("measure %s: %s", tg.name, res.Error)
+			t.Fatalf("measure %s: %s", res.Target, res.Error)
 		}
 		if res.Requests <= 0 || res.RPS <= 0 || res.WSP50us <= 0 || res.WSP99us < res.WSP50us || res.WSDirectP50us <= 0 || res.WSMsgPerSec <= 0 || res.IdleWebsockets != 20 {
-			t.Errorf("measure %s = %+v, want requests, req/s, round trips and websocket messages/s > 0 and 20 idle websockets", tg.name, res)
+			t.Errorf("measure %s = %+v, want requests, req/s, round trips and websocket messages/s > 0 and 20 idle websockets", res.Target, res)
 		}
-		rep.Results = append(rep.Results, res)
 	}
 	if q := rep.Ratios(rep.Results[0]); q.RPSvsDirect != 1 {
 		t.Errorf("direct vs direct = %v, want 1", q.RPSvsDirect)

@@ -36,6 +36,17 @@ type LoadResult struct {
 	ProxyInstr int64         // the proxy's user-space instructions, under -callgrind; else 0
 }
 
+// add adds another window's counts to r's.
+func (r *LoadResult) add(o LoadResult) {
+	r.Requests += o.Requests
+	r.Elapsed += o.Elapsed
+	r.Reconnect += o.Reconnect
+	r.ProxyCPU += o.ProxyCPU
+	r.BackendCPU += o.BackendCPU
+	r.GenCPU += o.GenCPU
+	r.ProxyInstr += o.ProxyInstr
+}
+
 // RPS is requests per second over the window.
 func (r LoadResult) RPS() float64 { return float64(r.Requests) / r.Elapsed.Seconds() }
 

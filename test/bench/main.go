@@ -30,7 +30,8 @@ func main() {
 	var backendListen, backendInfo string
 	flag.IntVar(&o.Conns, "conns", 64, "keep-alive connections of the GET load")
 	flag.DurationVar(&o.Warmup, "warmup", time.Second, "load before each measured window")
-	flag.DurationVar(&o.Duration, "duration", 5*time.Second, "measured GET load per target")
+	flag.DurationVar(&o.Duration, "duration", 6*time.Second, "measured GET load (and websocket message load) per target, over all rounds")
+	flag.IntVar(&o.Rounds, "rounds", 3, "rounds the loads are measured in, each taking every target in turn")
 	flag.IntVar(&o.Echoes, "echoes", 3000, "websocket round trips timed per target")
 	flag.IntVar(&o.Idle, "idle", 5000, "idle websockets opened per target (0 skips)")
 	flag.DurationVar(&o.Settle, "settle", 2*time.Second, "pause after the GET load, and how long idle websockets sit before memory is read")

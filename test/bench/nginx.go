@@ -16,8 +16,10 @@ const nginxInstall = "apt-get install -y nginx-light (or nginx)"
 
 // nginxConf is a minimal reverse proxy to backend, tuned as one would for
 // a fair comparison: a worker per core, keep-alive to the backend, no
-// access log, websocket upgrades. Any one worker may end up holding all
-// maxConns client connections, each with its upstream one.
+// access log, websocket upgrades, and the forwarding fields spawnhub sends
+// (as nginx is set up in front of Jupyter), so that the backend parses the
+// same request from both. Any one worker may end up holding all maxConns
+// client connections, each with its upstream one.
 func nginxConf(dir, listen, backend string, maxConns int) string {
 	perWorker := 2*maxConns + 64
 	return fmt.Sprintf(`daemon off;
@@ -47,6 +49,10 @@ http {
       proxy_pass http://backend;
       proxy_http_version 1.1;
       proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Real-IP $remote_addr;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
       proxy_read_timeout 1h;

@@ -90,8 +90,8 @@ func (r Report) WriteJSON(w io.Writer) error {
 func (r Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	s := r.Settings
-	fmt.Fprintf(&b, "spawnhub benchmark: %d CPUs, %s; GET with %d keep-alive connections for %v after %v warmup; %d websocket echoes; %d idle websockets\n\n",
-		r.CPUs, runtime.Version(), s.Conns, s.Duration, s.Warmup, s.Echoes, s.Idle)
+	fmt.Fprintf(&b, "spawnhub benchmark: %d CPUs, %s; GET with %d keep-alive connections for %v in %d rounds taking the targets in turn (%v warmup each); %d websocket echoes; %d idle websockets\n\n",
+		r.CPUs, runtime.Version(), s.Conns, s.Duration, max(s.Rounds, 1), s.Warmup, s.Echoes, s.Idle)
 	b.WriteString("| target | req/s | × direct | × nginx | × CHP | proxy CPU µs/req | × nginx | backend CPU µs/req | load generator CPU µs/req |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, x := range r.Results {

@@ -27,8 +27,9 @@ type Options struct {
 	CHP      bool
 }
 
-// run starts spawnhub with the tool's backend, then measures each target
-// in turn; it stops every process it started before returning.
+// run starts spawnhub with the tool's backend and the reference proxies,
+// then measures them all (measureAll); it stops every process it started
+// before returning.
 func run(ctx context.Context, o Options, log *slog.Logger) (Report, error) {
 	rep := Report{CPUs: runtime.NumCPU(), Settings: o.Settings, Skipped: map[string]string{}}
 	if err := fitFileLimit(&rep.Settings, log); err != nil {
@@ -56,46 +57,48 @@ func run(ctx context.Context, o Options, log *slog.Logger) (Report, error) {
 		return rep, err
 	}
 	defer h.close()
-	backend := procGroup{h.backend.PID}
-	hdr := http.Header{"Cookie": {h.cookie}}
-	path := h.workspace()
-
-	each := func(t target) {
-		log.Info("measuring", "target", t.name)
-		rep.Results = append(rep.Results, measure(ctx, s, t, "http://"+h.backend.Addr, backend, path, hdr))
+	b := bench{s: s, direct: "http://" + h.backend.Addr, backend: procGroup{h.backend.PID},
+		path: h.workspace(), header: http.Header{"Cookie": {h.cookie}}, log: log}
+	ts := []target{
+		{name: targetDirect, base: b.direct},
+		{name: targetSpawnhub, base: h.wsBase, proxy: procGroup{h.proc.pid()}, header: http.Header{"Cookie": {h.wsCookie}}},
 	}
-	each(target{name: targetDirect, base: "http://" + h.backend.Addr})
-	each(target{name: targetSpawnhub, base: h.wsBase, proxy: procGroup{h.proc.pid()}, header: http.Header{"Cookie": {h.wsCookie}}})
 	if o.Nginx {
-		withProxy(ctx, &rep, targetNginx, nginxInstall, func() (*process, string, error) {
+		ts = withProxy(&rep, ts, targetNginx, nginxInstall, func() (*process, string, error) {
 			return startNginx(dir, h.backend.Addr, max(s.Idle, s.Conns)+16)
-		}, each)
+		})
 	}
 	if o.CHP {
-		withProxy(ctx, &rep, targetCHP, chpInstall, func() (*process, string, error) {
+		ts = withProxy(&rep, ts, targetCHP, chpInstall, func() (*process, string, error) {
 			return startCHP(dir, h.backend.Addr)
-		}, each)
+		})
 	}
+	defer func() {
+		for _, t := range ts {
+			if t.stop != nil {
+				t.stop()
+			}
+		}
+	}()
+	rep.Results = append(rep.Results, b.measureAll(ctx, ts)...)
 	return rep, ctx.Err()
 }
 
-// withProxy starts a reference proxy, measures it and stops it; a proxy
-// that is not installed is reported as skipped with how to install it.
-func withProxy(ctx context.Context, rep *Report, name, install string, start func() (*process, string, error), each func(target)) {
-	if ctx.Err() != nil {
-		return
-	}
+// withProxy starts a reference proxy and adds it to ts (its stop with it);
+// one that fails is reported as failed, one that is not installed as
+// skipped with how to install it.
+func withProxy(rep *Report, ts []target, name, install string, start func() (*process, string, error)) []target {
 	p, base, err := start()
 	switch {
 	case err != nil:
 		rep.Results = append(rep.Results, Result{Target: name, Error: err.Error()})
-		return
+		return ts
 	case p == nil:
 		rep.Skipped[name] = "not installed; install with: " + install
-		return
+		return ts
 	}
-	defer p.stop(syscall.SIGTERM, 10*time.Second)
-	each(target{name: name, base: base, proxy: withChildren(p.pid())})
+	return append(ts, target{name: name, base: base, proxy: withChildren(p.pid()),
+		stop: func() { p.stop(syscall.SIGTERM, 10*time.Second) }})
 }
 
 // fitFileLimit raises the open-files limit (inherited by spawnhub and the

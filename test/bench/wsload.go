@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -21,6 +20,13 @@ type WSLoadResult struct {
 	Messages int64
 	Elapsed  time.Duration
 	ProxyCPU time.Duration
+}
+
+// add adds another window's counts to r's.
+func (r *WSLoadResult) add(o WSLoadResult) {
+	r.Messages += o.Messages
+	r.Elapsed += o.Elapsed
+	r.ProxyCPU += o.ProxyCPU
 }
 
 // WSLoad echoes small messages over conns websockets to url for dur
@@ -82,7 +88,7 @@ func WSLoad(ctx context.Context, url string, h http.Header, conns int, warmup, d
 	wg.Wait()
 	select {
 	case e := <-errs:
-		return res, fmt.Errorf("websocket load: %w", e)
+		return res, e
 	default:
 	}
 	return res, err
