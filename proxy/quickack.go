@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"github.com/spawnhub/spawnhub/proxy/sockio"
 	"io"
 	"net"
 	"syscall"
@@ -50,6 +51,7 @@ type quickAckConn struct {
 	net.Conn
 	tcp *net.TCPConn
 	raw syscall.RawConn
+	io  *sockio.Conn
 	// held: reads leave ACKs to the kernel (the lean client sets it while
 	// no response body is to come, see h1's acker).
 	held bool
@@ -61,18 +63,21 @@ func newQuickAckConn(tc *net.TCPConn) (*quickAckConn, error) {
 		_ = tc.Close()
 		return nil, err
 	}
-	return &quickAckConn{Conn: tc, tcp: tc, raw: raw}, nil
+	return &quickAckConn{Conn: tc, tcp: tc, raw: raw, io: sockio.New(tc)}, nil
 }
 
 // Read reads, then asks the kernel to acknowledge it at once. A failure
 // to set the option only costs latency, so it is ignored.
 func (c *quickAckConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
+	n, err := c.io.Read(p)
 	if n > 0 && !c.held {
 		_ = c.raw.Control(setQuickAck)
 	}
 	return n, err
 }
+
+// Write writes p with a raw system call (package sockio).
+func (c *quickAckConn) Write(p []byte) (int, error) { return c.io.Write(p) }
 
 // AckReads turns the ACK after each read on (acknowledging at once what
 // was read so far) or off. The lean client calls it between its reads.

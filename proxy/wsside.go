@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"github.com/spawnhub/spawnhub/proxy/sockio"
 	"io"
 	"net"
 	"sync"
@@ -82,18 +83,15 @@ func (s *wsSide) readReady(fd uintptr) bool {
 	if s.buf == nil {
 		s.buf = relayBuffers.Get().(*[]byte)
 	}
-	for {
-		s.n, s.err = syscall.Read(int(fd), *s.buf)
-		if s.err != syscall.EINTR {
-			break
-		}
-	}
-	if s.err == syscall.EAGAIN {
+	n, errno := sockio.ReadFD(fd, *s.buf)
+	if errno == syscall.EAGAIN {
 		relayBuffers.Put(s.buf)
 		s.buf = nil
 		return false
 	}
-	s.n = max(s.n, 0)
+	if s.n = n; errno != 0 {
+		s.n, s.err = 0, errno
+	}
 	if s.quickAck && s.n > 0 {
 		setQuickAck(fd)
 	}

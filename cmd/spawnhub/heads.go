@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"github.com/spawnhub/spawnhub/proxy/sockio"
 	"io"
 	"log/slog"
 	"net"
@@ -53,16 +54,33 @@ type gatedConn struct {
 	net.Conn
 	gate    *headGate
 	ip      netip.Addr
-	pending bool // waiting for a request head
-	idle    bool // between requests (evicted first)
-	inAll   link // its place in the gate's queue
-	inIP    link // and, while it sends a head, in its address's
+	pending bool         // waiting for a request head
+	idle    bool         // between requests (evicted first)
+	inAll   link         // its place in the gate's queue
+	inIP    link         // and, while it sends a head, in its address's
+	io      *sockio.Conn // nc's socket read and written raw; nil: none
+}
+
+// Read reads from the socket with a raw system call (package sockio).
+func (c *gatedConn) Read(p []byte) (int, error) {
+	if c.io == nil {
+		return c.Conn.Read(p)
+	}
+	return c.io.Read(p)
+}
+
+// Write writes to the socket with a raw system call (package sockio).
+func (c *gatedConn) Write(p []byte) (int, error) {
+	if c.io == nil {
+		return c.Conn.Write(p)
+	}
+	return c.io.Write(p)
 }
 
 // admit tracks a freshly accepted connection as waiting for its first head,
 // closing the oldest pending connection if a cap is reached.
 func (g *headGate) admit(nc net.Conn) *gatedConn {
-	c := &gatedConn{Conn: nc, gate: g, ip: clientIP(nc)}
+	c := &gatedConn{Conn: nc, gate: g, ip: clientIP(nc), io: sockio.New(nc)}
 	c.inAll.conn, c.inIP.conn = c, c
 	g.enter(c, false)
 	return c

@@ -1,0 +1,135 @@
+// Package sockio reads and writes sockets with raw system calls, through
+// their syscall.RawConn: the Go runtime's poller still waits for them, but
+// a call does not hand the goroutine's processor over (entersyscall), which
+// on a busy relay costs more than the call: the runtime's monitor keeps
+// taking processors back from calls that lasted a few microseconds, and
+// wakes threads to run what they held. A socket here is non-blocking, so no
+// call can block.
+package sockio
+
+import (
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+)
+
+// Conn reads and writes one socket; it is safe for one reader and one
+// writer at a time, as a net.Conn.
+type Conn struct {
+	raw           syscall.RawConn
+	local, remote net.Addr
+
+	rmu   sync.Mutex // one Read at a time; guards rp, rn, rerr
+	rp    []byte
+	rn    int
+	rerr  error
+	readF func(uintptr) bool // c.read, bound once
+
+	wmu    sync.Mutex // one Write at a time; guards wp, wn, werr
+	wp     []byte
+	wn     int
+	werr   error
+	writeF func(uintptr) bool // c.write, bound once
+}
+
+// New returns a Conn for nc's socket, or nil when nc has none.
+func New(nc net.Conn) *Conn {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	c := &Conn{raw: raw, local: nc.LocalAddr(), remote: nc.RemoteAddr()}
+	c.readF, c.writeF = c.read, c.write
+	return c
+}
+
+// Read reads what the socket holds into p, waiting for something when it
+// holds nothing, as net.Conn's Read does (deadlines included).
+func (c *Conn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	c.rp, c.rn, c.rerr = p, 0, nil
+	err := c.raw.Read(c.readF)
+	c.rp = nil
+	switch {
+	case err != nil:
+		return 0, c.opError("read", err)
+	case c.rerr != nil:
+		return 0, c.opError("read", os.NewSyscallError("read", c.rerr))
+	case c.rn == 0:
+		return 0, io.EOF
+	}
+	return c.rn, nil
+}
+
+func (c *Conn) read(fd uintptr) bool {
+	n, errno := ReadFD(fd, c.rp)
+	switch errno {
+	case 0:
+		c.rn = n
+	case syscall.EAGAIN:
+		return false // the poller waits, then calls again
+	default:
+		c.rerr = errno
+	}
+	return true
+}
+
+// ReadFD reads into p (not empty) from the non-blocking socket fd with a
+// raw system call, again when interrupted; for a syscall.RawConn's Read.
+func ReadFD(fd uintptr, p []byte) (int, syscall.Errno) {
+	for {
+		n, errno := rawRead(fd, p)
+		if errno != syscall.EINTR {
+			return n, errno
+		}
+	}
+}
+
+// Write writes all of p, waiting for room as net.Conn's Write does.
+func (c *Conn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wp, c.wn, c.werr = p, 0, nil
+	err := c.raw.Write(c.writeF)
+	n := c.wn
+	c.wp = nil
+	switch {
+	case err != nil:
+		return n, c.opError("write", err)
+	case c.werr != nil:
+		return n, c.opError("write", os.NewSyscallError("write", c.werr))
+	}
+	return n, nil
+}
+
+func (c *Conn) write(fd uintptr) bool {
+	for c.wn < len(c.wp) {
+		rest := c.wp[c.wn:]
+		n, errno := rawWrite(fd, rest)
+		switch errno {
+		case 0:
+			c.wn += n
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false
+		default:
+			c.werr = errno
+			return true
+		}
+	}
+	return true
+}
+
+func (c *Conn) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: "tcp", Source: c.local, Addr: c.remote, Err: err}
+}
