@@ -1,9 +1,10 @@
-// Package sockio reads and writes sockets with raw system calls, through
-// their syscall.RawConn: the Go runtime's poller still waits for them, but
+// Package sockio reads and writes sockets (and sets their options) with
+// raw system calls, through their syscall.RawConn: the Go runtime's poller still waits for them, but
 // a call does not hand the goroutine's processor over (entersyscall), which
 // on a busy relay costs more than the call: the runtime's monitor keeps
 // taking processors back from calls that lasted a few microseconds, and
-// wakes threads to run what they held. A socket here is non-blocking, so no
+// wakes threads to run what they held; and any call's return wakes the
+// monitor from its sleep to poll every 20 µs again. A socket here is non-blocking, so no
 // call can block.
 package sockio
 
@@ -93,6 +94,12 @@ func ReadFD(fd uintptr, p []byte) (int, syscall.Errno) {
 			return n, errno
 		}
 	}
+}
+
+// SetsockoptInt sets an integer option of the socket fd with a raw system
+// call; for a syscall.RawConn's Control.
+func SetsockoptInt(fd uintptr, level, opt, value int) syscall.Errno {
+	return setsockoptInt(fd, level, opt, value)
 }
 
 // Write writes all of p, waiting for room as net.Conn's Write does.
