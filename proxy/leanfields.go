@@ -92,6 +92,15 @@ func (ex *leanExchange) addForwarding(f h1.Fields) {
 	ex.add(f, "X-Forwarded-Proto", ex.proto)
 }
 
+// forwardedHost is the X-Forwarded-Host the server is sent: the route's
+// when it sets one (a redirect is kept under the host it names).
+func (ex *leanExchange) forwardedHost() string {
+	if ex.u.pres.sets("X-Forwarded-Host") {
+		return ex.u.pres.headers["X-Forwarded-Host"][0]
+	}
+	return ex.in.Host
+}
+
 // connectionOptions are the values of a request's Connection fields: the
 // fields they name are hop-by-hop (RFC 9110, 7.6.1).
 type connectionOptions []string

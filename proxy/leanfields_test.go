@@ -167,3 +167,24 @@ func FuzzLeanFields(f *testing.F) {
 		}
 	})
 }
+
+// TestLeanRedirectUnderRouteForwardedHost: a route that names the
+// forwarded host itself has the server's redirects to that host kept
+// under the prefix on the lean relay as through ReverseProxy.
+func TestLeanRedirectUnderRouteForwardedHost(t *testing.T) {
+	route := store.Route{RewriteRedirects: true, Headers: map[string]string{"X-Forwarded-Host": "lab.example"}}
+	redirecting := func() *httptest.Server {
+		return httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://"+r.Header.Get("X-Forwarded-Host")+"/auth-sign-in", http.StatusFound)
+		}))
+	}
+	lean := newHarness(t)
+	std := newHarness(t, func(o *Options) { o.StdTransport = true })
+	lean.route("lab", redirecting(), route)
+	std.route("lab", redirecting(), route)
+	got := lean.get("/notebook/alice/lab/", "alice-secret").Header.Get("Location")
+	want := std.get("/notebook/alice/lab/", "alice-secret").Header.Get("Location")
+	if got != want || got != "/notebook/alice/lab/auth-sign-in" {
+		t.Errorf("Location: lean relay %q, ReverseProxy %q; want /notebook/alice/lab/auth-sign-in", got, want)
+	}
+}

@@ -83,7 +83,7 @@ func (p *Proxy) relayLean(w http.ResponseWriter, r *http.Request, u *upstream) b
 		return true
 	}
 	p.modifyResponse(res)
-	u.presentResponse(res, r.Host)
+	u.presentResponse(res, ex.forwardedHost())
 	p.writeResponse(w, r, res)
 	return true
 }
