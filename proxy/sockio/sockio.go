@@ -19,19 +19,19 @@ import (
 // Conn reads and writes one socket; it is safe for one reader and one
 // writer at a time, as a net.Conn.
 type Conn struct {
-	raw           syscall.RawConn
-	local, remote net.Addr
+	raw syscall.RawConn
+	nc  net.Conn // for the addresses of an error
 
 	rmu   sync.Mutex // one Read at a time; guards rp, rn, rerr
 	rp    []byte
 	rn    int
-	rerr  error
+	rerr  syscall.Errno
 	readF func(uintptr) bool // c.read, bound once
 
 	wmu    sync.Mutex // one Write at a time; guards wp, wn, werr
 	wp     []byte
 	wn     int
-	werr   error
+	werr   syscall.Errno
 	writeF func(uintptr) bool // c.write, bound once
 }
 
@@ -45,7 +45,7 @@ func New(nc net.Conn) *Conn {
 	if err != nil {
 		return nil
 	}
-	c := &Conn{raw: raw, local: nc.LocalAddr(), remote: nc.RemoteAddr()}
+	c := &Conn{raw: raw, nc: nc}
 	c.readF, c.writeF = c.read, c.write
 	return c
 }
@@ -58,13 +58,13 @@ func (c *Conn) Read(p []byte) (int, error) {
 	}
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	c.rp, c.rn, c.rerr = p, 0, nil
+	c.rp, c.rn, c.rerr = p, 0, 0
 	err := c.raw.Read(c.readF)
 	c.rp = nil
 	switch {
 	case err != nil:
 		return 0, c.opError("read", err)
-	case c.rerr != nil:
+	case c.rerr != 0:
 		return 0, c.opError("read", os.NewSyscallError("read", c.rerr))
 	case c.rn == 0:
 		return 0, io.EOF
@@ -106,14 +106,14 @@ func SetsockoptInt(fd uintptr, level, opt, value int) syscall.Errno {
 func (c *Conn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	c.wp, c.wn, c.werr = p, 0, nil
+	c.wp, c.wn, c.werr = p, 0, 0
 	err := c.raw.Write(c.writeF)
 	n := c.wn
 	c.wp = nil
 	switch {
 	case err != nil:
 		return n, c.opError("write", err)
-	case c.werr != nil:
+	case c.werr != 0:
 		return n, c.opError("write", os.NewSyscallError("write", c.werr))
 	}
 	return n, nil
@@ -138,5 +138,5 @@ func (c *Conn) write(fd uintptr) bool {
 }
 
 func (c *Conn) opError(op string, err error) error {
-	return &net.OpError{Op: op, Net: "tcp", Source: c.local, Addr: c.remote, Err: err}
+	return &net.OpError{Op: op, Net: "tcp", Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: err}
 }
