@@ -2,10 +2,11 @@ package proxy
 
 import (
 	"context"
-	"github.com/spawnhub/spawnhub/proxy/sockio"
 	"io"
 	"net"
 	"syscall"
+
+	"github.com/spawnhub/spawnhub/proxy/sockio"
 )
 
 // Prompt acknowledgements upstream. Jupyter (tornado) leaves Nagle's

@@ -1,13 +1,14 @@
 package proxy
 
 import (
-	"github.com/spawnhub/spawnhub/proxy/sockio"
 	"io"
 	"net"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/spawnhub/spawnhub/proxy/sockio"
 )
 
 // relayBufferSize is the size of the pooled buffers websocket bytes are

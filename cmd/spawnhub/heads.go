@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"github.com/spawnhub/spawnhub/proxy/sockio"
 	"io"
 	"log/slog"
 	"net"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/spawnhub/spawnhub/proxy/sockio"
 )
 
 // A headGate bounds the connections that hold a file descriptor without a

@@ -1,11 +1,11 @@
 // Package sockio reads and writes sockets (and sets their options) with
-// raw system calls, through their syscall.RawConn: the Go runtime's poller still waits for them, but
-// a call does not hand the goroutine's processor over (entersyscall), which
-// on a busy relay costs more than the call: the runtime's monitor keeps
-// taking processors back from calls that lasted a few microseconds, and
-// wakes threads to run what they held; and any call's return wakes the
-// monitor from its sleep to poll every 20 µs again. A socket here is non-blocking, so no
-// call can block.
+// raw system calls, through their syscall.RawConn: the Go runtime's poller
+// still waits for them, but a call does not hand the goroutine's processor
+// over (entersyscall), which on a busy relay costs more than the call: the
+// runtime's monitor keeps taking processors back from calls that lasted a
+// few microseconds and wakes threads to run what they held, and any call's
+// return wakes the monitor from its sleep to poll every 20 µs again. A
+// socket here is non-blocking, so no call can block.
 package sockio
 
 import (
