@@ -152,8 +152,8 @@ type Proxy struct {
 	errors    ErrorWriter
 	origin    string // allowed websocket Origin when PublicURL is set
 	fallback  http.Handler
-	// forwardedProto is X-Forwarded-Proto, from PublicURL; nil: the request's.
-	forwardedProto []string
+	// forwardedProto is X-Forwarded-Proto, from PublicURL; "": the request's.
+	forwardedProto string
 
 	wsWriteBuffers sync.Pool
 }
@@ -190,7 +190,7 @@ func New(opts Options) *Proxy {
 	}
 	if opts.PublicURL != nil {
 		p.origin = originOf(opts.PublicURL.Scheme, opts.PublicURL.Host)
-		p.forwardedProto = []string{opts.PublicURL.Scheme}
+		p.forwardedProto = opts.PublicURL.Scheme
 	}
 	p.conns.onCount = func(n int) { p.metrics.websockets.Set(float64(n)) }
 	p.upgrader = p.newUpgrader()

@@ -119,8 +119,8 @@ func (p *Proxy) setXForwarded(pr *httputil.ProxyRequest) {
 // set, else r's.
 func (p *Proxy) forwardedProtoOf(r *http.Request) string {
 	switch {
-	case p.forwardedProto != nil:
-		return p.forwardedProto[0]
+	case p.forwardedProto != "":
+		return p.forwardedProto
 	case r.TLS != nil:
 		return "https"
 	}

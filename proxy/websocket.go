@@ -196,14 +196,7 @@ func (p *Proxy) backendHeader(r *http.Request, u *upstream) http.Header {
 		h["X-Real-Ip"] = []string{ip}
 	}
 	h["X-Forwarded-Host"] = []string{r.Host}
-	switch {
-	case p.forwardedProto != nil:
-		h["X-Forwarded-Proto"] = p.forwardedProto
-	case r.TLS != nil:
-		h["X-Forwarded-Proto"] = []string{"https"}
-	default:
-		h["X-Forwarded-Proto"] = []string{"http"}
-	}
+	h["X-Forwarded-Proto"] = []string{p.forwardedProtoOf(r)}
 	u.presentRequest(h)
 	return h
 }
