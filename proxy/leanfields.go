@@ -109,7 +109,7 @@ type connectionOptions []string
 // keep-alive (as good as every request that has one).
 func connectionNames(h http.Header) connectionOptions {
 	conn := h["Connection"]
-	if len(conn) == 1 && asciiEqualFold(conn[0], "keep-alive") {
+	if len(conn) == 1 && equalFold(conn[0], "keep-alive") {
 		return nil
 	}
 	return conn
@@ -120,31 +120,10 @@ func connectionNames(h http.Header) connectionOptions {
 func (c connectionOptions) names(k string) bool {
 	for _, v := range c {
 		for option := range strings.SplitSeq(v, ",") {
-			if asciiEqualFold(strings.Trim(option, " \t"), k) {
+			if equalFold(strings.Trim(option, " \t"), k) {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-// asciiEqualFold is strings.EqualFold for ASCII only: a field name is a
-// token, and no other letter folds into one.
-func asciiEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if lower(a[i]) != lower(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
 }

@@ -174,21 +174,3 @@ func setsOurCookie(v []byte) bool {
 	name, _, _ := bytes.Cut(pair, []byte("="))
 	return isOurs(strings.TrimSpace(string(name)))
 }
-
-// equalFold compares a field name with s, of ASCII letters and '-',
-// without regard to case.
-func equalFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(b) {
-		c, want := b[i], s[i]
-		if 'A' <= want && want <= 'Z' || 'a' <= want && want <= 'z' {
-			c, want = c|0x20, want|0x20
-		}
-		if c != want {
-			return false
-		}
-	}
-	return true
-}

@@ -27,7 +27,7 @@ type Fields struct {
 // go. The writer adds one User-Agent at most.
 func (f Fields) Add(k, v string) {
 	switch {
-	case !sendable(k, v):
+	case k == "User-Agent" && v == "", !sendable(k):
 	case f.h != nil:
 		f.h[k] = append(f.h[k], v)
 	default:
@@ -37,18 +37,16 @@ func (f Fields) Add(k, v string) {
 
 // AddBytes is Add with the value in bytes (a scratch buffer).
 func (f Fields) AddBytes(k string, v []byte) {
-	if f.h != nil || len(v) == 0 || !sendable(k, "-") {
+	if f.h != nil || len(v) == 0 || !sendable(k) {
 		f.Add(k, string(v))
 		return
 	}
 	writeFieldBytes(f.w, k, v)
 }
 
-func sendable(k, v string) bool {
-	if k == "User-Agent" {
-		return v != ""
-	}
-	return !excludedField(k) && token(k)
+// sendable is a field name Add writes (User-Agent, unless empty).
+func sendable(k string) bool {
+	return k == "User-Agent" || !excludedField(k) && token(k)
 }
 
 // withFields is req with fields' fields as its Header, for Request.Write.
