@@ -176,14 +176,34 @@ func validLabel(s string) bool {
 
 // isLoopbackHost reports whether host (with an optional port) names the
 // loopback interface: localhost, 127.0.0.0/8 or ::1.
+// Hosts that cannot be an address are told apart before parsing, whose
+// error is an allocation (every request to a workspace origin asks).
 func isLoopbackHost(host string) bool {
 	h := host
-	if hh, _, err := net.SplitHostPort(host); err == nil {
-		h = hh
+	if strings.IndexByte(host, ':') >= 0 {
+		if hh, _, err := net.SplitHostPort(host); err == nil {
+			h = hh
+		}
 	}
 	if h == "localhost" {
 		return true
 	}
-	ip := net.ParseIP(strings.Trim(h, "[]"))
+	h = strings.Trim(h, "[]")
+	if !addressChars(h) {
+		return false
+	}
+	ip := net.ParseIP(h)
 	return ip != nil && ip.IsLoopback()
+}
+
+// addressChars tells whether s holds only what an IPv4 or IPv6 address
+// is written with (hexadecimal digits, dots, colons).
+func addressChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return s != ""
 }

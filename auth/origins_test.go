@@ -44,6 +44,10 @@ func TestClassify(t *testing.T) {
 		{"dev workspace", dev, "bob.localhost:8000", PlaceWorkspace, "bob"},
 		{"dev workspace other port", dev, "bob.localhost:9000", PlaceUnknown, ""},
 		{"dev rebinding", dev, "evil.example:8000", PlaceUnknown, ""},
+		{"dev loopback without port", dev, "127.0.0.2", PlaceHub, ""},
+		{"dev ipv6 loopback without port", dev, "[::1]", PlaceHub, ""},
+		{"dev hex-looking name", dev, "cafe.bad:8000", PlaceUnknown, ""},
+		{"dev other address", dev, "10.0.0.1:8000", PlaceUnknown, ""},
 		{"single host", single, "nb.example.org", PlaceWorkspace, ""},
 		{"single host subdomain", single, "alice.nb.example.org", PlaceUnknown, ""},
 		{"same origin has no workspace host", same, "alice.nb.example.org", PlaceUnknown, ""},
@@ -60,6 +64,17 @@ func TestClassify(t *testing.T) {
 	}
 	if got := same.Workspace("alice"); got != "https://hub.example.org" {
 		t.Errorf("same-origin Workspace(alice) = %q, want the hub", got)
+	}
+}
+
+// A request to a workspace origin classifies its Host without allocating
+// (an address parse error would be one per request).
+func TestClassifyAllocatesNothing(t *testing.T) {
+	dev := mustOrigins(t, "http://127.0.0.1:8000", "http://{ns}.localhost:8000", false, true)
+	for _, host := range []string{"bob.localhost:8000", "127.0.0.1:8000", "evil.example"} {
+		if n := testing.AllocsPerRun(100, func() { dev.Classify(host) }); n != 0 {
+			t.Errorf("Classify(%q) allocates %v times", host, n)
+		}
 	}
 }
 
