@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spawnhub/spawnhub/proxy"
 	"github.com/spawnhub/spawnhub/proxy/headscan"
 )
 
@@ -44,8 +45,9 @@ func (l *leanListener) newLeanConn(gc *gatedConn) *leanConn {
 	c.head.header = make(http.Header) // grows to the connection's heads, once
 	ctx := context.WithValue(context.Background(), http.ServerContextKey, l.srv)
 	ctx = context.WithValue(ctx, http.LocalAddrContextKey, gc.LocalAddr())
-	ctx, c.cancel = context.WithCancel(ctx)
-	c.base = (&http.Request{RemoteAddr: gc.RemoteAddr().String()}).WithContext(ctx)
+	cc := proxy.NewConnContext(ctx) // the lean client watches it cheaply
+	c.cancel = cc.End
+	c.base = (&http.Request{RemoteAddr: gc.RemoteAddr().String()}).WithContext(cc)
 	c.lw = newLeanWriter(gc, func() bool { return !c.closing.Load() })
 	c.lw.onFlush = c.watchClient
 	return c

@@ -12,15 +12,15 @@ import (
 // before EOF, it closes the connection. Read and Close must not be called
 // concurrently (ReverseProxy does not).
 type upBody struct {
-	t    *Transport
-	c    *upConn
-	br   *bufio.Reader
-	body io.ReadCloser // http.ReadResponse's, never closed: that would drain it
-	stop func() bool   // stops the cancellation
-	ctx  context.Context
-	keep bool
-	done bool
-	err  error // what Read returns once done
+	t     *Transport
+	c     *upConn
+	br    *bufio.Reader
+	body  io.ReadCloser // http.ReadResponse's, never closed: that would drain it
+	watch cancelWatch   // aborts the exchange when the request's context ends
+	ctx   context.Context
+	keep  bool
+	done  bool
+	err   error // what Read returns once done
 }
 
 func (b *upBody) Read(p []byte) (int, error) {
@@ -52,7 +52,7 @@ func (b *upBody) finish(eof bool, err error) {
 		return
 	}
 	b.done, b.err = true, err
-	stopped := b.stop()
-	b.t.release(b.c, b.br, eof && b.keep && stopped)
+	unwatched := b.watch.end()
+	b.t.release(b.c, b.br, eof && b.keep && unwatched)
 	b.br = nil
 }

@@ -169,25 +169,25 @@ func (t *Transport) conn(req *http.Request, addr string, now time.Time) (*upConn
 // error c is closed.
 func (t *Transport) exchange(c *upConn, req *http.Request, fields FieldWriter, got1xx Got1xx, head *Head, now time.Time) (*http.Response, error) {
 	ctx := req.Context()
-	stop := context.AfterFunc(ctx, c.abort)
+	watch := watchCancel(ctx, c.abort)
 	if err := t.write(c.nc, req, fields); err != nil {
-		return nil, t.fail(ctx, c, stop, nil, c.staleIf(err))
+		return nil, t.fail(ctx, c, watch, nil, c.staleIf(err))
 	}
 	br := t.reader(c.nc)
 	c.readsEndBy(now, t.headerTimeout)
 	res, err := t.readHeader(c, br, req, got1xx, head)
 	if err != nil {
-		return nil, t.fail(ctx, c, stop, br, err)
+		return nil, t.fail(ctx, c, watch, br, err)
 	}
 	if c.ackWhileBodyToCome(res, br.Buffered()) {
 		c.readsUnbounded()
 	}
 	keep := !res.Close && !req.Close
 	if res.Body == http.NoBody {
-		t.release(c, br, keep && stop())
+		t.release(c, br, keep && watch.end())
 		return res, nil
 	}
-	body := upBody{t: t, c: c, br: br, body: res.Body, stop: stop, ctx: ctx, keep: keep}
+	body := upBody{t: t, c: c, br: br, body: res.Body, watch: watch, ctx: ctx, keep: keep}
 	if head != nil && head.Raw() {
 		head.body = body // the head's: no allocation
 		res.Body = &head.body
@@ -201,8 +201,8 @@ func newBody(b upBody) *upBody { return &b }
 
 // fail closes c after a failed exchange and returns the error to report:
 // the context's when it ended.
-func (t *Transport) fail(ctx context.Context, c *upConn, stop func() bool, br *bufio.Reader, err error) error {
-	stop()
+func (t *Transport) fail(ctx context.Context, c *upConn, watch cancelWatch, br *bufio.Reader, err error) error {
+	watch.end()
 	_ = c.nc.Close()
 	if br != nil {
 		t.putReader(br)
