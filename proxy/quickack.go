@@ -77,6 +77,17 @@ func (c *quickAckConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// WriteRead writes a request and reads the start of its reply in one
+// wait (sockio.Conn.WriteRead), acknowledging what it read as Read does.
+// The lean client sends its requests so.
+func (c *quickAckConn) WriteRead(w, r []byte) (int, error) {
+	n, err := c.io.WriteRead(w, r)
+	if n > 0 && !c.held {
+		_ = c.raw.Control(setQuickAck)
+	}
+	return n, err
+}
+
 // Write writes p with a raw system call (package sockio).
 func (c *quickAckConn) Write(p []byte) (int, error) { return c.io.Write(p) }
 

@@ -27,6 +27,7 @@ type Conn struct {
 	rn    int
 	rerr  syscall.Errno
 	readF func(uintptr) bool // c.read, bound once
+	fused bool               // in WriteRead, c.wp to write first; guarded by both
 
 	wmu    sync.Mutex // one Write at a time; guards wp, wn, werr
 	wp     []byte
@@ -60,6 +61,10 @@ func (c *Conn) Read(p []byte) (int, error) {
 	defer c.rmu.Unlock()
 	c.rp, c.rn, c.rerr = p, 0, 0
 	err := c.raw.Read(c.readF)
+	return c.readResult(err)
+}
+
+func (c *Conn) readResult(err error) (int, error) {
 	c.rp = nil
 	switch {
 	case err != nil:
@@ -72,7 +77,47 @@ func (c *Conn) Read(p []byte) (int, error) {
 	return c.rn, nil
 }
 
+// WriteRead writes all of w (a request), then reads into r (the start of
+// its reply) as Read does. It makes no attempt to read before the poller
+// tells it the socket has something, which for a reply to w can only be
+// once w went out: one system call less than Write then Read, whose
+// first attempt finds nothing (the reply has not come yet). The wait
+// begins by forgetting what the poller saw before, so a reply that comes
+// once w is out wakes it, and what the socket held before is read with
+// the reply. When the socket has no room for all of w, the rest is
+// written as Write does and the read starts afresh. An error writing is
+// WriteRead's.
+func (c *Conn) WriteRead(w, r []byte) (int, error) {
+	if len(r) == 0 {
+		return 0, nil
+	}
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.rp, c.rn, c.rerr = r, 0, 0
+	c.wp, c.wn, c.werr, c.fused = w, 0, 0, len(w) > 0
+	err := c.raw.Read(c.readF)
+	defer func() { c.wp, c.fused = nil, false }()
+	if err != nil || !c.fused {
+		return c.readResult(err) // written, then read; or the wait failed
+	}
+	c.fused = false // the bytes did not all go
+	if c.werr == 0 {
+		if err := c.raw.Write(c.writeF); err != nil {
+			return 0, c.opError("write", err)
+		}
+	}
+	if c.werr != 0 {
+		return 0, c.opError("write", os.NewSyscallError("write", c.werr))
+	}
+	return c.readResult(c.raw.Read(c.readF))
+}
+
 func (c *Conn) read(fd uintptr) bool {
+	if c.fused {
+		return c.writeFirst(fd)
+	}
 	n, errno := ReadFD(fd, c.rp)
 	switch errno {
 	case 0:
@@ -83,6 +128,17 @@ func (c *Conn) read(fd uintptr) bool {
 		c.rerr = errno
 	}
 	return true
+}
+
+// writeFirst is WriteRead's first call in its wait: it writes c.wp, then
+// waits to read without trying (false); it ends the wait (true, c.fused
+// left) when the bytes do not all go or fail to.
+func (c *Conn) writeFirst(fd uintptr) bool {
+	if !c.write(fd) || c.werr != 0 {
+		return true
+	}
+	c.fused = false
+	return false
 }
 
 // ReadFD reads into p (not empty) from the non-blocking socket fd with a

@@ -156,6 +156,9 @@ func TestConformsToNetHTTP(t *testing.T) {
 			if raw := run(t, tt, headRelay{t: leanFor(t)}); !reflect.DeepEqual(raw, got) {
 				t.Errorf("lean client keeping heads raw:\n%+v\nparsing them:\n%+v", raw, got)
 			}
+			if plain := run(t, tt, leanPlain(t)); !reflect.DeepEqual(plain, got) {
+				t.Errorf("lean client writing, then reading:\n%+v\nwriting as it reads:\n%+v", plain, got)
+			}
 			for _, o := range []outcome{want, got} {
 				checkNothingInjected(t, o)
 			}

@@ -10,12 +10,39 @@ import (
 // upConn is one keep-alive connection to a server.
 type upConn struct {
 	nc        net.Conn
-	acks      acker     // nc, when it can acknowledge at once; else nil
-	addr      string    // host:port, the pool's key
-	idleSince time.Time // when it was last put back
-	reused    bool      // it has carried a request before
-	abort     func()    // closes nc; built once, run on cancellation
-	readsEnd  time.Time // nc's read deadline; zero: none
+	acks      acker       // nc, when it can acknowledge at once; else nil
+	addr      string      // host:port, the pool's key
+	idleSince time.Time   // when it was last put back
+	reused    bool        // it has carried a request before
+	abort     func()      // closes nc; built once, run on cancellation
+	readsEnd  time.Time   // nc's read deadline; zero: none
+	wr        writeReader // nc, when it can write a request as it reads; else nil
+	pending   []byte      // a request's last bytes, for wr to write at the next read
+}
+
+// writeReadIdle is how long a connection may have been idle for its next
+// request to be written as the reply is read (writeReader): a server
+// that shut its side while the connection sat idle but reads on
+// (lingering close) would leave that wait unwoken until the header
+// timeout, where a read attempt sees the end at once. Servers close idle
+// connections after seconds; one that closes it whole answers the
+// request with a reset, which wakes the wait.
+const writeReadIdle = time.Second
+
+// writesAsItReads tells whether c's next request, at now, is written as
+// its reply is read.
+func (c *upConn) writesAsItReads(now time.Time) bool {
+	return c.wr != nil && (!c.reused || now.Sub(c.idleSince) < writeReadIdle)
+}
+
+// Read reads from c's connection, writing there first what a request
+// left pending (see sender).
+func (c *upConn) Read(p []byte) (int, error) {
+	if w := c.pending; w != nil {
+		c.pending = nil
+		return c.wr.WriteRead(w, p)
+	}
+	return c.nc.Read(p)
 }
 
 // readsEndBy has reads on c end by now+timeout, give or take 1/64 of the
@@ -45,6 +72,7 @@ func (c *upConn) readsUnbounded() {
 func newUpConn(nc net.Conn, addr string) *upConn {
 	c := &upConn{nc: nc, addr: addr, abort: func() { _ = nc.Close() }}
 	c.acks, _ = nc.(acker)
+	c.wr, _ = nc.(writeReader)
 	if c.acks != nil {
 		c.acks.AckReads(false)
 	}

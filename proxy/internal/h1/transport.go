@@ -1,6 +1,7 @@
 // Package h1 is the proxy's lean HTTP/1.1 client: a RoundTripper for
 // bodiless plain-HTTP requests that writes each request with one flush
-// (reqwrite.go), keeps idle keep-alive connections per server without
+// (reqwrite.go), on a connection that can, from within the wait for its
+// reply (send.go), keeps idle keep-alive connections per server without
 // goroutines (connpool.go), checks a pooled connection is still open before
 // sending a request that may not be sent twice (alive_*.go), and hands
 // everything else to another RoundTripper (an http.Transport). Its tests
@@ -35,7 +36,7 @@ type Transport struct {
 	headerTimeout time.Duration // 0: none
 	other         http.RoundTripper
 	readers       sync.Pool // *bufio.Reader
-	writers       sync.Pool // *bufio.Writer
+	senders       sync.Pool // *sender
 }
 
 // Options configures a Transport. Dial and Other are required.
@@ -170,12 +171,15 @@ func (t *Transport) conn(req *http.Request, addr string, now time.Time) (*upConn
 func (t *Transport) exchange(c *upConn, req *http.Request, fields FieldWriter, got1xx Got1xx, head *Head, now time.Time) (*http.Response, error) {
 	ctx := req.Context()
 	watch := watchCancel(ctx, c.abort)
-	if err := t.write(c.nc, req, fields); err != nil {
+	s := t.sender()
+	if err := s.send(c, req, fields, c.writesAsItReads(now)); err != nil {
+		t.putSender(s, c)
 		return nil, t.fail(ctx, c, watch, nil, c.staleIf(err))
 	}
-	br := t.reader(c.nc)
+	br := t.reader(c)
 	c.readsEndBy(now, t.headerTimeout)
 	res, err := t.readHeader(c, br, req, got1xx, head)
+	t.putSender(s, c) // the request's bytes went with the first read
 	if err != nil {
 		return nil, t.fail(ctx, c, watch, br, err)
 	}
@@ -213,20 +217,18 @@ func (t *Transport) fail(ctx context.Context, c *upConn, watch cancelWatch, br *
 	return err
 }
 
-func (t *Transport) write(nc net.Conn, req *http.Request, fields FieldWriter) error {
-	bw, _ := t.writers.Get().(*bufio.Writer)
-	if bw == nil {
-		bw = bufio.NewWriter(nc)
-	} else {
-		bw.Reset(nc)
+func (t *Transport) sender() *sender {
+	if s, ok := t.senders.Get().(*sender); ok {
+		return s
 	}
-	err := WriteRequest(bw, req, fields)
-	if err == nil {
-		err = bw.Flush()
-	}
-	bw.Reset(nil)
-	t.writers.Put(bw)
-	return err
+	return newSender()
+}
+
+// putSender puts s back once c has no more use for what it holds.
+func (t *Transport) putSender(s *sender, c *upConn) {
+	c.pending = nil
+	s.reset()
+	t.senders.Put(s)
 }
 
 // readHeader reads the final response's header (within the read deadline
@@ -294,12 +296,12 @@ func (t *Transport) release(c *upConn, br *bufio.Reader, keep bool) {
 	_ = c.nc.Close()
 }
 
-func (t *Transport) reader(nc net.Conn) *bufio.Reader {
+func (t *Transport) reader(c *upConn) *bufio.Reader {
 	br, _ := t.readers.Get().(*bufio.Reader)
 	if br == nil {
-		return bufio.NewReader(nc)
+		return bufio.NewReader(c)
 	}
-	br.Reset(nc)
+	br.Reset(c)
 	return br
 }
 

@@ -14,18 +14,49 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spawnhub/spawnhub/proxy/sockio"
 )
 
-// leanFor returns a Transport configured as the proxy's.
+// leanFor returns a Transport configured as the proxy's, whose
+// connections write each request as they read its reply (sockConn).
 func leanFor(t *testing.T) *Transport {
+	t.Helper()
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nc, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &sockConn{TCPConn: nc.(*net.TCPConn), io: sockio.New(nc)}, nil
+	}
+	lt := New(Options{Dial: dial, HeaderTimeout: 5 * time.Minute, Other: &http.Transport{DialContext: d.DialContext}})
+	t.Cleanup(lt.CloseIdleConnections)
+	return lt
+}
+
+// leanPlain is leanFor with plain connections, written then read.
+func leanPlain(t *testing.T) *Transport {
 	t.Helper()
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	lt := New(Options{Dial: d.DialContext, HeaderTimeout: 5 * time.Minute, Other: &http.Transport{DialContext: d.DialContext}})
 	t.Cleanup(lt.CloseIdleConnections)
 	return lt
 }
+
+// sockConn reads and writes through package sockio, as the proxy's
+// connections to workspaces do (the lean client peeks at its socket).
+type sockConn struct {
+	*net.TCPConn
+	io *sockio.Conn
+}
+
+func (c *sockConn) Read(p []byte) (int, error)         { return c.io.Read(p) }
+func (c *sockConn) Write(p []byte) (int, error)        { return c.io.Write(p) }
+func (c *sockConn) WriteRead(w, r []byte) (int, error) { return c.io.WriteRead(w, r) }
 
 func httpServer(t testing.TB, h http.Handler) *httptest.Server {
 	s := httptest.NewServer(h)
@@ -330,4 +361,87 @@ func TestLeanTransportHeaderDeadline(t *testing.T) {
 func isTimeoutErr(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// lingeringServer answers each request on a connection with its
+// connection's number; told to on linger, it shuts its side of the
+// connection it has, as a server closing an idle connection with a
+// lingering close does, and reads on.
+func lingeringServer(t *testing.T, linger <-chan struct{}) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() { // ends with the listener
+		for n := 0; ; n++ {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { nc.Close() })
+			go answerThenLinger(nc, n, linger)
+		}
+	}()
+	return l.Addr().String()
+}
+
+func answerThenLinger(nc net.Conn, n int, linger <-chan struct{}) {
+	br := bufio.NewReader(nc)
+	req, err := http.ReadRequest(br)
+	if err != nil {
+		return
+	}
+	_ = req.Body.Close()
+	body := strconv.Itoa(n)
+	fmt.Fprintf(nc, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	if n == 0 {
+		<-linger
+		_ = nc.(*net.TCPConn).CloseWrite()
+		_, _ = io.Copy(io.Discard, nc) // reads on, answering nothing
+		return
+	}
+	answerThenLinger(nc, n, nil)
+}
+
+// TestLeanTransportLingeringClose: a connection whose server shut its
+// side while it sat idle, reading on, is given up at once for a new one,
+// not waited on, once it has been idle long enough for a server to close
+// it (within writeReadIdle, a request is written as its reply is read).
+func TestLeanTransportLingeringClose(t *testing.T) {
+	linger := make(chan struct{})
+	addr := lingeringServer(t, linger)
+	lt := leanFor(t)
+	if got := do(t, lt, http.MethodGet, "http://"+addr+"/", false); got != "0" {
+		t.Fatalf("first answer from connection %q, want 0", got)
+	}
+	close(linger)
+	c := lt.pool.take(addr, time.Now())
+	waitReadable(t, c.nc) // the server's FIN is in
+	c.idleSince = time.Now().Add(-writeReadIdle - 100*time.Millisecond) // not yet expired (maxAge)
+	lt.pool.put(c, c.idleSince)
+	if got := do(t, lt, http.MethodGet, "http://"+addr+"/", false); got != "1" {
+		t.Errorf("second answer from connection %q, want 1", got)
+	}
+}
+
+// waitReadable waits until nc's socket has something to read, or its end,
+// without reading it.
+func waitReadable(t *testing.T, nc net.Conn) {
+	t.Helper()
+	rc, err := nc.(syscall.Conn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 60000 { // a minute at most: a hang fails, not a speed
+		got := -1
+		_ = rc.Control(func(fd uintptr) {
+			got, _, _ = syscall.Recvfrom(int(fd), make([]byte, 1), syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		})
+		if got >= 0 {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("the socket never became readable")
 }
