@@ -17,8 +17,7 @@ const (
 // ends between frames or inside a payload, never inside a header.
 type wsPipe struct {
 	c          *wsConn
-	src, dst   *wsSide
-	fromClient bool
+	fromClient bool // src is the client, dst the server; else the other way
 
 	mode      pipeMode
 	hdr       [maxFrameHeader]byte // a header that has arrived in part
@@ -31,6 +30,20 @@ type wsPipe struct {
 	watch     wsWatch              // reads the client's frames for activity (fromClient only)
 
 	ev pipeEvents // what the chunk being relayed showed
+}
+
+func (d *wsPipe) src() *wsSide {
+	if d.fromClient {
+		return &d.c.client
+	}
+	return &d.c.backend
+}
+
+func (d *wsPipe) dst() *wsSide {
+	if d.fromClient {
+		return &d.c.backend
+	}
+	return &d.c.client
 }
 
 // pipeEvents are what relaying one chunk showed, acted upon once it is
@@ -55,7 +68,7 @@ func (d *wsPipe) run(early []byte) {
 		d.relay(early)
 	}
 	for {
-		b, n, err := d.src.read()
+		b, n, err := d.src().read()
 		if n > 0 {
 			d.relay((*b)[:n])
 		}
@@ -76,7 +89,7 @@ func (d *wsPipe) srcFailed() {
 	if c.closed.Load() {
 		return // the relay is over
 	}
-	c.note(d.src, failed)
+	c.note(d.src(), failed)
 	if d.fromClient {
 		c.stop(nil, clientGone)
 	} else {
@@ -99,9 +112,9 @@ func (d *wsPipe) relay(chunk []byte) {
 	d.ev = pipeEvents{}
 	d.userActed(ev) // before the server can answer
 	if len(head)+len(body) > 0 {
-		closed, err := d.dst.forward(head, body, d.mode == relaying && d.left > 0, ev.closeRelayed, d.c.p.opts.WriteTimeout, &d.c.stopped)
+		closed, err := d.dst().forward(head, body, d.mode == relaying && d.left > 0, ev.closeRelayed, d.c.p.opts.WriteTimeout, &d.c.stopped)
 		if closed {
-			d.c.note(d.dst, sentClose)
+			d.c.note(d.dst(), sentClose)
 		}
 		if err != nil {
 			d.dstFailed()
@@ -116,7 +129,7 @@ func (d *wsPipe) dstFailed() {
 	if d.mode == relaying {
 		d.mode = skipping
 	}
-	c.note(d.dst, failed)
+	c.note(d.dst(), failed)
 	if d.fromClient {
 		c.stop(serverLost, nil)
 	} else {
@@ -143,7 +156,7 @@ func (d *wsPipe) userActed(ev pipeEvents) {
 func (d *wsPipe) act(ev pipeEvents) {
 	c := d.c
 	if ev.gotClose || ev.closeRelayed {
-		c.note(d.src, gotClose)
+		c.note(d.src(), gotClose)
 	}
 	if ev.closeRelayed {
 		c.stop(nil, nil) // each side has closeGrace to finish
@@ -152,7 +165,7 @@ func (d *wsPipe) act(ev pipeEvents) {
 	case ev.tooBig:
 		c.stop(tooBig, tooBig)
 	case ev.bad:
-		c.note(d.src, failed)
+		c.note(d.src(), failed)
 		if d.fromClient {
 			c.stop(protocolError, clientGone)
 		} else {

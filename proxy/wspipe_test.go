@@ -98,8 +98,8 @@ func pipeFor(fromClient bool, maxMessage int64) (*wsPipe, *bytes.Buffer) {
 	var out bytes.Buffer
 	c.client.init(&captureConn{out: &out, bytesConn: bytesConn{r: strings.NewReader("")}}, false)
 	c.backend.init(&captureConn{out: &out, bytesConn: bytesConn{r: strings.NewReader("")}}, true)
-	c.up = wsPipe{c: c, src: &c.client, dst: &c.backend, fromClient: true}
-	c.down = wsPipe{c: c, src: &c.backend, dst: &c.client}
+	c.up = wsPipe{c: c, fromClient: true}
+	c.down = wsPipe{c: c}
 	if fromClient {
 		return &c.up, &out
 	}
@@ -132,8 +132,8 @@ func TestPipeRelaysFramesCutAnywhere(t *testing.T) {
 				t.Errorf("relayed %d bytes, want the %d up to the close frame's end; equal prefix %d",
 					len(got), closeEnd, commonPrefix(got, stream))
 			}
-			if !d.src.gotClose || !d.dst.sentClose || d.mode != skipping {
-				t.Errorf("after the close: got %v, sent %v, mode %d; want true, true, skipping", d.src.gotClose, d.dst.sentClose, d.mode)
+			if !d.src().gotClose || !d.dst().sentClose || d.mode != skipping {
+				t.Errorf("after the close: got %v, sent %v, mode %d; want true, true, skipping", d.src().gotClose, d.dst().sentClose, d.mode)
 			}
 		})
 	}

@@ -39,10 +39,10 @@ type wsConn struct {
 	mu        sync.Mutex // guards the sides' close state
 	stopOnce  sync.Once
 	closeOnce sync.Once
-	stopped   atomic.Bool  // closing: no deadline is pushed back
-	closed    atomic.Bool  // both connections are closed
-	running   atomic.Int32 // copy loops still running
-	renewed   time.Time    // when the client's read deadline was last pushed back (up's goroutine)
+	stopped   atomic.Bool   // closing: no deadline is pushed back
+	closed    atomic.Bool   // both connections are closed
+	running   atomic.Int32  // copy loops still running
+	renewed   time.Duration // when the client's read deadline was last pushed back, on relayClock (up's goroutine)
 }
 
 // startRelay registers the connection and starts its two copy loops. They
@@ -52,8 +52,8 @@ func (p *Proxy) startRelay(client net.Conn, backend *backendConn, t target, id a
 	c := &wsConn{p: p, key: key, ns: key[:len(t.ns)], id: id, kernel: kernel}
 	c.client.init(client, false)
 	c.backend.init(backend.conn, true)
-	c.up = wsPipe{c: c, src: &c.client, dst: &c.backend, fromClient: true, watch: watch}
-	c.down = wsPipe{c: c, src: &c.backend, dst: &c.client}
+	c.up = wsPipe{c: c, fromClient: true, watch: watch}
+	c.down = wsPipe{c: c}
 	_ = client.SetReadDeadline(time.Now().Add(p.opts.PongWait))
 	if err := p.conns.add(c); err != nil {
 		toClient := goingAway
@@ -73,15 +73,21 @@ func (p *Proxy) startRelay(client net.Conn, backend *backendConn, t target, id a
 // or a pong, at most every sixteenth of PongWait.
 func (c *wsConn) clientAlive(now time.Time) {
 	wait := c.p.opts.PongWait
-	if now.Sub(c.renewed) < wait/16 || c.stopped.Load() {
+	at := now.Sub(relayClock)
+	if c.renewed != 0 && at-c.renewed < wait/16 || c.stopped.Load() {
 		return
 	}
-	c.renewed = now
+	c.renewed = at
 	_ = c.client.conn.SetReadDeadline(now.Add(wait))
 	if c.stopped.Load() { // stop ran meanwhile: its deadline holds
 		_ = c.client.conn.SetReadDeadline(now.Add(closeGrace))
 	}
 }
+
+// relayClock is what the relay's "last pushed back" times count from (0:
+// never): a duration is a third of a time.Time, and a connection has
+// three (1016 bytes in all, within the allocator's 1024-byte class).
+var relayClock = time.Now()
 
 func (c *wsConn) loopDone() {
 	if c.running.Add(-1) == 0 {

@@ -417,7 +417,7 @@ func TestLeanTransportLingeringClose(t *testing.T) {
 	}
 	close(linger)
 	c := lt.pool.take(addr, time.Now())
-	waitReadable(t, c.nc) // the server's FIN is in
+	waitReadable(t, c.nc)                                               // the server's FIN is in
 	c.idleSince = time.Now().Add(-writeReadIdle - 100*time.Millisecond) // not yet expired (maxAge)
 	lt.pool.put(c, c.idleSince)
 	if got := do(t, lt, http.MethodGet, "http://"+addr+"/", false); got != "1" {
