@@ -417,8 +417,9 @@ func TestLeanTransportLingeringClose(t *testing.T) {
 	}
 	close(linger)
 	c := lt.pool.take(addr, time.Now())
-	waitReadable(t, c.nc)                                               // the server's FIN is in
-	c.idleSince = time.Now().Add(-writeReadIdle - 100*time.Millisecond) // not yet expired (maxAge)
+	waitReadable(t, c.nc) // the server's FIN is in
+	// Idle for longer than writeReadIdle, not yet expired (maxAge).
+	c.idleSince = time.Now().Add(-writeReadIdle - 100*time.Millisecond)
 	lt.pool.put(c, c.idleSince)
 	if got := do(t, lt, http.MethodGet, "http://"+addr+"/", false); got != "1" {
 		t.Errorf("second answer from connection %q, want 1", got)
