@@ -84,7 +84,9 @@ func (c *Conn) readResult(err error) (int, error) {
 // first attempt finds nothing (the reply has not come yet). The wait
 // begins by forgetting what the poller saw before, so a reply that comes
 // once w is out wakes it, and what the socket held before is read with
-// the reply. When the socket has no room for all of w, the rest is
+// the reply; but what a peer sent before the call and nothing after (its
+// end, pipelined bytes) waits for the read deadline: for a peer that
+// answers w only. When the socket has no room for all of w, the rest is
 // written as Write does and the read starts afresh. An error writing is
 // WriteRead's.
 func (c *Conn) WriteRead(w, r []byte) (int, error) {
