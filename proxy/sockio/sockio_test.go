@@ -46,23 +46,7 @@ func TestLargeWriteToSlowReader(t *testing.T) {
 	for i := range want {
 		want[i] = byte(i * 7)
 	}
-	got := make(chan []byte)
-	go func() { // reads everything slowly, then echoes a line; ends at EOF
-		var b bytes.Buffer
-		buf := make([]byte, 4096)
-		for b.Len() < len(want) {
-			n, err := peer.Read(buf)
-			if err != nil {
-				break
-			}
-			b.Write(buf[:n])
-			if b.Len()%(1<<20) < 4096 {
-				time.Sleep(time.Millisecond)
-			}
-		}
-		_, _ = peer.Write([]byte("done\n"))
-		got <- b.Bytes()
-	}()
+	got := readSlowlyThenAnswer(peer, len(want))
 	if n, err := c.Write(want); n != len(want) || err != nil {
 		t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(want))
 	}
@@ -73,6 +57,29 @@ func TestLargeWriteToSlowReader(t *testing.T) {
 	if _, err := io.ReadFull(c, line); err != nil || string(line) != "done\n" {
 		t.Fatalf("Read = %q, %v; want done", line, err)
 	}
+}
+
+// readSlowlyThenAnswer has peer read n bytes slowly (a pause every MiB),
+// answer "done\n" and send what it read on the channel.
+func readSlowlyThenAnswer(peer net.Conn, n int) <-chan []byte {
+	got := make(chan []byte, 1)
+	go func() { // ends once n bytes came, or the connection failed
+		var b bytes.Buffer
+		buf := make([]byte, 4096)
+		for b.Len() < n {
+			m, err := peer.Read(buf)
+			if err != nil {
+				break
+			}
+			b.Write(buf[:m])
+			if b.Len()%(1<<20) < 4096 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		_, _ = peer.Write([]byte("done\n"))
+		got <- b.Bytes()
+	}()
+	return got
 }
 
 // TestErrorsAsNetConn: EOF, deadlines, a closed connection and a reset

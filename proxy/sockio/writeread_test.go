@@ -71,23 +71,7 @@ func TestWriteReadWhatCameBefore(t *testing.T) {
 func TestWriteReadLargeRequest(t *testing.T) {
 	c, nc, peer := pair(t)
 	want := bytes.Repeat([]byte("abcdefgh"), 1<<20)
-	got := make(chan []byte, 1)
-	go func() { // reads the request slowly, then answers
-		var b bytes.Buffer
-		buf := make([]byte, 4096)
-		for b.Len() < len(want) {
-			n, err := peer.Read(buf)
-			if err != nil {
-				break
-			}
-			b.Write(buf[:n])
-			if b.Len()%(1<<20) < 4096 {
-				time.Sleep(time.Millisecond)
-			}
-		}
-		got <- b.Bytes()
-		_, _ = io.WriteString(peer, "done\n")
-	}()
+	got := readSlowlyThenAnswer(peer, len(want))
 	_ = nc.SetReadDeadline(time.Now().Add(time.Minute))
 	readReply(t, c, want, "done\n")
 	if !bytes.Equal(<-got, want) {
