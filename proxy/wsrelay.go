@@ -39,10 +39,10 @@ type wsConn struct {
 	mu        sync.Mutex // guards the sides' close state
 	stopOnce  sync.Once
 	closeOnce sync.Once
-	stopped   atomic.Bool   // closing: no deadline is pushed back
-	closed    atomic.Bool   // both connections are closed
-	running   atomic.Int32  // copy loops still running
-	renewed   time.Duration // when the client's read deadline was last pushed back, on relayClock (up's goroutine)
+	stopped   atomic.Bool  // closing: no deadline is pushed back
+	closed    atomic.Bool  // both connections are closed
+	running   atomic.Int32 // copy loops still running
+	renewed   renewal      // of the client's read deadline (up's goroutine)
 }
 
 // startRelay registers the connection and starts its two copy loops. They
@@ -73,21 +73,32 @@ func (p *Proxy) startRelay(client net.Conn, backend *backendConn, t target, id a
 // or a pong, at most every sixteenth of PongWait.
 func (c *wsConn) clientAlive(now time.Time) {
 	wait := c.p.opts.PongWait
-	at := now.Sub(relayClock)
-	if c.renewed != 0 && at-c.renewed < wait/16 || c.stopped.Load() {
+	if c.stopped.Load() || !c.renewed.due(now, wait/16) {
 		return
 	}
-	c.renewed = at
 	_ = c.client.conn.SetReadDeadline(now.Add(wait))
 	if c.stopped.Load() { // stop ran meanwhile: its deadline holds
 		_ = c.client.conn.SetReadDeadline(now.Add(closeGrace))
 	}
 }
 
-// relayClock is what the relay's "last pushed back" times count from (0:
-// never): a duration is a third of a time.Time, and a connection has
+// A renewal is when a deadline was last pushed back, as a duration on
+// relayClock (0: never): a third of a time.Time, and a connection has
 // three (1016 bytes in all, within the allocator's 1024-byte class).
+type renewal time.Duration
+
 var relayClock = time.Now()
+
+// due reports whether a deadline last pushed back at r is to be pushed
+// back at now, more than every later, and if so takes now as r.
+func (r *renewal) due(now time.Time, every time.Duration) bool {
+	at := renewal(now.Sub(relayClock))
+	if *r != 0 && time.Duration(at-*r) < every {
+		return false
+	}
+	*r = at
+	return true
+}
 
 func (c *wsConn) loopDone() {
 	if c.running.Add(-1) == 0 {

@@ -38,11 +38,11 @@ type wsSide struct {
 	n      int
 	err    error
 
-	mu        sync.Mutex    // one writer at a time; guards the fields below
-	midFrame  bool          // what was written so far ends inside a frame
-	closeSent bool          // a close frame was written: nothing may follow
-	pending   []byte        // the proxy's close frame, for the next frame boundary
-	renewed   time.Duration // when the write deadline was last pushed back, on relayClock
+	mu        sync.Mutex // one writer at a time; guards the fields below
+	midFrame  bool       // what was written so far ends inside a frame
+	closeSent bool       // a close frame was written: nothing may follow
+	pending   []byte     // the proxy's close frame, for the next frame boundary
+	renewed   renewal    // of the write deadline
 
 	// guarded by the wsConn's mu
 	gotClose, sentClose, dead bool
@@ -132,11 +132,9 @@ func (s *wsSide) forward(head, body []byte, midFrame, endsWithClose bool, timeou
 // relay is stopping (stop has set the last deadline).
 func (s *wsSide) renewWriteDeadline(timeout time.Duration, stopped *atomic.Bool) {
 	now := time.Now()
-	at := now.Sub(relayClock)
-	if s.renewed != 0 && at-s.renewed < timeout/16 || stopped.Load() {
+	if stopped.Load() || !s.renewed.due(now, timeout/16) {
 		return
 	}
-	s.renewed = at
 	_ = s.conn.SetWriteDeadline(now.Add(timeout))
 	if stopped.Load() { // stop ran meanwhile: its deadline holds
 		_ = s.conn.SetWriteDeadline(now.Add(closeGrace))
