@@ -70,34 +70,9 @@ func (p *Proxy) startRelay(client net.Conn, backend *backendConn, t target, id a
 }
 
 // clientAlive pushes back the client's read deadline after a data frame
-// or a pong, at most every sixteenth of PongWait.
+// or a pong.
 func (c *wsConn) clientAlive(now time.Time) {
-	wait := c.p.opts.PongWait
-	if c.stopped.Load() || !c.renewed.due(now, wait/16) {
-		return
-	}
-	_ = c.client.conn.SetReadDeadline(now.Add(wait))
-	if c.stopped.Load() { // stop ran meanwhile: its deadline holds
-		_ = c.client.conn.SetReadDeadline(now.Add(closeGrace))
-	}
-}
-
-// A renewal is when a deadline was last pushed back, as a duration on
-// relayClock (0: never): a third of a time.Time, and a connection has
-// three (1016 bytes in all, within the allocator's 1024-byte class).
-type renewal time.Duration
-
-var relayClock = time.Now()
-
-// due reports whether a deadline last pushed back at r is to be pushed
-// back at now, more than every later, and if so takes now as r.
-func (r *renewal) due(now time.Time, every time.Duration) bool {
-	at := renewal(now.Sub(relayClock))
-	if *r != 0 && time.Duration(at-*r) < every {
-		return false
-	}
-	*r = at
-	return true
+	c.renewed.pushBack(c.client.conn, readDeadline, now, c.p.opts.PongWait, &c.stopped)
 }
 
 func (c *wsConn) loopDone() {

@@ -127,18 +127,9 @@ func (s *wsSide) forward(head, body []byte, midFrame, endsWithClose bool, timeou
 	return s.closeSent, err
 }
 
-// renewWriteDeadline pushes the write deadline back to timeout from now
-// when it was last pushed more than a sixteenth of timeout ago, unless the
-// relay is stopping (stop has set the last deadline).
+// renewWriteDeadline pushes the write deadline back to timeout from now.
 func (s *wsSide) renewWriteDeadline(timeout time.Duration, stopped *atomic.Bool) {
-	now := time.Now()
-	if stopped.Load() || !s.renewed.due(now, timeout/16) {
-		return
-	}
-	_ = s.conn.SetWriteDeadline(now.Add(timeout))
-	if stopped.Load() { // stop ran meanwhile: its deadline holds
-		_ = s.conn.SetWriteDeadline(now.Add(closeGrace))
-	}
+	s.renewed.pushBack(s.conn, writeDeadline, time.Now(), timeout, stopped)
 }
 
 // sendClose writes the proxy's close frame with payload, now if between
