@@ -175,9 +175,9 @@ func validLabel(s string) bool {
 }
 
 // isLoopbackHost reports whether host (with an optional port) names the
-// loopback interface: localhost, 127.0.0.0/8 or ::1.
-// Hosts that cannot be an address are told apart before parsing, whose
-// error is an allocation (every request to a workspace origin asks).
+// loopback interface: localhost, 127.0.0.0/8 or ::1. A host that cannot
+// be an address is told apart before parsing: a parse error is an
+// allocation, and every request to a workspace origin asks.
 func isLoopbackHost(host string) bool {
 	h := host
 	if strings.IndexByte(host, ':') >= 0 {

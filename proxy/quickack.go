@@ -71,9 +71,7 @@ func newQuickAckConn(tc *net.TCPConn) (*quickAckConn, error) {
 // to set the option only costs latency, so it is ignored.
 func (c *quickAckConn) Read(p []byte) (int, error) {
 	n, err := c.io.Read(p)
-	if n > 0 && !c.held {
-		_ = c.raw.Control(setQuickAck)
-	}
+	c.ackRead(n)
 	return n, err
 }
 
@@ -82,10 +80,15 @@ func (c *quickAckConn) Read(p []byte) (int, error) {
 // The lean client sends its requests so.
 func (c *quickAckConn) WriteRead(w, r []byte) (int, error) {
 	n, err := c.io.WriteRead(w, r)
+	c.ackRead(n)
+	return n, err
+}
+
+// ackRead acknowledges n bytes just read at once, unless held.
+func (c *quickAckConn) ackRead(n int) {
 	if n > 0 && !c.held {
 		_ = c.raw.Control(setQuickAck)
 	}
-	return n, err
 }
 
 // Write writes p with a raw system call (package sockio).

@@ -99,8 +99,8 @@ func (c *Conn) WriteRead(w, r []byte) (int, error) {
 	defer c.wmu.Unlock()
 	c.rp, c.rn, c.rerr = r, 0, 0
 	c.wp, c.wn, c.werr, c.fused = w, 0, 0, len(w) > 0
-	err := c.raw.Read(c.readF)
 	defer func() { c.wp, c.fused = nil, false }()
+	err := c.raw.Read(c.readF)
 	if err != nil || !c.fused {
 		return c.readResult(err) // written, then read; or the wait failed
 	}
